@@ -1,0 +1,39 @@
+# Host entry of softap-ota. The ESP-IDF entry is CMakeLists.txt (idf.py build).
+#   make        build build/sota (the host command and simulator)
+#   make run    build and start the simulator on http://127.0.0.1:8080
+#   make test   build everything with warnings as errors, under ASan+UBSan, and run every test
+#   make bench  the performance table (build/bench.json)
+BUILD   ?= build
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_Q  = cmake -S host -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo
+PORT    ?= 8080
+
+.PHONY: all deps test-deps run test bench clean
+all: $(BUILD)/sota
+
+deps:
+	@tools/deps.sh build
+
+test-deps:
+	@tools/deps.sh test
+
+$(BUILD)/host/CMakeCache.txt: | deps
+	$(CMAKE_Q) -B $(BUILD)/host -DSOTA_TESTS=OFF
+
+$(BUILD)/sota: deps $(BUILD)/host/CMakeCache.txt FORCE
+	cmake --build $(BUILD)/host -j $(JOBS) --target sota
+	cp $(BUILD)/host/sota $(BUILD)/sota
+
+run: $(BUILD)/sota
+	@echo "softap-ota simulator: open http://127.0.0.1:$(PORT)/ in a browser (Ctrl-C stops it)"
+	$(BUILD)/sota sim --flash $(BUILD)/flash.bin --port $(PORT)
+
+test: test-deps
+	$(CMAKE_Q) -B $(BUILD)/asan -DSOTA_SANITIZE=ON -DSOTA_TESTS=ON
+	cmake --build $(BUILD)/asan -j $(JOBS)
+	cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota
+
+FORCE:

@@ -1,0 +1,447 @@
+/* One firmware update as a state machine: see sota_update.h for the contract. */
+#include "sota_update.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sota_ident.h"
+
+static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+{
+    if (u->state == SOTA_UPD_ST_FAILED) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
+    va_end(ap);
+    u->err = err;
+    u->state = SOTA_UPD_ST_FAILED;
+    sota_img_abort(&u->img);
+    if (u->begun && u->ops->abort) {
+        u->ops->abort(u->ctx);
+    }
+}
+
+void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
+                      const sota_update_ops_t *ops, void *ctx)
+{
+    memset(u, 0, sizeof *u);
+    u->cfg = *cfg;
+    u->ops = ops;
+    u->ctx = ctx;
+    u->state = SOTA_UPD_ST_HEAD;
+    sota_img_init(&u->img, &cfg->img);
+}
+
+/* Map a verifier failure onto the update's outcome classes. */
+static void fail_from_img(sota_update_t *u)
+{
+    sota_upd_err_t e = u->img.err == SOTA_IMG_ERR_TOO_BIG ? SOTA_UPD_ERR_TOO_BIG : SOTA_UPD_ERR_VERIFY;
+    fail(u, e, "%s", sota_img_message(&u->img));
+}
+
+/* --- erase-ahead ------------------------------------------------------------------- */
+
+/* Where the image is expected to end in the slot, as far as it is known now. */
+static uint64_t expected_end(const sota_update_t *u)
+{
+    if (u->img.complete) {
+        return u->img.image_len;
+    }
+    if (u->cfg.announced_len && u->cfg.announced_exact) {
+        return u->cfg.announced_len;
+    }
+    return 0;
+}
+
+static uint32_t align_up(uint64_t v, uint32_t a)
+{
+    return (uint32_t)((v + a - 1) / a * a);
+}
+
+/* Make sure slot bytes [0, upto) are erased before they are written: walk block by
+ * block from u->prepared, erase only what does not read as erased, and choose per
+ * block between one block erase and its dirty sectors. */
+static int prepare(sota_update_t *u, uint32_t upto)
+{
+    const uint32_t slot = u->cfg.img.slot_size;
+    while (u->prepared < upto) {
+        uint32_t start = u->prepared;
+        uint32_t blk = start / SOTA_UPDATE_BLOCK * SOTA_UPDATE_BLOCK;
+        uint32_t blk_end = blk + SOTA_UPDATE_BLOCK;
+        if (blk_end > slot) {
+            blk_end = slot;
+        }
+        /* Only as far as the image goes when its end is known. */
+        uint32_t need_end = blk_end;
+        uint64_t exp = expected_end(u);
+        if (exp) {
+            uint32_t e = align_up(exp > upto ? exp : upto, SOTA_UPDATE_SECTOR);
+            if (e < need_end) {
+                need_end = e;
+            }
+        }
+        uint32_t dirty = 0;
+        bool dirty_map[SOTA_UPDATE_BLOCK / SOTA_UPDATE_SECTOR] = { false };
+        for (uint32_t s = start; s < need_end; s += SOTA_UPDATE_SECTOR) {
+            bool erased = false;
+            int rc = u->ops->is_erased(u->ctx, s, SOTA_UPDATE_SECTOR, &erased);
+            if (rc) {
+                u->platform_err = rc;
+                return rc;
+            }
+            if (!erased) {
+                dirty_map[(s - blk) / SOTA_UPDATE_SECTOR] = true;
+                dirty++;
+            }
+        }
+        bool whole_block = start == blk && blk_end - blk == SOTA_UPDATE_BLOCK;
+        if (dirty && whole_block && SOTA_UPDATE_COST_BLOCK < dirty * SOTA_UPDATE_COST_SECTOR) {
+            int rc = u->ops->erase(u->ctx, blk, SOTA_UPDATE_BLOCK);
+            if (rc) {
+                u->platform_err = rc;
+                return rc;
+            }
+            u->stats.blocks_erased++;
+            u->prepared = blk_end;
+            continue;
+        }
+        for (uint32_t s = start; s < need_end; s += SOTA_UPDATE_SECTOR) {
+            if (!dirty_map[(s - blk) / SOTA_UPDATE_SECTOR]) {
+                u->stats.bytes_skipped_erased += SOTA_UPDATE_SECTOR;
+                continue;
+            }
+            int rc = u->ops->erase(u->ctx, s, SOTA_UPDATE_SECTOR);
+            if (rc) {
+                u->platform_err = rc;
+                return rc;
+            }
+            u->stats.sectors_erased++;
+        }
+        u->prepared = need_end;
+    }
+    return 0;
+}
+
+/* Write file bytes [u->written, +len) to the slot. */
+static sota_upd_err_t write_out(sota_update_t *u, const uint8_t *data, size_t len)
+{
+    const uint32_t slot = u->cfg.img.slot_size;
+    if ((uint64_t)u->written + len > slot) {
+        fail(u, SOTA_UPD_ERR_TOO_BIG,
+             "the file is larger than the %u KiB app slot (more than %u bytes received): "
+             "build a smaller app or use a partition table with larger OTA slots",
+             (unsigned)(slot / 1024), (unsigned)slot);
+        return u->err;
+    }
+    if (prepare(u, u->written + (uint32_t)len)) {
+        fail(u, SOTA_UPD_ERR_FLASH,
+             "erasing the app slot at offset 0x%x failed (error 0x%x): the flash may be worn "
+             "or failing; the running app is unchanged, try again",
+             (unsigned)u->prepared, (unsigned)u->platform_err);
+        return u->err;
+    }
+    int rc = u->ops->write(u->ctx, u->written, data, len);
+    if (rc) {
+        u->platform_err = rc;
+        fail(u, SOTA_UPD_ERR_FLASH,
+             "writing the app slot at offset 0x%x failed (error 0x%x): the running app is "
+             "unchanged, try again",
+             (unsigned)u->written, (unsigned)rc);
+        return u->err;
+    }
+    u->written += (uint32_t)len;
+    return SOTA_UPD_OK;
+}
+
+/* --- the checks on the first bytes ------------------------------------------------ */
+
+static bool policy_ok(sota_update_t *u)
+{
+    const sota_update_policy_t *p = &u->cfg.policy;
+    const sota_img_t *v = &u->img;
+    bool desc_ok = v->have_desc && v->desc.magic_word == SOTA_APP_DESC_MAGIC;
+
+    if (p->require_app_desc && !desc_ok) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy require_app_desc: the image has no valid app description "
+             "(esp_app_desc_t magic 0x%08x, expected 0xabcd5432), so its project and version "
+             "are unknown. Every app built by ESP-IDF has one: upload the .bin that idf.py "
+             "build made, or turn this rule off in the updater's configuration",
+             (unsigned)v->desc.magic_word);
+        return false;
+    }
+    if (p->require_sha256 && v->have_header && !v->hdr.hash_appended) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy require_sha256: the image has no appended SHA-256, so corruption in "
+             "transit could go unnoticed. Build it without --dont-append-digest (ESP-IDF "
+             "appends it by default), or turn this rule off in the updater's configuration");
+        return false;
+    }
+    if (!desc_ok) {
+        return true;
+    }
+    if (p->require_same_project && u->cfg.running_project &&
+        strcmp(v->desc.project_name, u->cfg.running_project) != 0) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy require_same_project: the image is project '%s' but this device runs "
+             "'%s'. Upload a build of '%s', or turn this rule off in the updater's "
+             "configuration",
+             v->desc.project_name, u->cfg.running_project, u->cfg.running_project);
+        return false;
+    }
+    if (p->refuse_downgrade && u->cfg.running_version &&
+        sota_version_cmp(v->desc.version, u->cfg.running_version) < 0) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy refuse_downgrade: the image is version '%s', lower than the running "
+             "'%s'. Upload a newer build, or turn this rule off in the updater's configuration",
+             v->desc.version, u->cfg.running_version);
+        return false;
+    }
+    if (p->refuse_lower_secure_version && v->desc.secure_version < u->cfg.running_secure_version) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy refuse_lower_secure_version: the image has secure_version %u, lower "
+             "than the running app's %u (anti-rollback). Build it with "
+             "CONFIG_BOOTLOADER_APP_SECURE_VERSION >= %u",
+             (unsigned)v->desc.secure_version, (unsigned)u->cfg.running_secure_version,
+             (unsigned)u->cfg.running_secure_version);
+        return false;
+    }
+    return true;
+}
+
+/* The head is complete (or the file ended inside it): decide before touching flash. */
+static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
+{
+    sota_ident_t id;
+    uint64_t total = at_end ? u->received
+                            : (u->cfg.announced_exact ? u->cfg.announced_len : 0);
+    sota_ident(u->head, u->head_len, total, u->cfg.img.chip, &id);
+    if (id.kind != SOTA_FILE_APP) {
+        fail(u, SOTA_UPD_ERR_NOT_APP, "%s", id.message);
+        return u->err;
+    }
+    if (u->cfg.announced_exact && u->cfg.announced_len > u->cfg.img.slot_size) {
+        fail(u, SOTA_UPD_ERR_TOO_BIG,
+             "the file is %llu bytes but the app slot holds %u bytes (%u KiB): build a "
+             "smaller app or use a partition table with larger OTA slots",
+             (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
+             (unsigned)(u->cfg.img.slot_size / 1024));
+        return u->err;
+    }
+    /* Run the verifier over the head: header, chip, revision, segment headers seen so
+     * far and segment 0 with the app description. */
+    if (sota_img_feed(&u->img, u->head, u->head_len) != SOTA_IMG_OK) {
+        fail_from_img(u);
+        return u->err;
+    }
+    /* The whole file fits in the head: give the full verdict before touching flash. */
+    if (at_end && sota_img_finish(&u->img) != SOTA_IMG_OK) {
+        fail_from_img(u);
+        return u->err;
+    }
+    if (!policy_ok(u)) {
+        return u->err;
+    }
+    /* Multipart bodies give only an upper bound; refuse what cannot possibly fit. */
+    if (!u->cfg.announced_exact && u->cfg.announced_len > (uint64_t)u->cfg.img.slot_size + SOTA_UPDATE_BLOCK) {
+        fail(u, SOTA_UPD_ERR_TOO_BIG,
+             "the upload is %llu bytes but the app slot holds %u bytes (%u KiB): build a "
+             "smaller app or use a partition table with larger OTA slots",
+             (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
+             (unsigned)(u->cfg.img.slot_size / 1024));
+        return u->err;
+    }
+    int rc = u->ops->begin(u->ctx);
+    if (rc) {
+        u->platform_err = rc;
+        fail(u, SOTA_UPD_ERR_FLASH,
+             "could not open the app slot for writing (error 0x%x): the running app is "
+             "unchanged; if the device just updated, it must confirm the new app first",
+             (unsigned)rc);
+        return u->err;
+    }
+    u->begun = true;
+    u->state = SOTA_UPD_ST_STREAM;
+    return write_out(u, u->head, u->head_len);
+}
+
+sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
+{
+    if (u->state == SOTA_UPD_ST_FAILED) {
+        return u->err;
+    }
+    if (u->state == SOTA_UPD_ST_DONE || (len && !data)) {
+        fail(u, SOTA_UPD_ERR_STATE, "internal error: data after the end of the update");
+        return u->err;
+    }
+    const uint8_t *p = data;
+    u->received += len;
+    if (u->state == SOTA_UPD_ST_HEAD) {
+        size_t take = SOTA_UPDATE_HEAD_LEN - u->head_len;
+        if (take > len) {
+            take = len;
+        }
+        memcpy(u->head + u->head_len, p, take);
+        u->head_len += (uint32_t)take;
+        p += take;
+        len -= take;
+        if (u->head_len < SOTA_UPDATE_HEAD_LEN) {
+            return SOTA_UPD_OK;
+        }
+        if (check_head(u, false) != SOTA_UPD_OK) {
+            return u->err;
+        }
+    }
+    if (!len) {
+        return SOTA_UPD_OK;
+    }
+    if (sota_img_feed(&u->img, p, len) != SOTA_IMG_OK) {
+        fail_from_img(u);
+        return u->err;
+    }
+    return write_out(u, p, len);
+}
+
+sota_upd_err_t sota_update_finish(sota_update_t *u)
+{
+    if (u->state == SOTA_UPD_ST_FAILED) {
+        return u->err;
+    }
+    if (u->state == SOTA_UPD_ST_DONE) {
+        return SOTA_UPD_OK;
+    }
+    if (u->state == SOTA_UPD_ST_HEAD) {
+        if (u->head_len == 0) {
+            fail(u, SOTA_UPD_ERR_NOT_APP,
+                 "the file is empty (0 bytes): pick the app .bin from your project's build/ folder");
+            return u->err;
+        }
+        if (check_head(u, true) != SOTA_UPD_OK) {
+            return u->err;
+        }
+    }
+    if (u->cfg.announced_exact && u->received != u->cfg.announced_len) {
+        fail(u, SOTA_UPD_ERR_VERIFY,
+             "the upload ended after %llu of %llu announced bytes: the transfer was cut off, try again",
+             (unsigned long long)u->received, (unsigned long long)u->cfg.announced_len);
+        return u->err;
+    }
+    if (sota_img_finish(&u->img) != SOTA_IMG_OK) {
+        fail_from_img(u);
+        return u->err;
+    }
+    char why[200] = "";
+    int rc = u->ops->finish(u->ctx, why, sizeof why);
+    if (rc) {
+        u->platform_err = rc;
+        fail(u, SOTA_UPD_ERR_FLASH,
+             "the image was received intact but the copy in flash did not verify or could not "
+             "be selected for boot (%s, error 0x%x): the running app is unchanged, try again",
+             why[0] ? why : "no detail", (unsigned)rc);
+        return u->err;
+    }
+    u->begun = false;
+    u->state = SOTA_UPD_ST_DONE;
+    const sota_app_desc_t *d = &u->img.desc;
+    bool desc_ok = u->img.have_desc && d->magic_word == SOTA_APP_DESC_MAGIC;
+    snprintf(u->msg, sizeof u->msg, "installed %s %s (%u bytes), verified; it boots next",
+             desc_ok ? d->project_name : "app", desc_ok ? d->version : "(no version)",
+             (unsigned)u->img.image_len);
+    return SOTA_UPD_OK;
+}
+
+void sota_update_cancel(sota_update_t *u, const char *reason)
+{
+    if (u->state == SOTA_UPD_ST_FAILED || u->state == SOTA_UPD_ST_DONE) {
+        return;
+    }
+    fail(u, SOTA_UPD_ERR_VERIFY, "%s", reason ? reason : "the upload was cancelled");
+}
+
+int sota_update_http_status(sota_upd_err_t err)
+{
+    switch (err) {
+    case SOTA_UPD_OK: return 200;
+    case SOTA_UPD_ERR_NOT_APP: return 415;
+    case SOTA_UPD_ERR_TOO_BIG: return 413;
+    case SOTA_UPD_ERR_VERIFY: return 422;
+    case SOTA_UPD_ERR_POLICY: return 422;
+    case SOTA_UPD_ERR_FLASH: return 500;
+    case SOTA_UPD_ERR_STATE: return 500;
+    }
+    return 500;
+}
+
+const char *sota_update_err_code(sota_upd_err_t err)
+{
+    switch (err) {
+    case SOTA_UPD_OK: return "ok";
+    case SOTA_UPD_ERR_NOT_APP: return "not_app_image";
+    case SOTA_UPD_ERR_TOO_BIG: return "too_big";
+    case SOTA_UPD_ERR_VERIFY: return "verify_failed";
+    case SOTA_UPD_ERR_POLICY: return "policy";
+    case SOTA_UPD_ERR_FLASH: return "flash_error";
+    case SOTA_UPD_ERR_STATE: return "internal";
+    }
+    return "internal";
+}
+
+/* --- versions ------------------------------------------------------------------- */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int sota_version_cmp(const char *a, const char *b)
+{
+    if (*a == 'v' || *a == 'V') {
+        a++;
+    }
+    if (*b == 'v' || *b == 'V') {
+        b++;
+    }
+    for (;;) {
+        /* end of both, or of one */
+        bool ea = *a == '\0' || *a == '-' || *a == '+';
+        bool eb = *b == '\0' || *b == '-' || *b == '+';
+        if (ea || eb) {
+            if (!ea) {
+                return 1;   /* "1.2.1" > "1.2" */
+            }
+            if (!eb) {
+                return -1;
+            }
+            /* same release: a pre-release ("-rc1") sorts below the release */
+            bool pa = *a == '-', pb = *b == '-';
+            if (pa != pb) {
+                return pa ? -1 : 1;
+            }
+            return pa ? strcmp(a, b) : 0;
+        }
+        if (is_digit(*a) && is_digit(*b)) {
+            unsigned long na = 0, nb = 0;
+            while (is_digit(*a)) {
+                na = na * 10 + (unsigned long)(*a++ - '0');
+            }
+            while (is_digit(*b)) {
+                nb = nb * 10 + (unsigned long)(*b++ - '0');
+            }
+            if (na != nb) {
+                return na < nb ? -1 : 1;
+            }
+            continue;
+        }
+        if (*a != *b) {
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        }
+        a++;
+        b++;
+    }
+}

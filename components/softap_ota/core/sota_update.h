@@ -1,0 +1,143 @@
+/* One firmware update, from the first byte received to the new boot partition, as a
+ * portable state machine. It knows nothing of HTTP, ESP-IDF or flash chips: the caller
+ * feeds it the file's bytes (raw, or the file part of a multipart body) and gives it a
+ * writer (sota_update_ops_t) that reaches the app slot.
+ *
+ * What it guarantees (DESIGN.md, "The update path"):
+ * 1. Nothing is erased or written until the first SOTA_UPDATE_HEAD_LEN bytes (or the
+ *    whole file, if shorter) have been identified as an app image for this chip and
+ *    passed every check that can be made on them: header, chip, revision, segment 0,
+ *    app description and the upload policy, and the announced size against the slot.
+ * 2. Flash is prepared ahead of the writes, one 64 KiB block at a time: sectors that
+ *    already read as erased are not erased again; a block erase is used when it is
+ *    cheaper than erasing its dirty sectors one by one, sector erases otherwise.
+ * 3. RAM is constant: the head buffer and the verifier's state, nothing per byte.
+ * 4. The image is verified as it streams (checksum, SHA-256, fit in the slot), then
+ *    ops->finish() verifies it again from flash and selects it for the next boot.
+ * 5. On any failure ops->abort() is called once, nothing selects the new slot, and the
+ *    reason is kept in a message a user can act on.
+ */
+#ifndef SOTA_UPDATE_H
+#define SOTA_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sota_ident.h"
+#include "sota_image.h"
+
+/* Bytes held back before anything is written: what sota_ident needs to tell every file
+ * kind it knows (an esp32 merged image shows its bootloader at 0x1000). */
+#define SOTA_UPDATE_HEAD_LEN   SOTA_IDENT_HEAD_LEN
+#define SOTA_UPDATE_BLOCK      0x10000u   /* erase-ahead unit: one 64 KiB block */
+#define SOTA_UPDATE_SECTOR     0x1000u    /* smallest erase: one 4 KiB sector */
+/* Relative costs of the two erase commands (GD25Q32C typicals, ms). */
+#define SOTA_UPDATE_COST_SECTOR 50u
+#define SOTA_UPDATE_COST_BLOCK  250u
+
+/* Outcome classes; each maps to one HTTP status in the handler. */
+typedef enum {
+    SOTA_UPD_OK = 0,
+    SOTA_UPD_ERR_NOT_APP,    /* 415: not an app image for this chip (says what it is) */
+    SOTA_UPD_ERR_TOO_BIG,    /* 413: larger than the slot */
+    SOTA_UPD_ERR_VERIFY,     /* 422: app image fails a check of esp_image_verify */
+    SOTA_UPD_ERR_POLICY,     /* 422: valid image refused by the upload policy */
+    SOTA_UPD_ERR_FLASH,      /* 500: erasing, writing or selecting the slot failed */
+    SOTA_UPD_ERR_STATE,      /* caller error: feed after the end, NULL args */
+} sota_upd_err_t;
+
+/* Access to the target slot. Offsets are relative to the slot start. Each returns 0 on
+ * success or a nonzero platform code (kept in sota_update_t.platform_err). */
+typedef struct {
+    /* Called once, when the first bytes passed every check: open the slot for writing
+     * (esp_ota_begin). Nothing may be erased or written before this. */
+    int (*begin)(void *ctx);
+    /* Read [off, off+len) and report whether every byte is 0xFF. */
+    int (*is_erased)(void *ctx, uint32_t off, uint32_t len, bool *erased);
+    /* Erase [off, off+len): one 64 KiB block (aligned) or one 4 KiB sector. */
+    int (*erase)(void *ctx, uint32_t off, uint32_t len);
+    /* Program len bytes at off; the range was erased by this session. */
+    int (*write)(void *ctx, uint32_t off, const void *data, size_t len);
+    /* All bytes written and the streaming verdict is valid: verify from flash and set
+     * the boot partition (esp_ota_end + esp_ota_set_boot_partition). On failure write a
+     * reason to msg. */
+    int (*finish)(void *ctx, char *msg, size_t msglen);
+    /* Give up: release the slot (esp_ota_abort). Called at most once, only after begin. */
+    void (*abort)(void *ctx);
+} sota_update_ops_t;
+
+/* Upload policy: rules stricter than ESP-IDF's verifier. */
+typedef struct {
+    bool require_app_desc;      /* refuse images without a valid esp_app_desc_t */
+    bool require_sha256;        /* refuse images without an appended SHA-256 */
+    bool require_same_project;  /* project_name must equal the running app's */
+    bool refuse_downgrade;      /* refuse a version lower than the running one */
+    bool refuse_lower_secure_version; /* refuse secure_version below the running one */
+} sota_update_policy_t;
+
+typedef struct {
+    sota_img_params_t img;      /* chip, revision, slot size/offset, flash size */
+    sota_update_policy_t policy;
+    const char *running_project;    /* may be NULL (no policy check then) */
+    const char *running_version;
+    uint32_t running_secure_version;
+    uint64_t announced_len;     /* bytes the client announced for the file, 0 unknown */
+    bool announced_exact;       /* announced_len is the file's exact length (raw body),
+                                   else an upper bound (multipart body) */
+} sota_update_cfg_t;
+
+typedef enum {
+    SOTA_UPD_ST_HEAD,        /* collecting the first bytes */
+    SOTA_UPD_ST_STREAM,      /* writing */
+    SOTA_UPD_ST_DONE,        /* finished: new slot selected */
+    SOTA_UPD_ST_FAILED,      /* aborted: see err/msg */
+} sota_upd_state_t;
+
+typedef struct {
+    /* counters of the erase-ahead, for status and benchmarks */
+    uint32_t blocks_erased;
+    uint32_t sectors_erased;
+    uint32_t bytes_skipped_erased;  /* already-erased bytes not erased again */
+} sota_upd_stats_t;
+
+typedef struct {
+    sota_update_cfg_t cfg;
+    const sota_update_ops_t *ops;
+    void *ctx;
+    sota_upd_state_t state;
+    sota_upd_err_t err;
+    int platform_err;            /* last nonzero code from ops */
+    char msg[320];               /* why it failed, or what was installed */
+    uint64_t received;           /* file bytes received */
+    uint32_t written;            /* bytes written to the slot (prefix of the file) */
+    uint32_t prepared;           /* slot bytes known erased ahead of the writes */
+    sota_upd_stats_t stats;
+    sota_img_t img;              /* streaming verifier: img.desc is the new app's */
+    uint8_t head[SOTA_UPDATE_HEAD_LEN];
+    uint32_t head_len;
+    bool begun;
+} sota_update_t;
+
+/* Start a session. cfg is copied (its strings must outlive the session). */
+void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
+                      const sota_update_ops_t *ops, void *ctx);
+/* Feed the next bytes of the file. Returns SOTA_UPD_OK or the (sticky) failure. */
+sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len);
+/* The file is complete: verify, finish. Returns SOTA_UPD_OK when the new image is
+ * selected for the next boot. */
+sota_upd_err_t sota_update_finish(sota_update_t *u);
+/* The transfer broke off (disconnect, stall, deadline): abort with reason. */
+void sota_update_cancel(sota_update_t *u, const char *reason);
+
+/* HTTP status for an outcome (200, 413, 415, 422, 500). */
+int sota_update_http_status(sota_upd_err_t err);
+/* Stable short code for JSON ("not_app_image", "too_big", ...). */
+const char *sota_update_err_code(sota_upd_err_t err);
+
+/* Compare two version strings the way a person reads them: numeric fields compared as
+ * numbers ("1.10" > "1.9"), a leading 'v' ignored, a pre-release suffix ("-rc1") lower
+ * than the release. Returns <0, 0, >0. */
+int sota_version_cmp(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,442 @@
+/* HTTP: the page, the status API, the upload, and the captive-portal answers.
+ * API (DESIGN.md): GET / (gzip page), GET /api/status (JSON), POST /update (raw body or
+ * multipart/form-data). Errors are JSON {"error": code, "message": text}. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cJSON.h"
+#include "esp_idf_version.h"
+#include "esp_log.h"
+#include "esp_netif.h"
+#include "esp_system.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+#include "ota_internal.h"
+#include "sota_multipart.h"
+
+static const char *TAG = "softap_ota";
+
+/* The page, gzipped at build time (CMake EMBED_FILES on the device, .incbin on host). */
+extern const uint8_t index_html_gz_start[] __asm__("_binary_index_html_gz_start");
+extern const uint8_t index_html_gz_end[] __asm__("_binary_index_html_gz_end");
+
+#define RECV_CHUNK 4096
+#define REBOOT_DELAY_US (500 * 1000)
+
+/* Uploads run in their own task where the server can hand a request over (ESP-IDF 5.2
+ * and later), so that /api/status answers and a second upload gets 409 meanwhile. */
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 0)
+#define SOTA_ASYNC_UPLOAD 1
+#else
+#define SOTA_ASYNC_UPLOAD 0
+#endif
+
+static const char *status_line(int status)
+{
+    switch (status) {
+    case 200: return "200 OK";
+    case 400: return "400 Bad Request";
+    case 401: return "401 Unauthorized";
+    case 404: return "404 Not Found";
+    case 408: return "408 Request Timeout";
+    case 409: return "409 Conflict";
+    case 411: return "411 Length Required";
+    case 413: return "413 Content Too Large";
+    case 415: return "415 Unsupported Media Type";
+    case 422: return "422 Unprocessable Content";
+    default: return "500 Internal Server Error";
+    }
+}
+
+static esp_err_t send_json(httpd_req_t *req, int status, cJSON *obj)
+{
+    char *body = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    if (!body) {
+        return httpd_resp_send_500(req);
+    }
+    httpd_resp_set_status(req, status_line(status));
+    httpd_resp_set_type(req, "application/json");
+    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    esp_err_t err = httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
+    cJSON_free(body);
+    return err;
+}
+
+static esp_err_t send_error(httpd_req_t *req, int status, const char *code, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", code);
+    cJSON_AddStringToObject(o, "message", message);
+    ESP_LOGW(TAG, "%s %s -> %d %s: %s", req->method == HTTP_POST ? "POST" : "GET", req->uri, status, code, message);
+    return send_json(req, status, o);
+}
+
+/* --- GET / and GET /api/status ------------------------------------------------------ */
+
+static esp_err_t page_get(httpd_req_t *req)
+{
+    httpd_resp_set_type(req, "text/html; charset=utf-8");
+    httpd_resp_set_hdr(req, "Content-Encoding", "gzip");
+    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    return httpd_resp_send(req, (const char *)index_html_gz_start,
+                           (ssize_t)(index_html_gz_end - index_html_gz_start));
+}
+
+static esp_err_t status_get(httpd_req_t *req)
+{
+    char *body = ota_status_json();
+    if (!body) {
+        return httpd_resp_send_500(req);
+    }
+    httpd_resp_set_type(req, "application/json");
+    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    esp_err_t err = httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
+    cJSON_free(body);
+    return err;
+}
+
+/* --- captive portal ------------------------------------------------------------------ */
+
+static void ap_url(char *out, size_t len)
+{
+    esp_netif_ip_info_t ip = { 0 };
+    esp_netif_t *ap = esp_netif_get_handle_from_ifkey("WIFI_AP_DEF");
+    if (ap && esp_netif_get_ip_info(ap, &ip) == ESP_OK && ip.ip.addr) {
+        snprintf(out, len, "http://" IPSTR "/", IP2STR(&ip.ip));
+    } else {
+        snprintf(out, len, "http://192.168.4.1/");
+    }
+}
+
+/* Phones and laptops probe a known URL after joining a network; anything but the
+ * expected answer makes them show this page in their captive-portal window. */
+static esp_err_t probe_get(httpd_req_t *req)
+{
+    char url[48], body[400];
+    ap_url(url, sizeof url);
+    snprintf(body, sizeof body,
+             "<!DOCTYPE html><meta name=viewport content=\"width=device-width\">"
+             "<title>ESP32 update</title><p>This network updates a device. Open "
+             "<a href=\"%s\">%s</a> in your browser to upload firmware.</p>", url, url);
+    httpd_resp_set_type(req, "text/html");
+    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    return httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
+}
+
+/* Unknown paths: a request for another host (a captive client) is sent to the page;
+ * one for this device gets a JSON 404. */
+static esp_err_t not_found(httpd_req_t *req, httpd_err_code_t code)
+{
+    (void)code;
+    char host[64] = "";
+    char url[48];
+    ap_url(url, sizeof url);
+    httpd_req_get_hdr_value_str(req, "Host", host, sizeof host);
+    bool ours = host[0] == '\0' || strncmp(url + 7, host, strlen(host)) == 0 ||
+                strncmp(host, "127.0.0.1", 9) == 0 || strncmp(host, "localhost", 9) == 0 ||
+                strncmp(host, "[::1]", 5) == 0;
+    if (!ours) {
+        httpd_resp_set_status(req, "302 Found");
+        httpd_resp_set_hdr(req, "Location", url);
+        return httpd_resp_send(req, NULL, 0);
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "no such resource: %.100s (the API is GET /, GET /api/status, POST /update)",
+             req->uri);
+    return send_error(req, 404, "not_found", msg);
+}
+
+/* --- POST /update ------------------------------------------------------------------- */
+
+typedef struct {
+    httpd_req_t *req;
+    sota_update_t upd;
+    ota_writer_t writer;
+    sota_mp_t mp;
+    sota_mp_callbacks_t cbs;
+    bool multipart;
+    bool in_file;
+    bool file_seen;
+    const char *code;          /* error code for failures outside the session */
+    char buf[RECV_CHUNK];
+} upload_t;
+
+static int mp_begin(void *ctx, const sota_mp_part_t *part)
+{
+    upload_t *u = ctx;
+    u->in_file = part->is_file;
+    u->file_seen |= part->is_file;
+    return 0;
+}
+
+static int mp_data(void *ctx, const uint8_t *data, size_t n)
+{
+    upload_t *u = ctx;
+    if (!u->in_file) {
+        return 0; /* other form fields are ignored */
+    }
+    return sota_update_feed(&u->upd, data, n) == SOTA_UPD_OK ? 0 : 1;
+}
+
+static int mp_end(void *ctx)
+{
+    upload_t *u = ctx;
+    u->in_file = false;
+    return 0;
+}
+
+
+static void reboot_cb(void *arg)
+{
+    (void)arg;
+    ESP_LOGI(TAG, "rebooting into the new app");
+    esp_restart();
+}
+
+static void schedule_reboot(void)
+{
+    esp_timer_handle_t t;
+    const esp_timer_create_args_t args = { .callback = reboot_cb, .name = "sota_reboot" };
+    if (esp_timer_create(&args, &t) != ESP_OK || esp_timer_start_once(t, REBOOT_DELAY_US) != ESP_OK) {
+        reboot_cb(NULL);
+    }
+}
+
+/* Receive the body and stream it through the update session. Returns the HTTP status
+ * to answer with and sets *close when the connection must be dropped (dead client). */
+static int receive(upload_t *u, bool *close)
+{
+    httpd_req_t *req = u->req;
+    const softap_ota_config_t *cfg = ota_state_config();
+    const int64_t deadline = esp_timer_get_time() + (int64_t)cfg->upload_deadline_s * 1000000;
+    size_t left = req->content_len;
+    uint32_t timeouts = 0;
+
+    while (left > 0) {
+        int n = httpd_req_recv(req, u->buf, left < sizeof u->buf ? left : sizeof u->buf);
+        if (n == HTTPD_SOCK_ERR_TIMEOUT) {
+            if (++timeouts >= cfg->max_recv_timeouts) {
+                char why[160];
+                snprintf(why, sizeof why, "the upload stalled: no data for %u s after %u of %u bytes; "
+                         "the running app is unchanged, try again",
+                         (unsigned)(timeouts * cfg->recv_timeout_s), (unsigned)u->upd.received,
+                         (unsigned)req->content_len);
+                sota_update_cancel(&u->upd, why);
+                u->code = "timeout";
+                *close = true;
+                return 408;
+            }
+        } else if (n <= 0) {
+            char why[160];
+            snprintf(why, sizeof why, "the connection was lost after %u of %u bytes; the running app "
+                     "is unchanged, try again", (unsigned)u->upd.received, (unsigned)req->content_len);
+            sota_update_cancel(&u->upd, why);
+            u->code = "disconnected";
+            *close = true;
+            return 400;
+        } else {
+            timeouts = 0;
+            left -= (size_t)n;
+            if (u->multipart) {
+                sota_mp_err_t me = sota_mp_feed(&u->mp, u->buf, (size_t)n, &u->cbs);
+                if (u->upd.state != SOTA_UPD_ST_FAILED && me != SOTA_MP_OK) {
+                    sota_update_cancel(&u->upd, sota_mp_strerror(me));
+                    u->code = "bad_request";
+                    return 400;
+                }
+            } else {
+                sota_update_feed(&u->upd, u->buf, (size_t)n);
+            }
+            if (u->upd.state == SOTA_UPD_ST_FAILED) {
+                return sota_update_http_status(u->upd.err);
+            }
+            ota_state_progress((uint32_t)(req->content_len - left));
+        }
+        if (esp_timer_get_time() > deadline) {
+            char why[160];
+            snprintf(why, sizeof why, "the upload took longer than %u s and was stopped after %u of %u "
+                     "bytes; the running app is unchanged, try again closer to the device",
+                     (unsigned)cfg->upload_deadline_s, (unsigned)u->upd.received,
+                     (unsigned)req->content_len);
+            sota_update_cancel(&u->upd, why);
+            u->code = "timeout";
+            *close = true;
+            return 408;
+        }
+    }
+    if (u->multipart) {
+        sota_mp_err_t me = sota_mp_finish(&u->mp);
+        if (me != SOTA_MP_OK) {
+            sota_update_cancel(&u->upd, sota_mp_strerror(me));
+            u->code = "bad_request";
+            return 400;
+        }
+        if (!u->file_seen) {
+            sota_update_cancel(&u->upd, "the form had no file: choose the firmware .bin and send it "
+                               "in a field with a filename (curl -F file=@app.bin)");
+            u->code = "bad_request";
+            return 400;
+        }
+    }
+    ota_state_set(SOFTAP_OTA_VERIFYING);
+    if (sota_update_finish(&u->upd) != SOTA_UPD_OK) {
+        return sota_update_http_status(u->upd.err);
+    }
+    return 200;
+}
+
+/* The whole upload, from the claimed session to the answer. */
+static esp_err_t upload_run(httpd_req_t *req)
+{
+    upload_t *u = calloc(1, sizeof *u);
+    if (!u) {
+        ota_state_finish(false, "out of memory for the upload buffers; the running app is unchanged", "");
+        return send_error(req, 500, "no_memory", "out of memory for the upload buffers; try again");
+    }
+    u->req = req;
+    u->cbs = (sota_mp_callbacks_t){ .on_part_begin = mp_begin, .on_part_data = mp_data,
+                                    .on_part_end = mp_end, .ctx = u };
+    char ctype[128] = "";
+    httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype);
+    u->multipart = strncasecmp(ctype, "multipart/", 10) == 0;
+
+    sota_update_cfg_t cfg;
+    esp_err_t err = ota_writer_target(&u->writer, ota_state_config(), &cfg);
+    if (err != ESP_OK) {
+        free(u);
+        ota_state_finish(false, "this device has no OTA slot to write (see its partition table)", "");
+        return send_error(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
+                          "table needs ota_0 and ota_1 partitions and an otadata partition");
+    }
+    cfg.announced_len = req->content_len;
+    cfg.announced_exact = !u->multipart;
+    sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
+
+    int status = 0;
+    bool close = false;
+    if (u->multipart) {
+        char boundary[SOTA_MP_BOUNDARY_MAX + 1];
+        sota_mp_err_t me = sota_mp_boundary(ctype, boundary, sizeof boundary);
+        if (me == SOTA_MP_OK) {
+            me = sota_mp_init(&u->mp, boundary);
+        }
+        if (me != SOTA_MP_OK) {
+            sota_update_cancel(&u->upd, sota_mp_strerror(me));
+            u->code = "bad_request";
+            status = 400;
+        }
+    }
+    if (!status) {
+        status = receive(u, &close);
+    }
+
+    cJSON *o = cJSON_CreateObject();
+    if (status == 200) {
+        const sota_app_desc_t *d = &u->upd.img.desc;
+        cJSON_AddBoolToObject(o, "ok", true);
+        cJSON_AddStringToObject(o, "message", u->upd.msg);
+        cJSON_AddStringToObject(o, "project", d->project_name);
+        cJSON_AddStringToObject(o, "version", d->version);
+        cJSON_AddStringToObject(o, "partition", u->writer.part->label);
+        cJSON_AddNumberToObject(o, "size", u->upd.img.image_len);
+        cJSON_AddNumberToObject(o, "reboot_in_ms", REBOOT_DELAY_US / 1000);
+        ota_state_finish(true, u->upd.msg, u->writer.part->label);
+        ESP_LOGI(TAG, "%s", u->upd.msg);
+        err = send_json(req, 200, o);
+        schedule_reboot();
+    } else {
+        const char *code = u->code ? u->code : sota_update_err_code(u->upd.err);
+        cJSON_AddStringToObject(o, "error", code);
+        cJSON_AddStringToObject(o, "message", u->upd.msg);
+        ota_state_finish(false, u->upd.msg, u->writer.part ? u->writer.part->label : "");
+        ESP_LOGW(TAG, "update refused (%d %s): %s", status, code, u->upd.msg);
+        err = close ? ESP_FAIL : send_json(req, status, o);
+        if (close) {
+            cJSON_Delete(o);
+        }
+    }
+    free(u);
+    return err;
+}
+
+#if SOTA_ASYNC_UPLOAD
+static void upload_task(void *arg)
+{
+    httpd_req_t *req = arg;
+    upload_run(req);
+    httpd_req_async_handler_complete(req);
+    vTaskDelete(NULL);
+}
+#endif
+
+static esp_err_t update_post(httpd_req_t *req)
+{
+    if (req->content_len == 0) {
+        return send_error(req, 411, "length_required",
+                          "the upload has no Content-Length (or is empty): send the file as the body "
+                          "(curl --data-binary @app.bin) or as a form (curl -F file=@app.bin)");
+    }
+    if (!ota_state_try_begin((uint32_t)req->content_len)) {
+        softap_ota_status_t st;
+        ota_state_get(&st);
+        char msg[200];
+        snprintf(msg, sizeof msg, "another update is in progress (%u of %u bytes received): wait for it "
+                 "to finish, then reload the page", (unsigned)st.received, (unsigned)st.total);
+        return send_error(req, 409, "busy", msg);
+    }
+#if SOTA_ASYNC_UPLOAD
+    httpd_req_t *copy = NULL;
+    if (httpd_req_async_handler_begin(req, &copy) == ESP_OK) {
+        if (xTaskCreate(upload_task, "sota_upload", 8192, copy, 5, NULL) == pdPASS) {
+            return ESP_OK;
+        }
+        httpd_req_async_handler_complete(copy);
+    }
+    ESP_LOGW(TAG, "could not hand the upload to its own task; receiving it in the server task");
+#endif
+    return upload_run(req);
+}
+
+esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
+{
+    httpd_config_t hc = HTTPD_DEFAULT_CONFIG();
+    hc.server_port = cfg->http_port;
+    hc.recv_wait_timeout = cfg->recv_timeout_s;
+    hc.send_wait_timeout = cfg->recv_timeout_s;
+    hc.max_uri_handlers = 12;
+    hc.lru_purge_enable = true;
+    hc.stack_size = 8192;
+    esp_err_t err = httpd_start(out, &hc);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "HTTP server did not start on port %u: %s", (unsigned)hc.server_port, esp_err_to_name(err));
+        return err;
+    }
+    static const httpd_uri_t uris[] = {
+        { .uri = "/", .method = HTTP_GET, .handler = page_get },
+        { .uri = "/index.html", .method = HTTP_GET, .handler = page_get },
+        { .uri = "/api/status", .method = HTTP_GET, .handler = status_get },
+        { .uri = "/update", .method = HTTP_POST, .handler = update_post },
+        /* connectivity probes: Android, Apple, Windows, Firefox */
+        { .uri = "/generate_204", .method = HTTP_GET, .handler = probe_get },
+        { .uri = "/gen_204", .method = HTTP_GET, .handler = probe_get },
+        { .uri = "/hotspot-detect.html", .method = HTTP_GET, .handler = probe_get },
+        { .uri = "/connecttest.txt", .method = HTTP_GET, .handler = probe_get },
+        { .uri = "/ncsi.txt", .method = HTTP_GET, .handler = probe_get },
+        { .uri = "/success.txt", .method = HTTP_GET, .handler = probe_get },
+    };
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        err = httpd_register_uri_handler(*out, &uris[i]);
+        if (err != ESP_OK) {
+            httpd_stop(*out);
+            *out = NULL;
+            return err;
+        }
+    }
+    httpd_register_err_handler(*out, HTTPD_404_NOT_FOUND, not_found);
+    ESP_LOGI(TAG, "HTTP server on port %u", (unsigned)hc.server_port);
+    return ESP_OK;
+}

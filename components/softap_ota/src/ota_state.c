@@ -1,0 +1,131 @@
+/* The updater's one state: configuration, the running upload's progress and the last
+ * result. Read by the status handler while the upload handler writes it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "freertos/FreeRTOS.h"
+#include "freertos/semphr.h"
+#include "ota_internal.h"
+
+static SemaphoreHandle_t s_lock;
+static softap_ota_config_t s_cfg;
+static char s_ssid[33];
+static char s_password[65];
+static softap_ota_status_t s_status;
+
+/* The last update installed an app into `slot`, but that slot is now marked invalid or
+ * aborted and another app runs: the new app did not confirm and was rolled back. */
+static void reconcile_rollback(const char *slot)
+{
+    const esp_partition_t *bad = esp_ota_get_last_invalid_partition();
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    if (!s_status.have_last || !s_status.last_ok || !bad || !run || strcmp(bad->label, slot) != 0 ||
+        bad == run) {
+        return;
+    }
+    char msg[sizeof s_status.last_message];
+    snprintf(msg, sizeof msg, "the new app in %s did not confirm its health (it reset or hung before "
+             "confirming) and the bootloader rolled back to %s", bad->label, run->label);
+    s_status.last_ok = false;
+    snprintf(s_status.last_message, sizeof s_status.last_message, "%s", msg);
+    ota_store_save(false, msg, bad->label);
+}
+
+esp_err_t ota_state_init(const softap_ota_config_t *cfg)
+{
+    if (!s_lock) {
+        s_lock = xSemaphoreCreateMutex();
+        if (!s_lock) {
+            return ESP_ERR_NO_MEM;
+        }
+    }
+    s_cfg = *cfg;
+    /* keep our own copies of the strings: the caller's may be temporary */
+    snprintf(s_ssid, sizeof s_ssid, "%s", cfg->ssid ? cfg->ssid : "");
+    snprintf(s_password, sizeof s_password, "%s", cfg->password ? cfg->password : "");
+    s_cfg.ssid = s_ssid;
+    s_cfg.password = s_password;
+    memset(&s_status, 0, sizeof s_status);
+    s_status.state = SOFTAP_OTA_IDLE;
+    char slot[17];
+    s_status.have_last = ota_store_load(&s_status.last_ok, s_status.last_message,
+                                        sizeof s_status.last_message, slot, sizeof slot);
+    reconcile_rollback(slot);
+    return ESP_OK;
+}
+
+void ota_state_deinit(void)
+{
+    /* the mutex stays: a later start reuses it */
+}
+
+const softap_ota_config_t *ota_state_config(void)
+{
+    return &s_cfg;
+}
+
+bool ota_state_try_begin(uint32_t total)
+{
+    bool ok = false;
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    if (s_status.state != SOFTAP_OTA_RECEIVING && s_status.state != SOFTAP_OTA_VERIFYING &&
+        s_status.state != SOFTAP_OTA_REBOOTING) {
+        s_status.state = SOFTAP_OTA_RECEIVING;
+        s_status.received = 0;
+        s_status.total = total;
+        ok = true;
+    }
+    xSemaphoreGive(s_lock);
+    return ok;
+}
+
+void ota_state_progress(uint32_t received)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_status.received = received;
+    xSemaphoreGive(s_lock);
+}
+
+void ota_state_set(softap_ota_state_t st)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_status.state = st;
+    xSemaphoreGive(s_lock);
+}
+
+void ota_state_finish(bool ok, const char *message, const char *slot)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_status.state = ok ? SOFTAP_OTA_REBOOTING : SOFTAP_OTA_FAILED;
+    s_status.have_last = true;
+    s_status.last_ok = ok;
+    snprintf(s_status.last_message, sizeof s_status.last_message, "%s", message);
+    xSemaphoreGive(s_lock);
+    ota_store_save(ok, message, slot);
+}
+
+void ota_state_get(softap_ota_status_t *out)
+{
+    if (!s_lock) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    *out = s_status;
+    xSemaphoreGive(s_lock);
+}
+
+const char *softap_ota_state_name(softap_ota_state_t state)
+{
+    static const char *const names[] = { "idle", "receiving", "verifying", "rebooting", "failed" };
+    return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "unknown";
+}
+
+esp_err_t softap_ota_get_status(softap_ota_status_t *out)
+{
+    if (!out) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    ota_state_get(out);
+    return ESP_OK;
+}

@@ -1,0 +1,138 @@
+/* GET /api/status: one JSON object that scripts and the page read (DESIGN.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "esp_app_desc.h"
+#include "esp_app_format.h"
+#include "esp_chip_info.h"
+#include "esp_idf_version.h"
+#include "esp_ota_ops.h"
+#include "esp_partition.h"
+#include "ota_internal.h"
+#include "sota_chip.h"
+
+static const char *state_name(esp_ota_img_states_t st)
+{
+    switch (st) {
+    case ESP_OTA_IMG_NEW: return "new";
+    case ESP_OTA_IMG_PENDING_VERIFY: return "pending_verify";
+    case ESP_OTA_IMG_VALID: return "valid";
+    case ESP_OTA_IMG_INVALID: return "invalid";
+    case ESP_OTA_IMG_ABORTED: return "aborted";
+    case ESP_OTA_IMG_UNDEFINED: return "undefined";
+    }
+    return "unknown";
+}
+
+/* The image state of an app partition: its otadata state, "factory" for the factory
+ * app, or null when otadata says nothing of it. */
+static void add_state(cJSON *o, const char *key, const esp_partition_t *p)
+{
+    esp_ota_img_states_t st;
+    if (p && p->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY) {
+        cJSON_AddStringToObject(o, key, "factory");
+    } else if (p && esp_ota_get_state_partition(p, &st) == ESP_OK) {
+        cJSON_AddStringToObject(o, key, state_name(st));
+    } else {
+        cJSON_AddNullToObject(o, key);
+    }
+}
+
+static const char *chip_name(const esp_partition_t *running)
+{
+    esp_image_header_t hdr;
+    if (running && esp_partition_read(running, 0, &hdr, sizeof hdr) == ESP_OK) {
+        const sota_chip_t *c = sota_chip_by_id((uint16_t)hdr.chip_id);
+        if (c) {
+            return c->name;
+        }
+    }
+    return "unknown";
+}
+
+static cJSON *slots_json(const esp_partition_t *running, const esp_partition_t *next)
+{
+    cJSON *arr = cJSON_CreateArray();
+    esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
+    for (; it; it = esp_partition_next(it)) {
+        const esp_partition_t *p = esp_partition_get(it);
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "label", p->label);
+        cJSON_AddNumberToObject(s, "address", p->address);
+        cJSON_AddNumberToObject(s, "size", p->size);
+        add_state(s, "state", p);
+        esp_app_desc_t d;
+        if (esp_ota_get_partition_description(p, &d) == ESP_OK) {
+            cJSON_AddStringToObject(s, "project", d.project_name);
+            cJSON_AddStringToObject(s, "version", d.version);
+        } else {
+            cJSON_AddNullToObject(s, "project");
+            cJSON_AddNullToObject(s, "version");
+        }
+        cJSON_AddBoolToObject(s, "running", p == running);
+        cJSON_AddBoolToObject(s, "next", p == next);
+        cJSON_AddItemToArray(arr, s);
+    }
+    esp_partition_iterator_release(it);
+    return arr;
+}
+
+char *ota_status_json(void)
+{
+    const esp_app_desc_t *desc = esp_app_get_description();
+    const esp_partition_t *running = esp_ota_get_running_partition();
+    const esp_partition_t *next = esp_ota_get_next_update_partition(NULL);
+    const softap_ota_config_t *cfg = ota_state_config();
+    esp_chip_info_t info;
+    esp_chip_info(&info);
+    softap_ota_status_t st;
+    ota_state_get(&st);
+
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        return NULL;
+    }
+    cJSON_AddStringToObject(o, "project", desc->project_name);
+    cJSON_AddStringToObject(o, "version", desc->version);
+    cJSON_AddNumberToObject(o, "secure_version", desc->secure_version);
+    cJSON_AddStringToObject(o, "idf_version", desc->idf_ver);
+    cJSON_AddStringToObject(o, "chip", chip_name(running));
+    char rev[16];
+    snprintf(rev, sizeof rev, "v%u.%u", (unsigned)(info.revision / 100), (unsigned)(info.revision % 100));
+    cJSON_AddStringToObject(o, "chip_revision", rev);
+    cJSON_AddStringToObject(o, "running_partition", running ? running->label : "");
+    add_state(o, "running_state", running);
+    if (next) {
+        cJSON_AddStringToObject(o, "next_partition", next->label);
+        cJSON_AddNumberToObject(o, "next_partition_size", next->size);
+    } else {
+        cJSON_AddNullToObject(o, "next_partition");
+        cJSON_AddNumberToObject(o, "next_partition_size", 0);
+    }
+#ifdef CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE
+    cJSON_AddBoolToObject(o, "rollback_enabled", true);
+#else
+    cJSON_AddBoolToObject(o, "rollback_enabled", false);
+#endif
+    cJSON_AddStringToObject(o, "update_state", softap_ota_state_name(st.state));
+    cJSON_AddNumberToObject(o, "received", st.received);
+    cJSON_AddNumberToObject(o, "total", st.total);
+    if (st.have_last) {
+        cJSON *l = cJSON_AddObjectToObject(o, "last_update");
+        cJSON_AddBoolToObject(l, "ok", st.last_ok);
+        cJSON_AddStringToObject(l, "message", st.last_message);
+    } else {
+        cJSON_AddNullToObject(o, "last_update");
+    }
+    cJSON *pol = cJSON_AddObjectToObject(o, "policy");
+    cJSON_AddBoolToObject(pol, "require_app_desc", cfg->require_app_desc);
+    cJSON_AddBoolToObject(pol, "require_sha256", cfg->require_sha256);
+    cJSON_AddBoolToObject(pol, "require_same_project", cfg->require_same_project);
+    cJSON_AddBoolToObject(pol, "refuse_downgrade", cfg->refuse_downgrade);
+    cJSON_AddBoolToObject(pol, "refuse_lower_secure_version", cfg->refuse_lower_secure_version);
+    cJSON_AddItemToObject(o, "slots", slots_json(running, next));
+    char *out = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return out;
+}

@@ -1,0 +1,95 @@
+/* softap_ota_start/stop and the way back to the factory updater. */
+#include "esp_log.h"
+#include "esp_ota_ops.h"
+#include "esp_partition.h"
+#include "esp_system.h"
+#include "ota_internal.h"
+
+static const char *TAG = "softap_ota";
+
+static bool s_started;
+static bool s_ap;
+static bool s_dns;
+static httpd_handle_t s_http;
+
+esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
+{
+    if (!cfg) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    if (s_started) {
+        ESP_LOGE(TAG, "softap_ota_start: already started (call softap_ota_stop first)");
+        return ESP_ERR_INVALID_STATE;
+    }
+    esp_err_t err = cfg->start_ap ? ota_wifi_check_config(cfg) : ESP_OK;
+    if (err != ESP_OK) {
+        return err;
+    }
+    if (cfg->recv_timeout_s == 0 || cfg->max_recv_timeouts == 0 || cfg->upload_deadline_s == 0) {
+        ESP_LOGE(TAG, "receive timeout, timeout count and upload deadline must be at least 1");
+        return ESP_ERR_INVALID_ARG;
+    }
+    err = ota_state_init(cfg);
+    if (err != ESP_OK) {
+        return err;
+    }
+    cfg = ota_state_config();
+    if (cfg->start_ap) {
+        err = ota_wifi_start(cfg);
+        if (err != ESP_OK) {
+            return err;
+        }
+        s_ap = true;
+        if (cfg->captive_dns) {
+            s_dns = ota_dns_start() == ESP_OK; /* optional: the page works without it */
+        }
+    }
+    err = ota_http_start(cfg, &s_http);
+    if (err != ESP_OK) {
+        softap_ota_stop();
+        return err;
+    }
+    s_started = true;
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    const esp_app_desc_t *d = esp_app_get_description();
+    ESP_LOGI(TAG, "ready: %s %s running from %s; open http://192.168.4.1", d->project_name, d->version,
+             run ? run->label : "?");
+    ota_health_start(cfg, s_http);
+    return ESP_OK;
+}
+
+esp_err_t softap_ota_stop(void)
+{
+    if (s_http) {
+        httpd_stop(s_http);
+        s_http = NULL;
+    }
+    if (s_dns) {
+        ota_dns_stop();
+        s_dns = false;
+    }
+    if (s_ap) {
+        ota_wifi_stop();
+        s_ap = false;
+    }
+    s_started = false;
+    ota_state_deinit();
+    return ESP_OK;
+}
+
+esp_err_t softap_ota_reboot_to_factory(void)
+{
+    const esp_partition_t *f = esp_partition_find_first(ESP_PARTITION_TYPE_APP,
+                                                        ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL);
+    if (!f) {
+        ESP_LOGE(TAG, "no factory app in the partition table: nothing to return to");
+        return ESP_ERR_NOT_FOUND;
+    }
+    esp_err_t err = esp_ota_set_boot_partition(f);
+    if (err != ESP_OK) {
+        ESP_LOGE(TAG, "cannot select the factory app: %s", esp_err_to_name(err));
+        return err;
+    }
+    ESP_LOGI(TAG, "factory updater selected: restarting");
+    esp_restart();
+}

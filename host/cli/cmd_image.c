@@ -1,0 +1,576 @@
+/* sota image: inspect (info), verify (ESP-IDF's esp_image_verify verdict) or build (make)
+ * ESP app images. The checks are core/sota_image, the file kinds core/sota_ident, the
+ * builder host/imagegen. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "imagegen.h"
+#include "sota_chip.h"
+#include "sota_ident.h"
+#include "sota_image.h"
+#include "sota_sha256.h"
+
+#define DEFAULT_CHIP        "esp32"
+#define DEFAULT_SLOT_SIZE   0x100000u
+#define DEFAULT_SLOT_OFFSET 0x10000u
+#define FILE_MAX            (64u * 1024 * 1024)
+
+static void usage(FILE *out)
+{
+    size_t n = 0;
+    const sota_chip_t *chips = sota_chip_list(&n);
+    fprintf(out,
+        "usage: sota image info FILE [--chip C]\n"
+        "       sota image verify FILE [--chip C] [--chip-rev X.Y] [--slot-size N]\n"
+        "                         [--slot-offset N] [--flash-size N]\n"
+        "       sota image make -o FILE [--chip C] [--version V] [--project P]\n"
+        "                         [--secure-version N] [--size N] [--seed S] [--no-hash]\n"
+        "                         [--min-chip-rev X.Y] [--max-chip-rev X.Y]\n"
+        "\n"
+        "  info    the header, every segment (load address, length, file offset, memory\n"
+        "          region), the app description, checksum and SHA-256 status, image length\n"
+        "          against file length, what the file is if it is not an app image, and the\n"
+        "          verdict for --chip (default: the chip the image names) at its default\n"
+        "          revision in a 1 MiB slot at 0x10000.\n"
+        "  verify  prints 'valid' (exit 0) or 'invalid: REASON' (exit 1): the verdict of\n"
+        "          ESP-IDF's esp_image_verify() for the image written to the slot.\n"
+        "  make    writes a valid app image (test data) to FILE.\n"
+        "\n"
+        "  --chip C            ");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s%s", chips[i].name, i + 1 < n ? " " : "\n");
+    }
+    fprintf(out,
+        "                      (default esp32)\n"
+        "  --chip-rev X.Y      the chip's revision (default: esp32 3.0, esp32s3 0.2,\n"
+        "                      esp32c3 0.4, others 0.0)\n"
+        "  --slot-size N       app partition size (default 0x100000)\n"
+        "  --slot-offset N     app partition flash address (default 0x10000)\n"
+        "  --flash-size N      flash chip size (default 16M)\n"
+        "  --version V, --project P   esp_app_desc_t strings (at most 31 characters;\n"
+        "                      default 1.0.0 and sota_test)\n"
+        "  --secure-version N  esp_app_desc_t.secure_version (default 0)\n"
+        "  --size N            file size to make, rounded up to 16 (default 64K)\n"
+        "  --seed S            payload seed: the same options make the same bytes (default 0)\n"
+        "  --no-hash           no appended SHA-256\n"
+        "  --min-chip-rev, --max-chip-rev X.Y   header chip revision limits\n"
+        "N is decimal, 0x-hex, or with a K or M suffix (1024-based): 1M = 0x100000.\n"
+        "\n"
+        "Exit status: 0 done/valid, 1 invalid image or I/O error, 2 usage error.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "sota image: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n");
+    usage(stderr);
+    return 2;
+}
+
+/* Decimal, 0x-hex, optional K/KB/KiB or M/MB/MiB suffix (1024-based). */
+static bool parse_num(const char *s, uint64_t max, uint64_t *out)
+{
+    if (s == NULL || *s == '\0' || *s == '-' || *s == '+') {
+        return false;
+    }
+    int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, base);
+    if (errno != 0 || end == s || (base == 16 && end == s + 2)) {
+        return false;
+    }
+    uint64_t mul = 1;
+    if (*end == 'k' || *end == 'K') {
+        mul = 1024;
+        end++;
+    } else if (*end == 'm' || *end == 'M') {
+        mul = 1024 * 1024;
+        end++;
+    }
+    if (mul != 1 && (!strcmp(end, "B") || !strcmp(end, "iB"))) {
+        end += strlen(end);
+    }
+    if (*end != '\0' || v > max / mul) {
+        return false;
+    }
+    *out = v * mul;
+    return true;
+}
+
+/* Command-line options shared by the subcommands. */
+typedef struct {
+    const char *file;
+    const char *out;
+    const sota_chip_t *chip;
+    int chip_rev;                 /* -1: the chip's default */
+    uint32_t slot_size, slot_offset, flash_size;
+    imagegen_opts_t gen;
+} opts_t;
+
+typedef enum { OPT_CHIP, OPT_CHIP_REV, OPT_SLOT_SIZE, OPT_SLOT_OFFSET, OPT_FLASH_SIZE,
+               OPT_OUT, OPT_VERSION, OPT_PROJECT, OPT_SECVER, OPT_SIZE, OPT_SEED,
+               OPT_NO_HASH, OPT_MIN_REV, OPT_MAX_REV } opt_id_t;
+
+typedef struct {
+    const char *name;
+    opt_id_t id;
+    bool value;
+    const char *cmds;   /* subcommands that take it: i(nfo) v(erify) m(ake) */
+} opt_def_t;
+
+static const opt_def_t s_opts[] = {
+    { "--chip", OPT_CHIP, true, "ivm" },
+    { "--chip-rev", OPT_CHIP_REV, true, "v" },
+    { "--slot-size", OPT_SLOT_SIZE, true, "v" },
+    { "--slot-offset", OPT_SLOT_OFFSET, true, "v" },
+    { "--flash-size", OPT_FLASH_SIZE, true, "v" },
+    { "-o", OPT_OUT, true, "m" },
+    { "--output", OPT_OUT, true, "m" },
+    { "--version", OPT_VERSION, true, "m" },
+    { "--project", OPT_PROJECT, true, "m" },
+    { "--secure-version", OPT_SECVER, true, "m" },
+    { "--size", OPT_SIZE, true, "m" },
+    { "--seed", OPT_SEED, true, "m" },
+    { "--no-hash", OPT_NO_HASH, false, "m" },
+    { "--min-chip-rev", OPT_MIN_REV, true, "m" },
+    { "--max-chip-rev", OPT_MAX_REV, true, "m" },
+};
+
+static int set_opt(opts_t *o, opt_id_t id, const char *name, const char *val)
+{
+    uint64_t n = 0;
+    int rev;
+    switch (id) {
+    case OPT_CHIP:
+        o->chip = sota_chip_by_name(val);
+        if (o->chip == NULL) {
+            return usage_error("unknown chip '%s'", val);
+        }
+        o->gen.chip = o->chip;
+        return 0;
+    case OPT_CHIP_REV:
+    case OPT_MIN_REV:
+    case OPT_MAX_REV:
+        rev = sota_chip_parse_rev(val);
+        if (rev < 0 || rev > 0xFFFF) {
+            return usage_error("bad chip revision '%s' (expected X.Y, e.g. 3.0)", val);
+        }
+        if (id == OPT_CHIP_REV) {
+            o->chip_rev = rev;
+        } else if (id == OPT_MIN_REV) {
+            o->gen.min_chip_rev = (uint16_t)rev;
+        } else {
+            o->gen.max_chip_rev = (uint16_t)rev;
+        }
+        return 0;
+    case OPT_OUT:      o->out = val; return 0;
+    case OPT_VERSION:  o->gen.version = val; return 0;
+    case OPT_PROJECT:  o->gen.project = val; return 0;
+    case OPT_NO_HASH:  o->gen.hash = false; return 0;
+    case OPT_SEED:
+        if (!parse_num(val, UINT64_MAX, &n)) {
+            return usage_error("bad number for --seed: '%s'", val);
+        }
+        o->gen.seed = n;
+        return 0;
+    default:
+        break;
+    }
+    if (!parse_num(val, UINT32_MAX, &n)) {
+        fprintf(stderr, "sota image: bad number for %s: '%s'\n\n", name, val);
+        usage(stderr);
+        return 2;
+    }
+    switch (id) {
+    case OPT_SLOT_SIZE:   o->slot_size = (uint32_t)n; break;
+    case OPT_SLOT_OFFSET: o->slot_offset = (uint32_t)n; break;
+    case OPT_FLASH_SIZE:  o->flash_size = (uint32_t)n; break;
+    case OPT_SECVER:      o->gen.secure_version = (uint32_t)n; break;
+    case OPT_SIZE:        o->gen.size = (uint32_t)n; break;
+    default: break;
+    }
+    return 0;
+}
+
+/* Parses argv[2..] for subcommand letter cmd; returns 0 or an exit status. */
+static int parse_args(int argc, char **argv, char cmd, opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->chip = sota_chip_by_name(DEFAULT_CHIP);
+    o->chip_rev = -1;
+    o->slot_size = DEFAULT_SLOT_SIZE;
+    o->slot_offset = DEFAULT_SLOT_OFFSET;
+    imagegen_defaults(&o->gen);
+    bool chip_given = false;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0') {
+            if (cmd == 'm' || o->file != NULL) {
+                return usage_error("unexpected argument '%s'", a);
+            }
+            o->file = a;
+            continue;
+        }
+        const opt_def_t *d = NULL;
+        for (size_t k = 0; k < sizeof s_opts / sizeof s_opts[0]; k++) {
+            if (!strcmp(a, s_opts[k].name) && strchr(s_opts[k].cmds, cmd)) {
+                d = &s_opts[k];
+            }
+        }
+        if (d == NULL) {
+            return usage_error("unknown option '%s'", a);
+        }
+        const char *val = NULL;
+        if (d->value) {
+            if (i + 1 >= argc) {
+                return usage_error("%s needs a value", a);
+            }
+            val = argv[++i];
+        }
+        chip_given |= d->id == OPT_CHIP;
+        int rc = set_opt(o, d->id, a, val);
+        if (rc) {
+            return rc;
+        }
+    }
+    if (cmd == 'm' ? o->out == NULL : o->file == NULL) {
+        return usage_error("%s", cmd == 'm' ? "make needs -o FILE" : "no FILE given");
+    }
+    if (!chip_given) {
+        o->chip = NULL;   /* info: the image's own chip; verify: the default */
+    }
+    return 0;
+}
+
+static int read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "sota image: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    size_t cap = 0, n = 0;
+    uint8_t *b = NULL;
+    for (;;) {
+        if (n == cap) {
+            if (cap >= FILE_MAX) {
+                fprintf(stderr, "sota image: %s is larger than %u MiB: not an app image\n", path,
+                        FILE_MAX >> 20);
+                free(b);
+                fclose(f);
+                return 1;
+            }
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(b, cap);
+            if (nb == NULL) {
+                free(b);
+                fclose(f);
+                fprintf(stderr, "sota image: out of memory\n");
+                return 1;
+            }
+            b = nb;
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        fprintf(stderr, "sota image: cannot read %s\n", path);
+        free(b);
+        return 1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static sota_img_err_t verify_buf(sota_img_t *v, const sota_img_params_t *p, const uint8_t *b,
+                                 size_t len)
+{
+    sota_img_init(v, p);
+    sota_img_feed(v, b, len);
+    return sota_img_finish(v);
+}
+
+static void verdict_params(const opts_t *o, const sota_chip_t *chip, sota_img_params_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->chip = chip;
+    p->chip_rev = (uint16_t)(o->chip_rev >= 0 ? o->chip_rev : chip->default_rev);
+    p->slot_size = o->slot_size;
+    p->slot_offset = o->slot_offset;
+    p->flash_size = o->flash_size;
+}
+
+static int cmd_verify(const opts_t *o)
+{
+    uint8_t *b = NULL;
+    size_t len = 0;
+    if (read_file(o->file, &b, &len)) {
+        return 1;
+    }
+    sota_img_params_t p;
+    verdict_params(o, o->chip ? o->chip : sota_chip_by_name(DEFAULT_CHIP), &p);
+    sota_img_t v;
+    sota_img_err_t err = verify_buf(&v, &p, b, len);
+    free(b);
+    if (err == SOTA_IMG_OK) {
+        printf("valid\n");
+        return 0;
+    }
+    printf("invalid: %s\n", sota_img_message(&v));
+    return 1;
+}
+
+/* ---- info ---- */
+
+static const char *spi_mode_name(uint8_t m)
+{
+    static const char *const names[] = { "QIO", "QOUT", "DIO", "DOUT", "FAST_READ", "SLOW_READ" };
+    return m < sizeof names / sizeof names[0] ? names[m] : "unknown";
+}
+
+static void print_rev(const char *label, uint16_t rev)
+{
+    if (rev == 0 || rev == 0xFFFF) {
+        printf("%s not set (%u)", label, (unsigned)rev);
+    } else {
+        printf("%s v%u.%u", label, rev / 100u, rev % 100u);
+    }
+}
+
+static void print_hex(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        printf("%02x", p[i]);
+    }
+}
+
+/* A pass that lets every check it can pass: the image's own chip at the revision it asks
+ * for, the largest slot, a 4 GiB flash. What it collects describes the image. */
+static void describe_pass(sota_img_t *v, const sota_chip_t *chip, const uint8_t *b, size_t len)
+{
+    sota_img_params_t p = { .chip = chip, .slot_offset = DEFAULT_SLOT_OFFSET,
+                            .slot_size = chip->flash_32bit_limit ? UINT32_MAX : 0x1000000u,
+                            .flash_size = UINT32_MAX };
+    p.chip_rev = len >= 17 ? (uint16_t)(b[15] | b[16] << 8) : 0;
+    if (verify_buf(v, &p, b, len) == SOTA_IMG_ERR_EFUSE_REV) {
+        p.efuse_blk_rev = v->desc.min_efuse_blk_rev_full;
+        verify_buf(v, &p, b, len);
+    }
+}
+
+static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const uint8_t *b,
+                            size_t len)
+{
+    const sota_img_header_t *h = &v->hdr;
+    const sota_chip_t *named = sota_chip_by_id(h->chip_id);
+    printf("header:\n  magic 0x%02x, %u segments, entry 0x%08" PRIx32 ", hash appended %s\n",
+           h->magic, (unsigned)h->segment_count, h->entry_addr,
+           h->hash_appended ? "yes" : "no");
+    printf("  chip %s (id %u), min rev v%u.%u (legacy %u), ", named ? named->name : "unknown",
+           (unsigned)h->chip_id, h->min_chip_rev_full / 100u, h->min_chip_rev_full % 100u,
+           (unsigned)h->min_chip_rev);
+    print_rev("max rev", h->max_chip_rev_full);
+    printf("\n  flash mode %s (%u), size code %u (%u MB), speed code 0x%x, wp pin 0x%02x\n",
+           spi_mode_name(h->spi_mode), (unsigned)h->spi_mode, (unsigned)h->spi_size,
+           h->spi_size < 8 ? 1u << h->spi_size : 0u, (unsigned)h->spi_speed, h->wp_pin);
+    if (v->seg_seen) {
+        printf("segments:\n   #  load addr   length     file offset  region\n");
+    }
+    for (unsigned i = 0; i < v->seg_seen; i++) {
+        const sota_img_seg_t *s = &v->seg[i];
+        printf("  %2u  0x%08" PRIx32 "  0x%06" PRIx32 "   0x%08" PRIx32 "   %s%s\n", i,
+               s->load_addr, s->data_len, s->data_offset,
+               sota_region_name(sota_chip_region(chip, s->load_addr)),
+               (uint64_t)s->data_offset + s->data_len > len ? " (past the end of the file)" : "");
+    }
+    if (v->have_desc) {
+        const sota_app_desc_t *d = &v->desc;
+        if (d->magic_word != SOTA_APP_DESC_MAGIC) {
+            printf("app description: none (magic 0x%08" PRIx32 ", expected 0xabcd5432)\n",
+                   d->magic_word);
+        } else {
+            printf("app description:\n  project \"%s\", version \"%s\", secure version %" PRIu32
+                   "\n  built %s %s with ESP-IDF %s\n  ELF SHA-256 ", d->project_name,
+                   d->version, d->secure_version, d->date, d->time, d->idf_ver);
+            print_hex(d->app_elf_sha256, sizeof d->app_elf_sha256);
+            printf("\n  MMU page size %u (log2), ", (unsigned)d->mmu_page_size);
+            print_rev("eFuse block rev min", d->min_efuse_blk_rev_full);
+            print_rev(", max", d->max_efuse_blk_rev_full);
+            printf("\n");
+        }
+    }
+    if (v->have_checksum) {
+        if (v->checksum_calc == v->checksum_read) {
+            printf("checksum: ok (0x%02x)\n", v->checksum_read);
+        } else {
+            printf("checksum: bad: calculated 0x%02x, image says 0x%02x\n", v->checksum_calc,
+                   v->checksum_read);
+        }
+    } else {
+        printf("checksum: not reached\n");
+    }
+    if (!h->hash_appended) {
+        printf("SHA-256: absent (hash_appended = 0)\n");
+    } else if (v->have_sha) {
+        bool ok = !memcmp(v->sha_calc, v->sha_read, SOTA_SHA256_LEN);
+        printf("SHA-256: %s (", ok ? "ok" : "bad: calculated");
+        print_hex(v->sha_calc, SOTA_SHA256_LEN);
+        if (!ok) {
+            printf(", image says ");
+            print_hex(v->sha_read, SOTA_SHA256_LEN);
+        }
+        printf(")\n");
+    } else if (v->have_checksum && (uint64_t)v->image_len + SOTA_SHA256_LEN <= len) {
+        /* The verifier stopped at the checksum; the hash is still worth knowing. */
+        uint8_t calc[SOTA_SHA256_LEN];
+        sota_sha256_t sha;
+        sota_sha256_start(&sha);
+        sota_sha256_update(&sha, b, v->image_len);
+        sota_sha256_finish(&sha, calc);
+        bool ok = !memcmp(calc, b + v->image_len, SOTA_SHA256_LEN);
+        printf("SHA-256: %s\n", ok ? "ok" : "bad");
+    } else {
+        printf("SHA-256: not reached\n");
+    }
+    /* After the checksum block the length is known even if a check failed there. */
+    uint64_t img_len = v->complete ? v->image_len
+                     : v->have_checksum ? v->image_len + (h->hash_appended ? SOTA_SHA256_LEN : 0)
+                     : 0;
+    if (img_len > 0) {
+        printf("length: image %" PRIu64 " bytes, file %zu bytes", img_len, len);
+        if (len > img_len) {
+            printf(" (%" PRIu64 " trailing bytes, ignored)", len - img_len);
+        } else if (len < img_len) {
+            printf(" (the file is truncated: the rest reads as erased flash)");
+        }
+        printf("\n");
+    } else {
+        printf("length: unknown, file %zu bytes; parsing stopped: %s\n", len, sota_img_message(v));
+    }
+}
+
+static int cmd_info(const opts_t *o)
+{
+    uint8_t *b = NULL;
+    size_t len = 0;
+    if (read_file(o->file, &b, &len)) {
+        return 1;
+    }
+    const sota_chip_t *named = len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;
+    const sota_chip_t *target = o->chip ? o->chip : named ? named : sota_chip_by_name(DEFAULT_CHIP);
+    printf("file: %s (%zu bytes)\n", o->file, len);
+
+    sota_ident_t id;
+    sota_ident(b, len, len, target, &id);
+    if (id.kind == SOTA_FILE_APP) {
+        printf("kind: app\n");
+    } else {
+        printf("kind: %s: %s\n", sota_file_kind_name(id.kind), id.message);
+    }
+    if (len > 0 && b[0] == SOTA_IMG_MAGIC) {
+        const sota_chip_t *chip = named ? named : target;
+        sota_img_t *v = malloc(sizeof *v);
+        if (v == NULL) {
+            free(b);
+            fprintf(stderr, "sota image: out of memory\n");
+            return 1;
+        }
+        describe_pass(v, chip, b, len);
+        print_structure(v, chip, b, len);
+        free(v);
+    }
+    sota_img_params_t p;
+    verdict_params(o, target, &p);
+    sota_img_t v;
+    sota_img_err_t err = verify_buf(&v, &p, b, len);
+    printf("verdict for %s v%u.%u, slot 0x%" PRIx32 " at 0x%" PRIx32 ": %s%s\n", target->name,
+           p.chip_rev / 100u, p.chip_rev % 100u, p.slot_size, p.slot_offset,
+           err == SOTA_IMG_OK ? "" : "invalid: ", err == SOTA_IMG_OK ? "valid" : sota_img_message(&v));
+    free(b);
+    return 0;
+}
+
+/* ---- make ---- */
+
+static int cmd_make(const opts_t *o)
+{
+    uint8_t *img = NULL;
+    size_t len = 0;
+    int rc = imagegen_build(&o->gen, &img, &len);
+    if (rc != IMAGEGEN_OK) {
+        fprintf(stderr, "sota image make: %s\n", imagegen_strerror(rc));
+        if (rc == IMAGEGEN_ERR_NOMEM) {
+            return 1;
+        }
+        fprintf(stderr, "(--size: at least %" PRIu32 ", at most %u)\n\n",
+                imagegen_min_size(&o->gen), IMAGEGEN_MAX_SIZE);
+        usage(stderr);
+        return 2;
+    }
+    FILE *f = fopen(o->out, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "sota image make: cannot create %s: %s\n", o->out, strerror(errno));
+        free(img);
+        return 1;
+    }
+    size_t put = fwrite(img, 1, len, f);
+    int cerr = fclose(f);
+    free(img);
+    if (put != len || cerr != 0) {
+        fprintf(stderr, "sota image make: writing %s failed: %s\n", o->out, strerror(errno));
+        return 1;
+    }
+    const sota_chip_t *chip = o->gen.chip ? o->gen.chip : sota_chip_by_name(DEFAULT_CHIP);
+    printf("wrote %s: %zu bytes, %s app \"%s\" version \"%s\"%s\n", o->out, len, chip->name,
+           o->gen.project ? o->gen.project : "sota_test",
+           o->gen.version ? o->gen.version : "1.0.0", o->gen.hash ? "" : ", no SHA-256");
+    return 0;
+}
+
+int sota_cmd_image(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    char cmd = !strcmp(sub, "info") ? 'i' : !strcmp(sub, "verify") ? 'v'
+             : !strcmp(sub, "make") ? 'm' : '\0';
+    if (cmd == '\0') {
+        return usage_error("unknown subcommand '%s'", sub);
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
+    }
+    opts_t o;
+    int rc = parse_args(argc, argv, cmd, &o);
+    if (rc) {
+        return rc;
+    }
+    switch (cmd) {
+    case 'i': return cmd_info(&o);
+    case 'v': return cmd_verify(&o);
+    default:  return cmd_make(&o);
+    }
+}

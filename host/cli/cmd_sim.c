@@ -1,0 +1,288 @@
+/* `sota sim`: run the device on the host. The first run creates the flash file (the
+ * partition table of partitions.csv at 0x8000 and the updater's own image in factory);
+ * every run boots it through the bootloader simulator and runs the app: the same
+ * app_main and component sources as the device, on the host port of ESP-IDF.
+ * esp_restart() re-executes this command on the same flash file. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "esp_log.h"
+#include "imagegen.h"
+#include "nvs_flash.h"
+#include "ptable.h"
+#include "sim_app.h"
+#include "sota_host.h"
+#include "sota_host_httpd.h"
+#include "sota_host_net.h"
+#include "sota_host_nvs.h"
+
+#define SIM_PROJECT "softap-ota"
+#define SIM_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: sota sim [--flash FILE] [--port N] [--chip C] [--chip-rev X.Y]\n"
+            "                [--dns-port N] [--health ok|fail|hang] [--no-rollback]\n"
+            "                [--ptable CSV]\n"
+            "Run the updater on an emulated 4 MB flash and serve it on http://127.0.0.1:N.\n"
+            "  --flash FILE   flash image (default build/flash.bin), created if missing\n"
+            "  --port N       HTTP port (default 8080)\n"
+            "  --chip C       esp32 (default), esp32s2, esp32s3, esp32c3, esp32c6, ...\n"
+            "  --chip-rev X.Y chip revision (default: the chip's common one)\n"
+            "  --dns-port N   answer captive-portal DNS on 127.0.0.1:N (default off)\n"
+            "  --health H     the running app's health check: ok (default), fail (roll back\n"
+            "                 at once), hang (never confirm: rolled back at the next reset)\n"
+            "  --no-rollback  bootloader without CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE\n"
+            "  --ptable CSV   partition table for a new flash (default partitions.csv)\n"
+            "Overrides of the updater's Kconfig defaults (for tests):\n"
+            "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n");
+}
+
+static volatile sig_atomic_t s_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, 4096, f);
+        len += n;
+        if (n == 0) {
+            break;
+        }
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* A new flash: table at 0x8000, the updater's image in factory. */
+static int create_flash(const char *path, const char *csv_path, const sota_chip_t *chip)
+{
+    char *csv = read_text(csv_path);
+    if (!csv) {
+        fprintf(stderr, "sota sim: cannot read the partition table %s: %s\n", csv_path, strerror(errno));
+        return 1;
+    }
+    ptable_t t;
+    pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
+    char err[256];
+    static uint8_t bin[PT_MAX_LEN];
+    int rc = pt_from_csv(csv, &o, &t, err, sizeof err);
+    free(csv);
+    if (rc || pt_to_bin(&t, &o, bin, err, sizeof err)) {
+        fprintf(stderr, "sota sim: partition table %s: %s\n", csv_path, err);
+        return 1;
+    }
+    const pt_entry_t *factory = pt_find(&t, PT_TYPE_APP, PT_SUBTYPE_FACTORY);
+    if (!factory) {
+        fprintf(stderr, "sota sim: %s has no factory app partition for the updater\n", csv_path);
+        return 1;
+    }
+    imagegen_opts_t g;
+    imagegen_defaults(&g);
+    g.chip = chip;
+    g.project = SIM_PROJECT;
+    g.version = SIM_VERSION;
+    g.size = 200 * 1024;
+    g.seed = 1;
+    uint8_t *img = NULL;
+    size_t img_len = 0;
+    if (imagegen_build(&g, &img, &img_len) != 0) {
+        fprintf(stderr, "sota sim: could not build the factory image\n");
+        return 1;
+    }
+    nor_err_t ne;
+    nor_flash_t *f = nor_open(path, NOR_DEFAULT_SIZE, true, &ne);
+    if (!f) {
+        free(img);
+        fprintf(stderr, "sota sim: cannot create %s: %s\n", path, nor_strerror(ne));
+        return 1;
+    }
+    ne = nor_load(f, PT_OFFSET_DEFAULT, bin, sizeof bin);
+    if (ne == NOR_OK) {
+        ne = nor_load(f, factory->offset, img, img_len);
+    }
+    nor_close(f);
+    free(img);
+    if (ne != NOR_OK) {
+        fprintf(stderr, "sota sim: writing %s failed: %s\n", path, nor_strerror(ne));
+        return 1;
+    }
+    fprintf(stderr, "sota sim: created %s (table %s, factory: %s %s for %s)\n", path, csv_path,
+            SIM_PROJECT, SIM_VERSION, chip->name);
+    return 0;
+}
+
+static int parse_port(const char *s, uint16_t *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 1 || v > 65535) {
+        return -1;
+    }
+    *out = (uint16_t)v;
+    return 0;
+}
+
+int sota_cmd_sim(int argc, char **argv)
+{
+    const char *flash = "build/flash.bin";
+    const char *csv = SOTA_ROOT "/partitions.csv";
+    const sota_chip_t *chip = sota_chip_by_name("esp32");
+    int chip_rev = 0;
+    uint16_t port = 8080, dns_port = 0;
+    sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1 };
+    bool rollback = true;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--no-rollback")) {
+            rollback = false;
+        } else if (!v) {
+            fprintf(stderr, "sota sim: %s needs a value\n\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!strcmp(a, "--flash")) {
+            flash = v, i++;
+        } else if (!strcmp(a, "--ptable")) {
+            csv = v, i++;
+        } else if (!strcmp(a, "--port") || !strcmp(a, "--dns-port")) {
+            if (parse_port(v, !strcmp(a, "--port") ? &port : &dns_port)) {
+                fprintf(stderr, "sota sim: %s %s: expected a port number 1..65535\n", a, v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--chip")) {
+            chip = sota_chip_by_name(v);
+            if (!chip) {
+                fprintf(stderr, "sota sim: unknown chip '%s'\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--chip-rev")) {
+            chip_rev = sota_chip_parse_rev(v);
+            if (chip_rev < 0) {
+                fprintf(stderr, "sota sim: --chip-rev %s: expected X.Y, e.g. 3.0\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--recv-timeout") || !strcmp(a, "--max-timeouts") ||
+                   !strcmp(a, "--deadline") || !strcmp(a, "--health-delay")) {
+            char *end;
+            long val = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || val < 0 || val > 3600000) {
+                fprintf(stderr, "sota sim: %s %s: expected a number\n", a, v);
+                return 2;
+            }
+            if (!strcmp(a, "--recv-timeout")) {
+                app.recv_timeout_s = (unsigned)val;
+            } else if (!strcmp(a, "--max-timeouts")) {
+                app.max_recv_timeouts = (unsigned)val;
+            } else if (!strcmp(a, "--deadline")) {
+                app.upload_deadline_s = (unsigned)val;
+            } else {
+                app.health_delay_ms = val;
+            }
+            i++;
+        } else if (!strcmp(a, "--health")) {
+            if (!strcmp(v, "ok")) {
+                app.health = SIM_HEALTH_OK;
+            } else if (!strcmp(v, "fail")) {
+                app.health = SIM_HEALTH_FAIL;
+            } else if (!strcmp(v, "hang")) {
+                app.health = SIM_HEALTH_HANG;
+            } else {
+                fprintf(stderr, "sota sim: --health %s: expected ok, fail or hang\n", v);
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "sota sim: unknown option '%s'\n\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    if (access(flash, F_OK) != 0 && create_flash(flash, csv, chip) != 0) {
+        return 1;
+    }
+
+    /* esp_restart() re-executes exactly this command line */
+    static char *exec_argv[64];
+    int n = 0;
+    exec_argv[n++] = "sota";
+    for (int i = 0; i < argc && n < 63; i++) {
+        exec_argv[n++] = argv[i];
+    }
+    exec_argv[n] = NULL;
+
+    sota_host_config_t cfg = {
+        .flash_path = flash,
+        .chip = chip,
+        .chip_rev = (uint16_t)chip_rev,
+        .rollback_enabled = rollback,
+        .argv = exec_argv,
+    };
+    boot_result_t boot;
+    esp_err_t err = sota_host_boot(&cfg, &boot);
+    if (err != ESP_OK) {
+        fprintf(stderr, "sota sim: the device does not boot: %s\n", boot.reason);
+        return 1;
+    }
+
+    char nvs_path[4096];
+    snprintf(nvs_path, sizeof nvs_path, "%s.nvs", flash);
+    nvs_host_set_path(nvs_path);
+    httpd_host_set_port_override(port);
+    sota_host_set_dns_port(dns_port);
+
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s)\n", (unsigned)port,
+           boot.desc.project_name, boot.desc.version, boot.label, flash);
+    fflush(stdout);
+
+    sim_app_run(&app);
+
+    while (!s_stop) {
+        pause();
+    }
+    /* Killed: the flash file is a shared mapping, already up to date. Leave at once
+     * rather than tear down threads that may be inside a request. */
+    fprintf(stderr, "sota sim: stopped\n");
+    fflush(stdout);
+    _exit(0);
+}

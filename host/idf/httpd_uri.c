@@ -1,0 +1,216 @@
+/* Host esp_http_server: URI handler registration, URI matching and dispatching a parsed
+ * request to its handler. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp_log.h"
+#include "httpd_priv.h"
+
+static const char *TAG = "httpd_uri";
+
+/* Default matcher: the whole path equals the registered URI. */
+static bool match_exact(const char *ref, const char *uri, size_t len)
+{
+    return strlen(ref) == len && strncmp(ref, uri, len) == 0;
+}
+
+bool httpd_uri_match_wildcard(const char *uri_template, const char *uri_to_match, size_t match_upto)
+{
+    const char *tpl = uri_template;
+    const char *uri = uri_to_match;
+    size_t tpl_len = strlen(tpl);
+    char last = tpl_len > 0 ? tpl[tpl_len - 1] : '\0';
+    char before = tpl_len > 1 ? tpl[tpl_len - 2] : '\0';
+
+    /* Trailing markers: '*' (anything may follow), '?' (the character before it is
+     * optional), or both in either order. */
+    bool any_tail = last == '*' || (before == '*' && last == '?');
+    bool optional = last == '?' || (before == '?' && last == '*');
+
+    /* Characters taken by the markers: one for '*', two for '?' (itself and the optional
+     * character). A template too short for that matches nothing. */
+    size_t marker_len = (any_tail ? 1u : 0u) + (optional ? 2u : 0u);
+    if (tpl_len < marker_len) {
+        return false;
+    }
+    size_t fixed = tpl_len - marker_len; /* characters that must be present */
+    if (match_upto < fixed || strncmp(tpl, uri, fixed) != 0) {
+        return false;
+    }
+    if (!optional) {
+        return any_tail || match_upto == fixed;
+    }
+    /* The optional character, when the URI has one more character, must be it. */
+    if (match_upto > fixed && uri[fixed] != tpl[fixed]) {
+        return false;
+    }
+    return any_tail || match_upto <= fixed + 1;
+}
+
+/* Find the handler for uri[0..len) and method, under uri_lock. On a miss *err says
+ * 404 (no URI matches) or 405 (the URI matches with other methods only). */
+static const httpd_uri_t *find_handler(struct httpd_data *hd, const char *uri, size_t len,
+                                       httpd_method_t method, httpd_err_code_t *err)
+{
+    if (err) {
+        *err = HTTPD_404_NOT_FOUND;
+    }
+    for (size_t i = 0; i < hd->uri_count; i++) {
+        const httpd_uri_t *h = &hd->uris[i];
+        bool uri_ok = hd->config.uri_match_fn ? hd->config.uri_match_fn(h->uri, uri, len)
+                                              : match_exact(h->uri, uri, len);
+        if (!uri_ok) {
+            continue;
+        }
+        if (h->method == method || (int)h->method == HTTP_ANY) {
+            if (err) {
+                *err = 0;
+            }
+            return h;
+        }
+        if (err) {
+            *err = HTTPD_405_METHOD_NOT_ALLOWED;
+        }
+    }
+    return NULL;
+}
+
+esp_err_t httpd_register_uri_handler(httpd_handle_t handle, const httpd_uri_t *uri_handler)
+{
+    if (handle == NULL || uri_handler == NULL || uri_handler->uri == NULL ||
+        uri_handler->handler == NULL) {
+        ESP_LOGE(TAG, "httpd_register_uri_handler: NULL handle, handler or uri");
+        return ESP_ERR_INVALID_ARG;
+    }
+    struct httpd_data *hd = handle;
+    esp_err_t ret = ESP_OK;
+    pthread_mutex_lock(&hd->uri_lock);
+    if (find_handler(hd, uri_handler->uri, strlen(uri_handler->uri), uri_handler->method, NULL)) {
+        ESP_LOGW(TAG, "handler for %s (method %d) already registered", uri_handler->uri,
+                 (int)uri_handler->method);
+        ret = ESP_ERR_HTTPD_HANDLER_EXISTS;
+    } else if (hd->uri_count >= hd->config.max_uri_handlers) {
+        ESP_LOGW(TAG, "no slot left for %s: all max_uri_handlers (%u) are registered",
+                 uri_handler->uri, (unsigned)hd->config.max_uri_handlers);
+        ret = ESP_ERR_HTTPD_HANDLERS_FULL;
+    } else {
+        char *copy = strdup(uri_handler->uri);
+        if (copy == NULL) {
+            ret = ESP_ERR_HTTPD_ALLOC_MEM;
+        } else {
+            httpd_uri_t *h = &hd->uris[hd->uri_count++];
+            *h = *uri_handler;
+            h->uri = copy;
+        }
+    }
+    pthread_mutex_unlock(&hd->uri_lock);
+    return ret;
+}
+
+/* Remove entry i, keeping the registration order of the others. */
+static void remove_at(struct httpd_data *hd, size_t i)
+{
+    free((char *)hd->uris[i].uri);
+    memmove(&hd->uris[i], &hd->uris[i + 1], (hd->uri_count - i - 1) * sizeof hd->uris[0]);
+    hd->uri_count--;
+    memset(&hd->uris[hd->uri_count], 0, sizeof hd->uris[0]);
+}
+
+esp_err_t httpd_unregister_uri_handler(httpd_handle_t handle, const char *uri, httpd_method_t method)
+{
+    if (handle == NULL || uri == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    struct httpd_data *hd = handle;
+    esp_err_t ret = ESP_ERR_NOT_FOUND;
+    pthread_mutex_lock(&hd->uri_lock);
+    for (size_t i = 0; i < hd->uri_count; i++) {
+        if (hd->uris[i].method == method && strcmp(hd->uris[i].uri, uri) == 0) {
+            remove_at(hd, i);
+            ret = ESP_OK;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&hd->uri_lock);
+    if (ret != ESP_OK) {
+        ESP_LOGW(TAG, "no handler for %s with method %d", uri, (int)method);
+    }
+    return ret;
+}
+
+esp_err_t httpd_unregister_uri(httpd_handle_t handle, const char *uri)
+{
+    if (handle == NULL || uri == NULL) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    struct httpd_data *hd = handle;
+    esp_err_t ret = ESP_ERR_NOT_FOUND;
+    pthread_mutex_lock(&hd->uri_lock);
+    for (size_t i = 0; i < hd->uri_count;) {
+        if (strcmp(hd->uris[i].uri, uri) == 0) {
+            remove_at(hd, i);
+            ret = ESP_OK;
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&hd->uri_lock);
+    if (ret != ESP_OK) {
+        ESP_LOGW(TAG, "no handler for %s", uri);
+    }
+    return ret;
+}
+
+void httpd_uri_free_all(struct httpd_data *hd)
+{
+    if (hd->uris == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < hd->uri_count; i++) {
+        free((char *)hd->uris[i].uri);
+    }
+    hd->uri_count = 0;
+}
+
+esp_err_t httpd_uri_dispatch(struct httpd_data *hd)
+{
+    httpd_req_t *req = &hd->req;
+    const struct http_parser_url *u = &hd->aux.url_parse_res;
+    httpd_err_code_t err = 0;
+    esp_err_t (*handler)(httpd_req_t *) = NULL;
+    void *user_ctx = NULL;
+
+    /* Handlers are matched against the path only (no query, no fragment). */
+    if (u->field_set & (1 << UF_PATH)) {
+        pthread_mutex_lock(&hd->uri_lock);
+        const httpd_uri_t *h = find_handler(hd, req->uri + u->field_data[UF_PATH].off,
+                                            u->field_data[UF_PATH].len,
+                                            (httpd_method_t)req->method, &err);
+        if (h) {
+            handler = h->handler;
+            user_ctx = h->user_ctx;
+        }
+        pthread_mutex_unlock(&hd->uri_lock);
+    }
+    if (handler == NULL) {
+        switch (err) {
+        case HTTPD_404_NOT_FOUND:
+            ESP_LOGW(TAG, "URI '%s' not found", req->uri);
+            return httpd_req_handle_err(req, HTTPD_404_NOT_FOUND);
+        case HTTPD_405_METHOD_NOT_ALLOWED:
+            ESP_LOGW(TAG, "method %s not allowed for URI '%s'",
+                     http_method_str((enum http_method)req->method), req->uri);
+            return httpd_req_handle_err(req, HTTPD_405_METHOD_NOT_ALLOWED);
+        default:
+            /* No path at all (e.g. "http://host" as target): closed without an answer,
+             * as ESP-IDF does. */
+            return ESP_FAIL;
+        }
+    }
+    req->user_ctx = user_ctx;
+    if (handler(req) != ESP_OK) {
+        ESP_LOGW(TAG, "handler of '%s' failed: closing the connection", req->uri);
+        return ESP_FAIL;
+    }
+    return ESP_OK;
+}

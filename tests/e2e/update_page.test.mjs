@@ -1,0 +1,438 @@
+// Browser tests of the update page (components/softap_ota/web/index.html): Debian's
+// Chromium, driven by playwright-core, against `sota sim` on a loopback port.
+// Run through tests/integration/test_e2e.sh, which sets SOTA, SOTA_TESTDATA, SOTA_TMPDIR
+// and SOTA_ROOT. Screenshots of the main states go to $SOTA_ROOT/build/screenshots.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run tests/integration/test_e2e.sh (ctest sets it)`);
+  return v;
+}
+const SOTA = need('SOTA');
+const TESTDATA = need('SOTA_TESTDATA');
+const TMP = path.join(need('SOTA_TMPDIR'), 'e2e');
+const ROOT = process.env.SOTA_ROOT || path.resolve(import.meta.dirname, '../..');
+const SHOTS = path.join(ROOT, 'build', 'screenshots');
+
+const SLOT = 0x100000; // ota_0/ota_1 in partitions.csv
+const FACTORY = { project: 'softap-ota', version: '0.1.0', partition: 'factory' };
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 740 };
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const testdata = (name) => path.join(TESTDATA, 'images', name);
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/* --- the simulator ---------------------------------------------------------------- */
+
+const sims = new Set();
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = net.createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function status(sim) {
+  try {
+    const r = await fetch(`${sim.url}api/status`, { signal: AbortSignal.timeout(2000) });
+    return r.ok ? await r.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitFor(what, fn, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+// A simulator with a fresh flash file (factory app only), answering on a free port.
+async function startSim(name) {
+  const port = await freePort();
+  const flash = path.join(TMP, `${name}.flash.bin`);
+  for (const f of [flash, `${flash}.nvs`]) fs.rmSync(f, { force: true });
+  const proc = spawn(SOTA, ['sim', '--flash', flash, '--port', String(port)],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const sim = { name, port, url: `http://127.0.0.1:${port}/`, proc, log: [], exited: null };
+  proc.stdout.on('data', (d) => sim.log.push(d));
+  proc.stderr.on('data', (d) => sim.log.push(d));
+  proc.on('exit', (code, sig) => { sim.exited = sig || code; });
+  sims.add(sim);
+  try {
+    await waitFor(`the simulator on port ${port}`, async () => sim.exited === null ? status(sim) : true, 20000);
+    if (sim.exited !== null) throw new Error(`the simulator exited (${sim.exited})`);
+  } catch (e) {
+    await stopSim(sim);
+    throw new Error(`${e.message}; its output:\n${Buffer.concat(sim.log)}`);
+  }
+  return sim;
+}
+
+// Stop the simulator's process group (it re-executes itself in place on reboot).
+async function stopSim(sim, signal = 'SIGTERM') {
+  if (sim.exited === null) {
+    try { process.kill(-sim.proc.pid, signal); } catch { /* already gone */ }
+    const end = Date.now() + 3000;
+    while (sim.exited === null && Date.now() < end) await sleep(50);
+    if (sim.exited === null) {
+      try { process.kill(-sim.proc.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  }
+  sims.delete(sim);
+}
+
+process.on('exit', () => {
+  for (const sim of sims) {
+    try { process.kill(-sim.proc.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+/* --- test files ------------------------------------------------------------------- */
+
+function makeImage(name, { version, project = FACTORY.project, size = 300000, chip = 'esp32' }) {
+  const out = path.join(TMP, name);
+  execFileSync(SOTA, ['image', 'make', '-o', out, '--version', version, '--project', project,
+    '--size', String(size), '--chip', chip], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+
+// An ESP image header whose first segment loads at addr (a bootloader loads into RAM).
+function header(addr, chip = 0) {
+  const h = Buffer.alloc(0x400, 0);
+  h[0] = 0xE9;
+  h[1] = 3;
+  h[3] = 0x20;
+  h.writeUInt32LE(0x40080400, 4);
+  h[8] = 0xEE;
+  h.writeUInt16LE(chip, 12);
+  h.writeUInt32LE(addr, 24);
+  h.writeUInt32LE(0x100, 28);
+  return h;
+}
+
+// What `idf.py merge-bin` / esptool merge_bin make: bootloader, partition table and app
+// in one file, padded with 0xFF, meant to be written at flash address 0.
+function merged(app, bootloaderAt) {
+  const m = Buffer.alloc(0x10000 + app.length, 0xFF);
+  header(0x3FFF0000).copy(m, bootloaderAt);
+  m[0x8000] = 0xAA;
+  m[0x8001] = 0x50;
+  app.copy(m, 0x10000);
+  return m;
+}
+
+/* --- the browser ------------------------------------------------------------------ */
+
+let browser;
+let app; // a valid image of the factory's project, for the refusal table
+
+before(async () => {
+  fs.mkdirSync(TMP, { recursive: true });
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  app = fs.readFileSync(makeImage('app_0.1.1.bin', { version: '0.1.1', size: 120000 }));
+});
+
+after(async () => {
+  await browser?.close();
+  for (const sim of [...sims]) await stopSim(sim);
+});
+
+// Runs body(page, sim) against a fresh simulator and page; always cleans up.
+async function withDevice(name, body, { route } = {}) {
+  const sim = await startSim(name);
+  const ctx = await browser.newContext({ viewport: DESKTOP });
+  const page = await ctx.newPage();
+  page.posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') page.posts.push(r.url()); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  try {
+    if (route) await page.route('**/api/status', route);
+    await page.goto(sim.url);
+    await page.locator('#net', { hasText: 'online' }).waitFor({ timeout: 10000 });
+    await body(page, sim);
+    assert.deepEqual(errors, [], 'the page threw');
+  } catch (e) {
+    await page.screenshot({ path: path.join(SHOTS, `failed-${name}.png`), fullPage: true }).catch(() => {});
+    if (errors.length) e.message += `\n--- page errors ---\n${errors.join('\n')}`;
+    e.message += `\n--- simulator output ---\n${Buffer.concat(sim.log).toString().slice(-3000)}`;
+    throw e;
+  } finally {
+    await ctx.close();
+    await stopSim(sim);
+  }
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `desktop-${name}.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: path.join(SHOTS, `phone-${name}.png`), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+}
+
+const text = (page, sel) => page.locator(sel).innerText();
+
+// The verdict the page shows for a file, once it names that file.
+async function verdictFor(page, name) {
+  const check = page.locator('#check');
+  await check.locator('b', { hasText: name }).waitFor({ timeout: 5000 });
+  return { text: await check.innerText(), cls: await check.getAttribute('class'), go: await page.locator('#go').isEnabled() };
+}
+
+// Records every value body[data-phase] takes, in order, from now on.
+async function recordPhases(page) {
+  await page.evaluate(() => {
+    window.__mo?.disconnect();
+    window.__olds = [];
+    window.__mo = new MutationObserver((rs) => rs.forEach((r) => window.__olds.push(r.oldValue)));
+    window.__mo.observe(document.body, { attributes: true, attributeFilter: ['data-phase'], attributeOldValue: true });
+  });
+  return async () => {
+    const seq = await page.evaluate(() => {
+      window.__mo.takeRecords().forEach((r) => window.__olds.push(r.oldValue));
+      return window.__olds.length ? [...window.__olds.slice(1), document.body.dataset.phase] : [];
+    });
+    return seq.filter((p, i) => p !== seq[i - 1]);
+  };
+}
+
+async function waitEnd(page, ms = 45000) {
+  await page.waitForFunction(() => ['online', 'error'].includes(document.body.dataset.phase), null, { timeout: ms });
+  return page.evaluate(() => document.body.dataset.phase);
+}
+
+// Installs what is selected and checks the page and the device agree on the result.
+async function installAndCheck(page, sim, { version, partition, start = () => page.click('#go') }) {
+  const phases = await recordPhases(page);
+  await start();
+  assert.equal(await waitEnd(page), 'online', `the update did not end online: ${await text(page, '#msg')}`);
+  assert.deepEqual(await phases(), ['upload', 'verify', 'reboot', 'online']);
+  assert.equal(await page.locator('#bar').evaluate((b) => b.value), 100);
+  assert.match(await text(page, '#nums'), /^100% · /);
+  assert.match(await text(page, '#msg'), new RegExp(`Back online: now running ${version.replace(/\./g, '\\.')} from ${partition}\\.`));
+  assert.equal(await text(page, '#version'), version);
+  assert.match(await text(page, '#running'), new RegExp(`^${partition}\\b`));
+  const s = await status(sim);
+  assert.equal(s.version, version);
+  assert.equal(s.running_partition, partition);
+  assert.equal(s.last_update?.ok, true);
+}
+
+/* --- the tests -------------------------------------------------------------------- */
+
+test('shows the device and installs an update chosen with the file picker', async () => {
+  await withDevice('picker', async (page, sim) => {
+    const s = await status(sim);
+    assert.equal(await text(page, '#project'), FACTORY.project);
+    assert.equal(await text(page, '#version'), FACTORY.version);
+    assert.match(await text(page, '#chip'), /^esp32 v\d+\.\d+$/);
+    assert.match(await text(page, '#running'), /^factory · factory$/);
+    assert.equal(await text(page, '#target'), `${s.next_partition} · 1.00 MB`);
+    assert.match(await text(page, '#last'), /none/);
+    await shot(page, '1-idle');
+
+    const img = makeImage('picker_0.2.0.bin', { version: '0.2.0' });
+    await page.getByLabel(/Choose the app \.bin/).setInputFiles(img);
+    const v = await verdictFor(page, 'picker_0.2.0.bin');
+    assert.match(v.text, /App image for esp32: softap-ota 0\.2\.0, \d+ KB\./);
+    assert.equal(v.cls, 'n ok');
+    assert.ok(v.go, 'Install is enabled for a valid image');
+    await shot(page, '2-file-ok');
+
+    await installAndCheck(page, sim, { version: '0.2.0', partition: 'ota_0' });
+    assert.equal(page.posts.length, 1);
+    await shot(page, '5-online');
+  });
+});
+
+test('installs a file dropped on the page, started from the keyboard', async () => {
+  await withDevice('drop', async (page, sim) => {
+    const bytes = fs.readFileSync(testdata('c02_valid_esp32_100k.bin'));
+    const dt = await page.evaluateHandle((b64) => {
+      const d = new DataTransfer();
+      d.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'oracle_app.bin'));
+      return d;
+    }, bytes.toString('base64'));
+    for (const type of ['dragenter', 'dragover']) await page.dispatchEvent('#drop', type, { dataTransfer: dt });
+    assert.match(await page.locator('#drop').getAttribute('class'), /over/);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+    const v = await verdictFor(page, 'oracle_app.bin');
+    assert.match(v.text, /oracle_app 1\.0\.0/);
+    assert.match(v.text, /Project “oracle_app”, but the device runs “softap-ota”/);
+    assert.equal(v.cls, 'n wa');
+    assert.ok(v.go);
+    await shot(page, '3-file-warning');
+
+    // keyboard only: the file input, then Install
+    await page.locator('body').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'file');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'go');
+    await installAndCheck(page, sim, { version: '1.0.0', partition: 'ota_0', start: () => page.keyboard.press('Enter') });
+  });
+});
+
+test('refuses before upload what the device would refuse, and says what to pick', async () => {
+  await withDevice('refuse', async (page, sim) => {
+    const file = (name) => fs.readFileSync(testdata(name));
+    const pad = (n) => Buffer.concat([app, Buffer.alloc(n - app.length)]);
+    const elf = Buffer.alloc(0x200);
+    elf.write('\x7fELF\x01\x01\x01', 0, 'latin1');
+    const table = Buffer.alloc(0xC00, 0xFF);
+    table.write('\xaa\x50\x01\x02', 0, 'latin1');
+    const cases = [
+      // [name, bytes, what the page says, what it suggests]
+      ['merged-esp32.bin', merged(app, 0x1000), /merged flash image/, /app \.bin from build\/.*Not the merged file/],
+      ['merged-esp32c3.bin', merged(app, 0), /merged flash image/, /Not the merged file/],
+      ['app.elf', elf, /This is the \.elf/, /Pick the \.bin of the same name in build\//],
+      ['c27_wrong_chip_id.bin', file('c27_wrong_chip_id.bin'), /built for esp32c3, but this device is esp32/, /idf\.py set-target esp32,/],
+      ['c03_valid_esp32s3_250k.bin', file('c03_valid_esp32s3_250k.bin'), /built for esp32s3/, /set-target esp32,/],
+      ['c38_too_big_for_1M_slot.bin', file('c38_too_big_for_1M_slot.bin'), /The app is 1433712 bytes, too big for the slot ota_0 \(1048576 bytes\)/, /smaller/],
+      ['slot-plus-1.bin', pad(SLOT + 1), /The app is 1048577 bytes, too big/, /smaller/],
+      ['bootloader.bin', header(0x3FFF0000), /bootloader for esp32, not an app/, /only the app changes/],
+      ['partition-table.bin', table, /partition table/, /app \.bin/],
+      ['app.bin.gz', Buffer.from([0x1F, 0x8B, 8, 0, 0, 0, 0, 0]), /gzip/, /Unpack it/],
+      ['c36_empty.bin', file('c36_empty.bin'), /The file is empty/, /app \.bin/],
+      ['c39_all_ff_64k.bin', file('c39_all_ff_64k.bin'), /all 0xFF/, /app \.bin/],
+      ['c10_bad_magic.bin', file('c10_bad_magic.bin'), /not an ESP app image \(first byte 0xe8/, /app \.bin/],
+      ['c07_valid_esp32_nohash.bin', file('c07_valid_esp32_nohash.bin'), /No SHA-256/, /--dont-append-digest/],
+      ['c08_bad_appdesc_magic.bin', file('c08_bad_appdesc_magic.bin'), /No app description/, /app \.bin/],
+    ];
+    for (const [name, buffer, says, suggests] of cases) {
+      await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer });
+      const v = await verdictFor(page, name);
+      assert.equal(v.cls, 'n bad', `${name}: refused`);
+      assert.match(v.text, says, name);
+      assert.match(v.text, suggests, name);
+      assert.equal(v.go, false, `${name}: Install stays disabled`);
+      await page.click('#go', { force: true }); // a click on the disabled button sends nothing
+      if (name === 'merged-esp32.bin') await shot(page, '4-refused-merged');
+    }
+    // the limit: a file exactly as large as the slot is accepted
+    await page.setInputFiles('#file', { name: 'slot-exact.bin', mimeType: 'application/octet-stream', buffer: pad(SLOT) });
+    const v = await verdictFor(page, 'slot-exact.bin');
+    assert.notEqual(v.cls, 'n bad', v.text);
+    assert.ok(v.go);
+
+    await sleep(300);
+    assert.deepEqual(page.posts, [], 'nothing was uploaded');
+    const s = await status(sim);
+    assert.equal(s.received, 0, 'the device counts no upload');
+    assert.equal(s.update_state, 'idle');
+    assert.equal(s.last_update, null);
+    assert.equal(s.version, FACTORY.version);
+  });
+});
+
+test('shows the device\'s reason when it refuses an image; a valid upload then works', async () => {
+  await withDevice('device-refuses', async (page, sim) => {
+    const cases = [
+      ['c14_flip_payload_byte.bin', /checksum/i],
+      ['c18_flip_sha_byte.bin', /SHA-256|hash/i],
+    ];
+    for (const [name, reason] of cases) {
+      await page.setInputFiles('#file', testdata(name));
+      const v = await verdictFor(page, name);
+      assert.ok(v.go, `${name} passes the page's checks (only the device sees the damage)`);
+      const phases = await recordPhases(page);
+      await page.click('#go');
+      assert.equal(await waitEnd(page), 'error', name);
+      assert.deepEqual(await phases(), ['upload', 'verify', 'error'], name);
+      const s = await status(sim);
+      assert.equal(s.last_update?.ok, false, name);
+      assert.match(s.last_update.message, reason, name);
+      const msg = await text(page, '#msg');
+      assert.match(msg, /^The device refused the update \(HTTP 422\)\./, name);
+      assert.ok(msg.includes(s.last_update.message), `${name}: the page shows the device's message:\n${msg}`);
+      assert.match(msg, /The running app is unchanged\. Build or download the file again\./, name);
+      assert.equal(s.version, FACTORY.version, name);
+      assert.equal(s.running_partition, FACTORY.partition, name);
+      await page.locator('#last', { hasText: s.last_update.message }).waitFor();
+      assert.equal(await text(page, '#version'), FACTORY.version);
+      if (name.startsWith('c14')) await shot(page, '6-device-refused');
+    }
+    await page.setInputFiles('#file', makeImage('after_refusal_0.3.0.bin', { version: '0.3.0' }));
+    await verdictFor(page, 'after_refusal_0.3.0.bin');
+    await installAndCheck(page, sim, { version: '0.3.0', partition: 'ota_0' });
+  });
+});
+
+test('a device that goes away mid-upload gives a clear message, not an endless wait', async () => {
+  await withDevice('lost', async (page, sim) => {
+    // Slow the upload down so that the simulator can be killed in the middle of it.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions',
+      { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    await page.setInputFiles('#file', testdata('c05_valid_esp32_1000k.bin'));
+    await verdictFor(page, 'c05_valid_esp32_1000k.bin');
+    await page.click('#go');
+    await page.waitForFunction(() => document.getElementById('bar').value >= 20, null, { timeout: 20000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'upload');
+    assert.match(await text(page, '#nums'), /^\d+% · [\d.]+ KB of 968 KB · [\d.]+ KB\/s · \d+ s left$/);
+    await shot(page, '7-uploading');
+
+    await stopSim(sim, 'SIGKILL');
+    assert.equal(await waitEnd(page, 25000), 'error');
+    const msg = await text(page, '#msg');
+    assert.match(msg, /^Connection to the device lost after [\d.]+ KB of 968 KB\./);
+    assert.match(msg, /The running app is unchanged\. Check that you are on the device's Wi-Fi, then press Install to retry\./);
+    assert.equal(await page.locator('#steps li').first().getAttribute('class'), 'bad');
+    assert.ok(await page.locator('#go').isEnabled(), 'Install is available again to retry');
+    await page.locator('#net', { hasText: 'not answering' }).waitFor({ timeout: 10000 });
+    await shot(page, '8-connection-lost');
+  });
+});
+
+test('inserts device and file strings as text, and fits a 320 px screen', async () => {
+  const evil = '<img id=x1 src=x onerror=window.__p=1>';
+  const route = async (r) => {
+    const res = await r.fetch();
+    const j = await res.json();
+    j.project = evil;
+    j.last_update = { ok: false, message: '<b id=x2>not bold</b>' };
+    await r.fulfill({ response: res, json: j });
+  };
+  await withDevice('text', async (page) => {
+    assert.equal(await text(page, '#project'), evil);
+    assert.match(await text(page, '#last'), /<b id=x2>not bold<\/b>/);
+    const img = Buffer.from(app);
+    img.fill(0, 0x50, 0x70);
+    img.write('<img src=x onerror=__p=2>', 0x50, 'latin1');
+    await page.setInputFiles('#file', { name: '<i>x</i>.bin', mimeType: 'application/octet-stream', buffer: img });
+    const v = await verdictFor(page, '<i>x</i>.bin');
+    assert.match(v.text, /Project “<img src=x onerror=__p=2>”, but the device runs “<img id=x1/);
+    assert.equal(await page.locator('img, #x1, #x2').count(), 0, 'no markup was created');
+    assert.equal(await page.evaluate(() => window.__p), undefined);
+
+    await page.setViewportSize({ width: 320, height: 640 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'no horizontal scrolling at 320 px');
+    for (const sel of ['#drop', '#go']) {
+      const box = await page.locator(sel).boundingBox();
+      assert.ok(box.height >= 44 && box.width >= 200, `${sel} is a large touch target`);
+    }
+    const fontPx = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    assert.ok(fontPx >= 16);
+  }, { route });
+});

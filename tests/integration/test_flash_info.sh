@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# `sota flash info FILE --json [--rollback]` on every flash image of
+# testdata/boot/scenarios.tsv: "boot" must be the partition ESP-IDF's bootloader boots
+# (null when none), and the file must be unchanged afterwards.
+# Env: SOTA (the sota binary), SOTA_TESTDATA, SOTA_TMPDIR. Last line: "N passed, M failed".
+set -u
+
+: "${SOTA:?set SOTA to the sota binary}"
+: "${SOTA_TESTDATA:?set SOTA_TESTDATA to the shared testdata folder}"
+: "${SOTA_TMPDIR:?set SOTA_TMPDIR to a scratch folder}"
+
+scenarios="$SOTA_TESTDATA/boot/scenarios.tsv"
+work="$SOTA_TMPDIR/flash_info.$$"
+mkdir -p "$work" || exit 1
+trap 'rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+ok()   { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# prints the "boot" value of the JSON on stdin ("null" for null); exit 1 if not the
+# expected object
+json_boot() {
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("flash_size", "partitions", "otadata", "slots", "rollback", "boot", "reason"):
+    if k not in d:
+        sys.exit("missing key " + k)
+if d["rollback"] != (sys.argv[1] == "1"):
+    sys.exit("rollback is %r" % d["rollback"])
+print("null" if d["boot"] is None else d["boot"])
+' "$1"
+}
+
+{
+    read -r _header
+    while IFS=$'\t' read -r image rollback booted _after; do
+        [ -n "$image" ] || continue
+        flash="$work/${image%.gz}"
+        if ! gzip -dc "$SOTA_TESTDATA/boot/$image" > "$flash"; then
+            fail "$image: can't gunzip"
+            continue
+        fi
+        cp "$flash" "$flash.orig"
+        args=(flash info "$flash" --json)
+        [ "$rollback" = 1 ] && args+=(--rollback)
+        want="$booted"
+        [ "$want" = "-" ] && want=null
+
+        out=$("$SOTA" "${args[@]}" 2> "$work/stderr")
+        rc=$?
+        got=$(printf '%s' "$out" | json_boot "$rollback" 2>&1)
+        jrc=$?
+        if [ $rc -ne 0 ]; then
+            fail "$image rollback=$rollback: exit $rc: $(cat "$work/stderr")"
+        elif [ $jrc -ne 0 ]; then
+            fail "$image rollback=$rollback: bad JSON: $got"
+        elif [ "$got" != "$want" ]; then
+            fail "$image rollback=$rollback: boot $got, want $want"
+        elif ! cmp -s "$flash" "$flash.orig"; then
+            fail "$image rollback=$rollback: the flash file was modified"
+        else
+            ok "$image rollback=$rollback: boot $got"
+        fi
+
+        # the text report names the same partition and leaves the file alone too
+        targs=(flash info "$flash")
+        [ "$rollback" = 1 ] && targs+=(--rollback)
+        text=$("$SOTA" "${targs[@]}" 2>&1)
+        rc=$?
+        line=$(printf '%s\n' "$text" | grep '^boot (rollback')
+        if [ "$want" = null ]; then wline="nothing boots"; else wline="$want"; fi
+        if [ $rc -eq 0 ] && [ "${line##*: }" = "$wline" ] && cmp -s "$flash" "$flash.orig"; then
+            ok "$image rollback=$rollback: text report"
+        else
+            fail "$image rollback=$rollback: text report exit $rc, '$line', want '$wline'"
+        fi
+        rm -f "$flash" "$flash.orig"
+    done
+} < "$scenarios"
+
+# usage errors exit 2 with help on stderr; unreadable files exit 1 and are not created
+check_exit() {
+    local want=$1 what=$2
+    shift 2
+    "$SOTA" "$@" > "$work/out" 2> "$work/err"
+    local rc=$?
+    if [ $rc -eq "$want" ] && [ -s "$work/err" ]; then
+        ok "$what: exit $rc"
+    else
+        fail "$what: exit $rc (want $want), stderr: $(head -c 200 "$work/err")"
+    fi
+}
+check_exit 2 "no subcommand" flash
+check_exit 2 "no FILE" flash info
+check_exit 2 "unknown option" flash info x.bin --frobnicate
+check_exit 2 "unknown chip" flash info x.bin --chip esp99
+check_exit 2 "bad chip revision" flash info x.bin --chip-rev banana
+check_exit 1 "missing file" flash info "$work/missing.bin"
+if [ -e "$work/missing.bin" ]; then fail "missing file was created"; else ok "missing file not created"; fi
+head -c 1000 /dev/zero > "$work/short.bin"
+check_exit 1 "file not a whole number of 64 KiB blocks" flash info "$work/short.bin"
+
+# a read-only file is reported too (copied, not mapped)
+gzip -dc "$SOTA_TESTDATA/boot/seq1_valid.bin.gz" > "$work/ro.bin"
+chmod 0444 "$work/ro.bin"
+got=$("$SOTA" flash info "$work/ro.bin" --json 2>&1 | json_boot 0 2>&1)
+if [ "$got" = ota_0 ]; then ok "read-only file: boot $got"; else fail "read-only file: $got"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

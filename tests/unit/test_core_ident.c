@@ -1,0 +1,466 @@
+/* Unit tests of file identification (core/sota_ident.h): a table of synthetic files, one
+ * or more per kind, each identified from exactly SOTA_IDENT_HEAD_LEN bytes (or the whole
+ * file if shorter), from one byte less (need_more), and from the whole file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sota_ident.h"
+#include "sota_image.h"
+
+#define LIMIT SOTA_IDENT_HEAD_LEN
+
+/* ---- builders ---- */
+
+typedef struct {
+    uint8_t *b;
+    size_t len;
+} file_t;
+
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v);
+    put16(p + 2, v >> 16);
+}
+
+static file_t make(size_t len, uint8_t fill)
+{
+    file_t f = { malloc(len ? len : 1), len };
+    assert_non_null(f.b);
+    memset(f.b, fill, len);
+    return f;
+}
+
+/* An ESP image header at off: chip id, first segment's load address, and optionally an
+ * app description with project "blink", version "2.1". */
+static void esp_header(file_t *f, size_t off, uint16_t chip_id, uint32_t seg0_load, bool desc)
+{
+    uint8_t *p = f->b + off;
+    memset(p, 0, 0x120);
+    p[0] = 0xE9;
+    p[1] = 3;
+    p[2] = 2;
+    p[3] = 0x20;
+    put32(p + 4, 0x40080400);
+    p[8] = 0xEE;
+    put16(p + 12, chip_id);
+    p[23] = 1;
+    put32(p + 24, seg0_load);
+    put32(p + 28, 0x2000);
+    if (desc) {
+        put32(p + 0x20, SOTA_APP_DESC_MAGIC);
+        memcpy(p + 0x30, "2.1", 3);
+        memcpy(p + 0x50, "blink", 5);
+    } else {
+        p[0x20] = 0x50;   /* esp_bootloader_desc_t magic byte, as a bootloader has */
+    }
+}
+
+static void fat_boot(file_t *f, size_t off, uint8_t jump, uint16_t bps)
+{
+    uint8_t *p = f->b + off;
+    memset(p, 0, 512);
+    p[0] = jump;
+    p[1] = 0x3C;
+    p[2] = 0x90;
+    memcpy(p + 3, "MSDOS5.0", 8);
+    put16(p + 0x0B, bps);
+    p[0x0D] = 1;          /* sectors per cluster */
+    put16(p + 0x0E, 1);   /* reserved sectors */
+    p[0x10] = 2;          /* FATs */
+    memcpy(p + 0x36, "FAT12   ", 8);
+    p[510] = 0x55;
+    p[511] = 0xAA;
+}
+
+static file_t f_app_esp32(void)
+{
+    file_t f = make(0x3000, 0x11);
+    esp_header(&f, 0, 0, 0x3F400020, true);
+    return f;
+}
+
+static file_t f_app_esp32_nodesc(void)
+{
+    file_t f = make(0x3000, 0x11);
+    esp_header(&f, 0, 0, 0x3F400020, false);
+    return f;
+}
+
+static file_t f_app_c3(void)
+{
+    file_t f = make(0x3000, 0x11);
+    esp_header(&f, 0, 5, 0x3C000020, true);
+    return f;
+}
+
+static file_t f_header_only(void)
+{
+    file_t f = make(24, 0);
+    f.b[0] = 0xE9;
+    f.b[1] = 5;
+    return f;
+}
+
+static file_t f_unknown_chip(void)
+{
+    file_t f = make(0x3000, 0x11);
+    esp_header(&f, 0, 0x00FF, 0x40100000, false);
+    return f;
+}
+
+static file_t f_bootloader(void)
+{
+    file_t f = make(0x6000, 0x22);
+    esp_header(&f, 0, 0, 0x3FFF0030, false);
+    return f;
+}
+
+/* esp32c3 flash: bootloader at 0, table at 0x8000, app at 0x10000. */
+static file_t f_merged_at0(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    esp_header(&f, 0, 5, 0x3FCD5820, false);
+    f.b[0x8000] = 0xAA;
+    f.b[0x8001] = 0x50;
+    esp_header(&f, 0x10000, 5, 0x3C000020, true);
+    return f;
+}
+
+/* Only a bootloader and a table: short, told apart by the table at 0x8000. */
+static file_t f_merged_small(void)
+{
+    file_t f = make(0x9000, 0xFF);
+    esp_header(&f, 0, 5, 0x3FCD5820, false);
+    f.b[0x8000] = 0xAA;
+    f.b[0x8001] = 0x50;
+    return f;
+}
+
+static file_t f_merged_esp32(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    esp_header(&f, 0x1000, 0, 0x3FFF0030, false);
+    return f;
+}
+
+static file_t f_merged_p4(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    esp_header(&f, 0x2000, 18, 0x4FF10000, false);
+    return f;
+}
+
+static file_t f_ptable(void)
+{
+    file_t f = make(0xC00, 0xFF);
+    static const uint8_t row[32] = { 0xAA, 0x50, 0x01, 0x02, 0x00, 0x90, 0, 0, 0x00, 0x60, 0, 0,
+                                     'n', 'v', 's' };
+    memcpy(f.b, row, sizeof row);
+    return f;
+}
+
+static file_t f_elf(void)
+{
+    file_t f = make(0x5000, 0);
+    memcpy(f.b, "\x7F" "ELF\x01\x01\x01", 7);
+    return f;
+}
+
+static file_t f_gzip(void)
+{
+    file_t f = make(300, 0x33);
+    f.b[0] = 0x1F;
+    f.b[1] = 0x8B;
+    f.b[2] = 8;
+    return f;
+}
+
+static file_t f_zip(void)
+{
+    file_t f = make(2000, 0x44);
+    memcpy(f.b, "PK\x03\x04", 4);
+    return f;
+}
+
+static file_t f_uf2(void)
+{
+    file_t f = make(0x2000, 0);
+    memcpy(f.b, "UF2\n\x57\x51\x5D\x9E", 8);
+    return f;
+}
+
+static file_t f_littlefs(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    memset(f.b, 0, 64);
+    memcpy(f.b + 8, "littlefs", 8);
+    return f;
+}
+
+/* Superblock block 0 was erased by a compaction: only block 1 has it. */
+static file_t f_littlefs_block1(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    memset(f.b + 0x1000, 0, 64);
+    memcpy(f.b + 0x1008, "littlefs", 8);
+    return f;
+}
+
+static file_t f_fat(void)
+{
+    file_t f = make(0x10000, 0);
+    fat_boot(&f, 0, 0xEB, 512);
+    return f;
+}
+
+static file_t f_fat_e9(void)
+{
+    file_t f = make(0x10000, 0);
+    fat_boot(&f, 0, 0xE9, 512);
+    return f;
+}
+
+/* wl_fatfsgen.py: a spare erased sector, then the FAT with 4 KiB sectors. */
+static file_t f_fat_wl(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    memset(f.b + 0x1000, 0, 0x1000);
+    fat_boot(&f, 0x1000, 0xEB, 4096);   /* its 55 AA (at 0x11FE) is beyond the limit */
+    return f;
+}
+
+/* spiffsgen.py with --use-magic --use-magic-len, 256-byte pages, 16 blocks. */
+static file_t f_spiffs_len(void)
+{
+    file_t f = make(0x10000, 0xFF);
+    put16(f.b + 0xFE, (0x20140529u ^ 256u ^ 16u) & 0xFFFF);
+    put16(f.b + 0x10FE, (0x20140529u ^ 256u ^ 15u) & 0xFFFF);
+    f.b[0] = 0x01;   /* an object id in the lookup table */
+    return f;
+}
+
+static file_t f_spiffs_plain(void)
+{
+    file_t f = make(0x8000, 0xFF);
+    for (size_t b = 0; b < 8; b++) {
+        put16(f.b + b * 0x1000 + 0x1FE, (0x20140529u ^ 512u) & 0xFFFF);
+    }
+    return f;
+}
+
+static file_t f_erased(void)
+{
+    return make(0x10000, 0xFF);
+}
+
+static file_t f_text(void)
+{
+    file_t f = make(40, 0);
+    memcpy(f.b, "hello, this is not firmware at all......", 40);
+    return f;
+}
+
+static file_t f_tiny(void)
+{
+    file_t f = make(1, 0x42);
+    return f;
+}
+
+/* ---- the table ---- */
+
+#define UNKNOWN_TOTAL 0
+
+typedef struct {
+    const char *name;
+    file_t (*build)(void);
+    const char *this_chip;          /* NULL: none given */
+    sota_file_kind_t at_limit;      /* from min(len, LIMIT) bytes, total known */
+    sota_file_kind_t total_unknown; /* same bytes, total not known */
+    sota_file_kind_t whole;         /* from the whole file */
+    const char *says;               /* a piece of the message */
+} case_t;
+
+static const case_t s_cases[] = {
+    { "app esp32", f_app_esp32, "esp32", SOTA_FILE_APP, SOTA_FILE_APP, SOTA_FILE_APP,
+      "project \"blink\", version \"2.1\"" },
+    { "app esp32, any chip", f_app_esp32, NULL, SOTA_FILE_APP, SOTA_FILE_APP, SOTA_FILE_APP,
+      "app image for esp32" },
+    { "app esp32 no desc", f_app_esp32_nodesc, "esp32", SOTA_FILE_APP, SOTA_FILE_APP,
+      SOTA_FILE_APP, "app image for esp32." },
+    { "app c3 on esp32", f_app_c3, "esp32", SOTA_FILE_APP_OTHER_CHIP, SOTA_FILE_APP_OTHER_CHIP,
+      SOTA_FILE_APP_OTHER_CHIP, "esp32c3 (chip id 5), but this device is an esp32 (chip id 0)" },
+    { "app c3 on c3", f_app_c3, "esp32c3", SOTA_FILE_APP, SOTA_FILE_APP, SOTA_FILE_APP,
+      "esp32c3" },
+    { "header only", f_header_only, "esp32", SOTA_FILE_APP, SOTA_FILE_NEED_MORE, SOTA_FILE_APP,
+      "app image" },
+    { "unknown chip id", f_unknown_chip, "esp32", SOTA_FILE_APP_OTHER_CHIP,
+      SOTA_FILE_APP_OTHER_CHIP, SOTA_FILE_APP_OTHER_CHIP, "chip id 255" },
+    { "bootloader", f_bootloader, "esp32", SOTA_FILE_BOOTLOADER, SOTA_FILE_BOOTLOADER,
+      SOTA_FILE_BOOTLOADER, "bootloader.bin" },
+    { "merged at 0", f_merged_at0, "esp32c3", SOTA_FILE_MERGED, SOTA_FILE_BOOTLOADER,
+      SOTA_FILE_MERGED, "merged flash image for esp32c3 (bootloader at 0x0" },
+    { "merged, table only", f_merged_small, "esp32c3", SOTA_FILE_BOOTLOADER,
+      SOTA_FILE_BOOTLOADER, SOTA_FILE_MERGED, "esp32c3" },
+    { "merged esp32", f_merged_esp32, "esp32", SOTA_FILE_MERGED, SOTA_FILE_MERGED,
+      SOTA_FILE_MERGED, "bootloader at 0x1000" },
+    { "merged p4", f_merged_p4, "esp32p4", SOTA_FILE_ERASED, SOTA_FILE_ERASED, SOTA_FILE_MERGED,
+      "0xFF" },
+    { "partition table", f_ptable, "esp32", SOTA_FILE_PTABLE, SOTA_FILE_NEED_MORE,
+      SOTA_FILE_PTABLE, "partition-table.bin" },
+    { "elf", f_elf, "esp32", SOTA_FILE_ELF, SOTA_FILE_ELF, SOTA_FILE_ELF,
+      "This is an ELF file (the .elf from build/, for debuggers). Upload the .bin next to it: "
+      "build/<project>.bin." },
+    { "gzip", f_gzip, "esp32", SOTA_FILE_GZIP, SOTA_FILE_NEED_MORE, SOTA_FILE_GZIP, "gunzip" },
+    { "zip", f_zip, "esp32", SOTA_FILE_ZIP, SOTA_FILE_NEED_MORE, SOTA_FILE_ZIP, "zip archive" },
+    { "uf2", f_uf2, "esp32s3", SOTA_FILE_UF2, SOTA_FILE_UF2, SOTA_FILE_UF2, "UF2" },
+    { "littlefs", f_littlefs, "esp32", SOTA_FILE_LITTLEFS, SOTA_FILE_LITTLEFS,
+      SOTA_FILE_LITTLEFS, "LittleFS" },
+    { "littlefs block 1", f_littlefs_block1, "esp32", SOTA_FILE_LITTLEFS, SOTA_FILE_LITTLEFS,
+      SOTA_FILE_LITTLEFS, "LittleFS" },
+    { "fat", f_fat, "esp32", SOTA_FILE_FAT, SOTA_FILE_FAT, SOTA_FILE_FAT, "FAT" },
+    { "fat, E9 jump", f_fat_e9, "esp32", SOTA_FILE_FAT, SOTA_FILE_FAT, SOTA_FILE_FAT, "FAT" },
+    { "fat with wear levelling", f_fat_wl, "esp32", SOTA_FILE_FAT, SOTA_FILE_FAT, SOTA_FILE_FAT,
+      "wear levelling" },
+    { "spiffs, length magic", f_spiffs_len, "esp32", SOTA_FILE_SPIFFS, SOTA_FILE_UNKNOWN,
+      SOTA_FILE_SPIFFS, "SPIFFS" },
+    { "spiffs, plain magic", f_spiffs_plain, "esp32", SOTA_FILE_SPIFFS, SOTA_FILE_SPIFFS,
+      SOTA_FILE_SPIFFS, "SPIFFS" },
+    { "erased", f_erased, "esp32", SOTA_FILE_ERASED, SOTA_FILE_ERASED, SOTA_FILE_ERASED,
+      "all 0xFF" },
+    { "text", f_text, "esp32", SOTA_FILE_UNKNOWN, SOTA_FILE_NEED_MORE, SOTA_FILE_UNKNOWN,
+      "starts with 68 65 6c 6c" },
+    { "one byte", f_tiny, "esp32", SOTA_FILE_UNKNOWN, SOTA_FILE_NEED_MORE, SOTA_FILE_UNKNOWN,
+      "starts with 42 00 00 00" },
+};
+
+static void expect_kind(const case_t *c, const file_t *f, size_t head, uint64_t total,
+                        sota_file_kind_t want, const char *how)
+{
+    sota_ident_t id;
+    memset(&id, 0xA5, sizeof id);   /* everything must be written */
+    sota_ident(f->b, head, total, c->this_chip ? sota_chip_by_name(c->this_chip) : NULL, &id);
+    if (id.kind != want) {
+        fail_msg("%s (%s, head %zu): got %s ('%s'), expected %s", c->name, how, head,
+                 sota_file_kind_name(id.kind), id.message, sota_file_kind_name(want));
+    }
+    size_t mlen = strnlen(id.message, sizeof id.message);
+    assert_true(mlen > 0 && mlen < sizeof id.message - 1);   /* set, not cut */
+    if (want == c->at_limit && want != SOTA_FILE_NEED_MORE && !strstr(id.message, c->says)) {
+        fail_msg("%s: message '%s' lacks '%s'", c->name, id.message, c->says);
+    }
+    bool esp = want == SOTA_FILE_APP || want == SOTA_FILE_APP_OTHER_CHIP ||
+               want == SOTA_FILE_BOOTLOADER || want == SOTA_FILE_MERGED;
+    assert_int_equal(id.offset != UINT32_MAX, esp);
+    if (esp && id.chip != NULL) {
+        assert_int_equal(id.chip->chip_id, id.chip_id);
+    }
+}
+
+static void test_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof s_cases / sizeof s_cases[0]; i++) {
+        const case_t *c = &s_cases[i];
+        file_t f = c->build();
+        size_t head = f.len < LIMIT ? f.len : LIMIT;
+        expect_kind(c, &f, head, f.len, c->at_limit, "at the limit");
+        expect_kind(c, &f, head, UNKNOWN_TOTAL, c->total_unknown, "total unknown");
+        expect_kind(c, &f, head - 1, f.len, SOTA_FILE_NEED_MORE, "one short");
+        expect_kind(c, &f, head - 1, UNKNOWN_TOTAL,
+                    head - 1 == 0 ? SOTA_FILE_EMPTY : SOTA_FILE_NEED_MORE, "one short, no total");
+        expect_kind(c, &f, f.len, f.len, c->whole, "whole file");
+        free(f.b);
+    }
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    sota_ident_t id;
+    sota_ident(NULL, 0, 0, sota_chip_by_name("esp32"), &id);
+    assert_int_equal(id.kind, SOTA_FILE_EMPTY);
+    assert_string_equal(sota_file_kind_name(id.kind), "empty");
+    assert_non_null(strstr(id.message, "empty"));
+    /* nothing given yet of a file that has bytes */
+    sota_ident((const uint8_t *)"", 0, 100, NULL, &id);
+    assert_int_equal(id.kind, SOTA_FILE_NEED_MORE);
+}
+
+/* The reference corpus: every app image is an app; the others what they are. */
+static void test_corpus(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        const char *chip;
+        sota_file_kind_t kind;
+    } cases[] = {
+        { "c01_valid_esp32_10k.bin", "esp32", SOTA_FILE_APP },
+        { "c03_valid_esp32s3_250k.bin", "esp32", SOTA_FILE_APP_OTHER_CHIP },
+        { "c03_valid_esp32s3_250k.bin", "esp32s3", SOTA_FILE_APP },
+        { "c04_valid_esp32c3_500k.bin", "esp32c3", SOTA_FILE_APP },
+        { "c08_bad_appdesc_magic.bin", "esp32", SOTA_FILE_APP },
+        { "c10_bad_magic.bin", "esp32", SOTA_FILE_UNKNOWN },
+        { "c19_segcount0_raw.bin", "esp32", SOTA_FILE_APP },
+        { "c22_segcount17.bin", "esp32", SOTA_FILE_APP },
+        { "c27_wrong_chip_id.bin", "esp32", SOTA_FILE_APP_OTHER_CHIP },
+        { "c36_empty.bin", "esp32", SOTA_FILE_EMPTY },
+        { "c37_header_only.bin", "esp32", SOTA_FILE_APP },
+        { "c39_all_ff_64k.bin", "esp32", SOTA_FILE_ERASED },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/images/%s", SOTA_TESTDATA, cases[i].file);
+        FILE *fp = fopen(path, "rb");
+        assert_non_null(fp);
+        static uint8_t head[LIMIT];
+        size_t n = fread(head, 1, sizeof head, fp);
+        fseek(fp, 0, SEEK_END);
+        long total = ftell(fp);
+        fclose(fp);
+        sota_ident_t id;
+        sota_ident(head, n, (uint64_t)total, sota_chip_by_name(cases[i].chip), &id);
+        if (id.kind != cases[i].kind) {
+            fail_msg("%s on %s: %s ('%s')", cases[i].file, cases[i].chip,
+                     sota_file_kind_name(id.kind), id.message);
+        }
+    }
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    static const char *const names[SOTA_FILE__COUNT] = {
+        "empty", "app", "app_other_chip", "merged", "bootloader", "ptable", "elf", "gzip",
+        "zip", "uf2", "littlefs", "spiffs", "fat", "erased", "unknown", "need_more",
+    };
+    for (int k = 0; k < SOTA_FILE__COUNT; k++) {
+        assert_string_equal(sota_file_kind_name((sota_file_kind_t)k), names[k]);
+    }
+    assert_string_equal(sota_file_kind_name(SOTA_FILE__COUNT), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
