@@ -9,5 +9,6 @@ int sota_cmd_image(int argc, char **argv);
 int sota_cmd_ptable(int argc, char **argv);
 int sota_cmd_flash(int argc, char **argv);
 int sota_cmd_sim(int argc, char **argv);
+int sota_cmd_powercut(int argc, char **argv);
 
 #endif

@@ -227,7 +227,8 @@ esp_err_t esp_event_loop_create(const esp_event_loop_args_t *event_loop_args,
                                     event_loop_args->task_stack_size, loop,
                                     event_loop_args->task_priority, &loop->task,
                                     event_loop_args->task_core_id) != pdPASS) {
-            ESP_LOGE(TAG, "cannot create the task of event loop \"%s\"", event_loop_args->task_name);
+            ESP_LOGE(TAG, "cannot create the task of event loop \"%s\"",
+                     event_loop_args->task_name);
             loop_free(loop);
             return ESP_FAIL;
         }

@@ -1,11 +1,13 @@
 /* Host port: where the simulated device's own sockets bind (sota_host_net.h) and its
  * MAC addresses. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "esp_wifi_types.h"
+#include "lwip/sockets.h"
 #include "net_internal.h"
 #include "sota_host_net.h"
 
@@ -27,6 +29,35 @@ uint16_t sota_host_dns_port(uint16_t device_port)
 uint32_t sota_host_bind_addr(void)
 {
     return htonl(INADDR_LOOPBACK);
+}
+
+int sota_host_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    if (addr && addr->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        struct sockaddr_in in;
+        memcpy(&in, addr, sizeof in);
+        uint16_t port = sota_host_dns_port(ntohs(in.sin_port));
+        if (port == 0 && in.sin_port != 0) {
+            errno = EADDRNOTAVAIL; /* a device port this simulation does not serve */
+            return -1;
+        }
+        in.sin_port = htons(port);
+        in.sin_addr.s_addr = sota_host_bind_addr();
+        return (bind)(fd, (const struct sockaddr *)&in, sizeof in);
+    }
+    if (addr && addr->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        struct sockaddr_in6 in6;
+        memcpy(&in6, addr, sizeof in6);
+        uint16_t port = sota_host_dns_port(ntohs(in6.sin6_port));
+        if (port == 0 && in6.sin6_port != 0) {
+            errno = EADDRNOTAVAIL;
+            return -1;
+        }
+        in6.sin6_port = htons(port);
+        in6.sin6_addr = in6addr_loopback;
+        return (bind)(fd, (const struct sockaddr *)&in6, sizeof in6);
+    }
+    return (bind)(fd, addr, len);
 }
 
 void net_host_mac(int iface, uint8_t mac[6])

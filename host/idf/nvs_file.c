@@ -201,6 +201,12 @@ static const struct {
     { "i64", NVS_TYPE_I64, true, 0, INT64_MIN, INT64_MAX },
 };
 
+/* A store error while loading: "full" is the file's fault, anything else is passed on. */
+static esp_err_t full_or(parse_t *p, esp_err_t err)
+{
+    return err == ESP_ERR_NVS_NOT_ENOUGH_SPACE ? bad(p, "more data than the partition holds") : err;
+}
+
 static esp_err_t parse_entry(parse_t *p, nvs_store_t *st, char **fields, int nfields)
 {
     if (nfields != 5) {
@@ -248,7 +254,7 @@ static esp_err_t parse_entry(parse_t *p, nvs_store_t *st, char **fields, int nfi
             bits = (uint64_t)v;
         }
         err = nvs_store_set(st, ns, key, s_int_types[i].type, bits, NULL, 0);
-        return err == ESP_ERR_NVS_NOT_ENOUGH_SPACE ? bad(p, "more data than the partition holds") : err;
+        return full_or(p, err);
     }
     if (strcmp(type, "str") == 0) {
         long n = unescape(val);
@@ -262,7 +268,7 @@ static esp_err_t parse_entry(parse_t *p, nvs_store_t *st, char **fields, int nfi
             return bad(p, "string longer than %d bytes", NVS_CHUNK_MAX - 1);
         }
         err = nvs_store_set(st, ns, key, NVS_TYPE_STR, 0, val, (size_t)n + 1);
-        return err == ESP_ERR_NVS_NOT_ENOUGH_SPACE ? bad(p, "more data than the partition holds") : err;
+        return full_or(p, err);
     }
     if (strcmp(type, "blob") == 0) {
         size_t hex = strlen(val);
@@ -283,7 +289,7 @@ static esp_err_t parse_entry(parse_t *p, nvs_store_t *st, char **fields, int nfi
         }
         err = nvs_store_set(st, ns, key, NVS_TYPE_BLOB, 0, buf, hex / 2);
         free(buf);
-        return err == ESP_ERR_NVS_NOT_ENOUGH_SPACE ? bad(p, "more data than the partition holds") : err;
+        return full_or(p, err);
     }
     return bad(p, "unknown type '%s'", type);
 }

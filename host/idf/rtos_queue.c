@@ -56,7 +56,8 @@ static QueueHandle_t queue_new(UBaseType_t length, UBaseType_t item_size, uint8_
         return NULL;
     }
     if (item_size) {
-        if ((size_t)length > SIZE_MAX / item_size || !(q->storage = malloc((size_t)length * item_size))) {
+        if ((size_t)length > SIZE_MAX / item_size ||
+            !(q->storage = malloc((size_t)length * item_size))) {
             free(q);
             return NULL;
         }

@@ -323,9 +323,11 @@ esp_err_t esp_timer_dump(FILE *stream)
     fprintf(stream, "Timer stats:\nName                  Period      Alarm\n");
     for (struct esp_timer *t = s_armed; t; t = t->next) {
         if (t->name) {
-            fprintf(stream, "%-20s  %-10" PRIu64 "  %-12" PRId64 "\n", t->name, t->period, t->alarm);
+            fprintf(stream, "%-20s  %-10" PRIu64 "  %-12" PRId64 "\n", t->name, t->period,
+                    t->alarm);
         } else {
-            fprintf(stream, "%-20p  %-10" PRIu64 "  %-12" PRId64 "\n", (void *)t, t->period, t->alarm);
+            fprintf(stream, "%-20p  %-10" PRIu64 "  %-12" PRId64 "\n", (void *)t, t->period,
+                    t->alarm);
         }
     }
     pthread_mutex_unlock(&s_lock);

@@ -58,8 +58,8 @@ typedef struct {
 } pt_opts_t;
 
 /* Errors carry gen_esp32part's reason in err (NUL-terminated, truncated to errlen; err
- * may be NULL when errlen is 0). opts may be NULL (all defaults). On -1, *out is left
- * zeroed. Text is UTF-8. */
+ * may be NULL when errlen is 0). opts may be NULL (all defaults). On -1, an output
+ * ptable_t is left zeroed. Text is UTF-8. */
 
 /* CSV text (NUL-terminated) -> table, with gen_esp32part's implicit offsets, alignment,
  * overlap, uniqueness, otadata size and flash size checks. Returns 0 or -1.

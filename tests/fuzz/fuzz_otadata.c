@@ -228,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                memcmp(s_before + OTADATA_OFF + OTADATA_SIZE, now + OTADATA_OFF + OTADATA_SIZE,
                       FLASH_SIZE - OTADATA_OFF - OTADATA_SIZE) == 0,
                "the bootloader wrote outside otadata");
-    if (wet.has_otadata) {
+    if (wet.has_otadata && !small) {   /* entries read only from a 0x2000-byte otadata */
         FUZZ_CHECK(memcmp(wet.otadata_after, dry.otadata_after, sizeof wet.otadata_after) == 0,
                    "otadata after boot differs between write=true and write=false");
         otadata_entry_t e[2];

@@ -43,7 +43,7 @@ static int setup(void **state)
 {
     (void)state;
     mkdir(SOTA_TMPDIR, 0777);
-    snprintf(g_path, sizeof g_path, "%s/test_idf_nvs.dat", SOTA_TMPDIR);
+    snprintf(g_path, sizeof g_path, "%s/test_idf_nvs_%d.dat", SOTA_TMPDIR, (int)getpid());
     nvs_host_reset();
     nvs_host_set_path(g_path);
     if (nvs_flash_erase() != ESP_OK || nvs_flash_init() != ESP_OK) {
@@ -115,17 +115,24 @@ static esp_err_t set_int(nvs_handle_t h, const int_case_t *c)
 }
 
 /* Read c->key back as c->type and compare. */
+#define EXPECT_GET(getter, ctype, field)                                   \
+    do {                                                                   \
+        ctype v_ = 0;                                                      \
+        assert_int_equal(getter(h, c->key, &v_), ESP_OK);                  \
+        assert_true(v_ == (ctype)c->field);                                \
+    } while (0)
+
 static void expect_int(nvs_handle_t h, const int_case_t *c)
 {
     switch (c->type) {
-    case NVS_TYPE_U8: { uint8_t v = 0; assert_int_equal(nvs_get_u8(h, c->key, &v), ESP_OK); assert_true(v == c->u); break; }
-    case NVS_TYPE_I8: { int8_t v = 0; assert_int_equal(nvs_get_i8(h, c->key, &v), ESP_OK); assert_true(v == c->s); break; }
-    case NVS_TYPE_U16: { uint16_t v = 0; assert_int_equal(nvs_get_u16(h, c->key, &v), ESP_OK); assert_true(v == c->u); break; }
-    case NVS_TYPE_I16: { int16_t v = 0; assert_int_equal(nvs_get_i16(h, c->key, &v), ESP_OK); assert_true(v == c->s); break; }
-    case NVS_TYPE_U32: { uint32_t v = 0; assert_int_equal(nvs_get_u32(h, c->key, &v), ESP_OK); assert_true(v == c->u); break; }
-    case NVS_TYPE_I32: { int32_t v = 0; assert_int_equal(nvs_get_i32(h, c->key, &v), ESP_OK); assert_true(v == c->s); break; }
-    case NVS_TYPE_U64: { uint64_t v = 0; assert_int_equal(nvs_get_u64(h, c->key, &v), ESP_OK); assert_true(v == c->u); break; }
-    case NVS_TYPE_I64: { int64_t v = 0; assert_int_equal(nvs_get_i64(h, c->key, &v), ESP_OK); assert_true(v == c->s); break; }
+    case NVS_TYPE_U8: EXPECT_GET(nvs_get_u8, uint8_t, u); break;
+    case NVS_TYPE_I8: EXPECT_GET(nvs_get_i8, int8_t, s); break;
+    case NVS_TYPE_U16: EXPECT_GET(nvs_get_u16, uint16_t, u); break;
+    case NVS_TYPE_I16: EXPECT_GET(nvs_get_i16, int16_t, s); break;
+    case NVS_TYPE_U32: EXPECT_GET(nvs_get_u32, uint32_t, u); break;
+    case NVS_TYPE_I32: EXPECT_GET(nvs_get_i32, int32_t, s); break;
+    case NVS_TYPE_U64: EXPECT_GET(nvs_get_u64, uint64_t, u); break;
+    case NVS_TYPE_I64: EXPECT_GET(nvs_get_i64, int64_t, s); break;
     default: fail();
     }
 }

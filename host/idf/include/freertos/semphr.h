@@ -12,8 +12,9 @@ typedef QueueHandle_t SemaphoreHandle_t;
 
 /* A binary semaphore, created empty ("taken"): the first take blocks until a give.
  * NULL if out of memory. */
-#define xSemaphoreCreateBinary() \
-    xQueueGenericCreate((UBaseType_t)1, semSEMAPHORE_QUEUE_ITEM_LENGTH, queueQUEUE_TYPE_BINARY_SEMAPHORE)
+#define xSemaphoreCreateBinary()                                             \
+    xQueueGenericCreate((UBaseType_t)1, semSEMAPHORE_QUEUE_ITEM_LENGTH, \
+                        queueQUEUE_TYPE_BINARY_SEMAPHORE)
 
 /* A mutex, created available. Only the task that took it may give it back. */
 #define xSemaphoreCreateMutex() xQueueCreateMutex(queueQUEUE_TYPE_MUTEX)

@@ -20,4 +20,10 @@
 #include "lwip/err.h"
 #include "lwip/inet.h"
 
+/* The simulated device binds only to loopback, and its well-known ports map to the
+ * simulator's (port 53 to sota_host_dns_port(53); 0 there: bind fails with
+ * EADDRNOTAVAIL, DNS is off). Device code calls bind() as on lwIP and gets this. */
+int sota_host_bind(int fd, const struct sockaddr *addr, socklen_t len);
+#define bind(fd, addr, len) sota_host_bind((fd), (addr), (len))
+
 #endif

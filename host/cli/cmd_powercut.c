@@ -1,0 +1,240 @@
+/* `sota powercut`: the power-cut sweep on the emulated device (host/powercut). Every
+ * scenario's clean run is counted, then cut at each of its flash operations, cleanly
+ * and torn; after each cut the device reboots and the invariant of DESIGN.md is
+ * checked. The last line is always "cut points: N tried, F failed". */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "powercut.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: sota powercut [--image FILE] [--scenario NAME] [--cut N] [--mode clean|torn]\n"
+            "                     [--ptable CSV] [--verbose]\n"
+            "Cut the power at every flash operation of an update, a first boot, a rollback...\n"
+            "on the emulated device, reboot after each cut and check that it boots the\n"
+            "previous app or the complete new one, and reports what booted.\n"
+            "  --image FILE     the uploaded app (default: a %u KiB imagegen app for esp32)\n"
+            "  --scenario NAME  only this scenario (default: all):\n",
+            PC_DEFAULT_IMAGE_SIZE / 1024u);
+    for (int i = 0; i < PC_SC_COUNT; i++) {
+        fprintf(out, "                     %-14s %s\n", pc_scenario_name((pc_scenario_t)i),
+                pc_scenario_summary((pc_scenario_t)i));
+    }
+    fprintf(out,
+            "  --cut N          only cut point N (0: the run without a cut), to replay a failure\n"
+            "  --mode M         only clean cuts (before the operation) or torn ones (inside it)\n"
+            "  --ptable CSV     partition table (default partitions.csv of the source tree)\n"
+            "  --verbose        print the device's and the bootloader's logs\n"
+            "Exit 0 if every cut point passed, 1 if one failed, 2 for a usage error.\n");
+}
+
+/* The whole file in a malloc'd buffer (NUL-terminated, *len without it); NULL + errno. */
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            cap = cap ? cap * 2 : 131072;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, 65536, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end != '\0' || errno) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int sota_cmd_powercut(int argc, char **argv)
+{
+    const char *image_path = NULL;
+    const char *csv_path = SOTA_ROOT "/partitions.csv";
+    int only_sc = -1;
+    bool have_cut = false, have_mode = false, verbose = false;
+    uint64_t cut = 0;
+    nor_cut_mode_t mode = NOR_CUT_CLEAN;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--verbose")) {
+            verbose = true;
+        } else if (!v) {
+            fprintf(stderr, "sota powercut: %s needs a value\n\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!strcmp(a, "--image")) {
+            image_path = v, i++;
+        } else if (!strcmp(a, "--ptable")) {
+            csv_path = v, i++;
+        } else if (!strcmp(a, "--scenario")) {
+            only_sc = pc_scenario_by_name(v);
+            if (only_sc < 0) {
+                fprintf(stderr, "sota powercut: unknown scenario '%s' (see --help)\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--cut")) {
+            if (parse_u64(v, &cut)) {
+                fprintf(stderr, "sota powercut: --cut %s: expected a flash operation number, 0 or more\n", v);
+                return 2;
+            }
+            have_cut = true, i++;
+        } else if (!strcmp(a, "--mode")) {
+            if (pc_mode_by_name(v, &mode)) {
+                fprintf(stderr, "sota powercut: --mode %s: expected clean or torn\n", v);
+                return 2;
+            }
+            have_mode = true, i++;
+        } else {
+            fprintf(stderr, "sota powercut: unknown option '%s'\n\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+
+    size_t csv_len = 0, image_len = 0;
+    char *csv = (char *)read_file(csv_path, &csv_len);
+    if (!csv) {
+        fprintf(stderr, "sota powercut: cannot read the partition table %s: %s\n", csv_path, strerror(errno));
+        return 1;
+    }
+    uint8_t *image = NULL;
+    if (image_path) {
+        image = read_file(image_path, &image_len);
+        if (!image) {
+            fprintf(stderr, "sota powercut: cannot read the image %s: %s\n", image_path, strerror(errno));
+            free(csv);
+            return 1;
+        }
+    }
+    pc_opts_t opts = {
+        .image = image,
+        .image_len = image_len,
+        .ptable_csv = csv,
+        .verbose = verbose,
+    };
+    pc_harness_t *h = NULL;
+    char err[400];
+    int rc = pc_open(&opts, &h, err, sizeof err);
+    free(image);
+    free(csv);
+    if (rc != PC_OK) {
+        fprintf(stderr, "sota powercut: %s\n", err);
+        return rc == PC_ERR_ARG ? 2 : 1;
+    }
+
+    /* the command that replays one cut point */
+    char replay[1200];
+    snprintf(replay, sizeof replay, "sota powercut%s%s", image_path ? " --image " : "", image_path ? image_path : "");
+    if (strcmp(csv_path, SOTA_ROOT "/partitions.csv") != 0) {
+        size_t n = strlen(replay);
+        snprintf(replay + n, sizeof replay - n, " --ptable %s", csv_path);
+    }
+
+    pc_tally_t tally = { 0, 0 };
+    int status = 0;
+    pc_result_t *r = malloc(sizeof *r);
+    if (!r) {
+        pc_close(h);
+        fprintf(stderr, "sota powercut: out of memory\n");
+        return 1;
+    }
+    for (int s = 0; s < PC_SC_COUNT; s++) {
+        if (only_sc >= 0 && s != only_sc) {
+            continue;
+        }
+        const char *name = pc_scenario_name((pc_scenario_t)s);
+        if (!have_cut) {
+            rc = pc_sweep(h, (pc_scenario_t)s, !have_mode || mode == NOR_CUT_CLEAN,
+                          !have_mode || mode == NOR_CUT_TORN, stdout, replay, &tally);
+            if (rc == PC_ERR_NOMEM) {
+                status = 1;
+                break;
+            }
+            continue;
+        }
+        /* one cut point, in the mode asked for or both */
+        for (int m = 0; m < 2; m++) {
+            nor_cut_mode_t md = m ? NOR_CUT_TORN : NOR_CUT_CLEAN;
+            if ((have_mode && md != mode) || (cut == 0 && m == 1)) {
+                continue;
+            }
+            rc = pc_run(h, (pc_scenario_t)s, cut, md, r);
+            if (rc == PC_ERR_RANGE) {
+                /* with every scenario, skip those that are shorter; named, it is an error */
+                fprintf(only_sc >= 0 ? stderr : stdout, "%s%s: %s\n", only_sc >= 0 ? "sota powercut: " : "",
+                        name, r->why);
+                if (only_sc >= 0) {
+                    status = 2;
+                }
+                break;
+            }
+            tally.tried++;
+            char point[64];
+            if (cut == 0) {
+                snprintf(point, sizeof point, "no cut");
+            } else {
+                snprintf(point, sizeof point, "cut %" PRIu64 " %s", cut, pc_mode_name(md));
+            }
+            if (rc == PC_OK && r->ok) {
+                printf("%s %s: ok: %" PRIu64 " flash operations %s, then booted %s\n", name, point, r->ops,
+                       cut ? "before the cut" : "in the run", r->what);
+            } else {
+                tally.failed++;
+                printf("FAIL %s %s: booted %s: %s\n", name, point, rc == PC_OK ? r->what : "(not run)", r->why);
+            }
+        }
+    }
+    free(r);
+    pc_close(h);
+    printf("cut points: %" PRIu64 " tried, %" PRIu64 " failed\n", tally.tried, tally.failed);
+    fflush(stdout);
+    if (tally.failed) {
+        return 1;
+    }
+    return status;
+}

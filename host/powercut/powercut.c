@@ -1,0 +1,826 @@
+/* The power-cut sweep: scenarios, runs with a cut, the reboot and the invariant checks
+ * (powercut.h). */
+#include "powercut.h"
+
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "cJSON.h"
+#include "esp_app_desc.h"
+#include "esp_log.h"
+#include "esp_ota_ops.h"
+#include "esp_partition.h"
+#include "imagegen.h"
+#include "ota_internal.h"
+#include "otadata.h"
+#include "ptable.h"
+#include "softap_ota.h"
+#include "sota_host.h"
+
+/* The apps a harness knows. */
+enum {
+    IMG_FACTORY,   /* the factory app every scenario starts from */
+    IMG_A,         /* update-older's history: A in ota_0, B in ota_1, then C in ota_0 */
+    IMG_B,
+    IMG_C,
+    IMG_NEW,       /* the uploaded app */
+    IMG_COUNT
+};
+
+/* The starting flashes. */
+enum {
+    START_BASE,    /* table + factory app, otadata blank: factory boots */
+    START_UPDATED, /* START_BASE + a clean update of IMG_NEW into ota_0 (NEW) */
+    START_OLDER,   /* ota_0 runs C (VALID), ota_1 holds B (VALID, older seq) */
+    START_COUNT
+};
+
+/* Partitions, by their index in pc_harness.part. */
+enum { PART_FACTORY, PART_OTA0, PART_OTA1, PART_COUNT };
+
+/* A state of the running app as the checks name it: an otadata state, or factory. */
+#define STATE_FACTORY 0xFFFFFFF0u
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} pc_image_t;
+
+struct pc_harness {
+    pc_opts_t opts;
+    size_t chunk;
+    const sota_chip_t *chip;
+    pc_image_t img[IMG_COUNT];
+    char project[33];
+    ptable_t table;
+    uint8_t ptbin[PT_MAX_LEN];
+    pt_entry_t part[PART_COUNT];
+    uint32_t app_count;                /* consecutive OTA slots ota_0.. of the table */
+    nor_flash_t *dev;                  /* the flash the device runs on */
+    nor_flash_t *start[START_COUNT];   /* snapshots, built on first use */
+    softap_ota_config_t cfg;           /* the component's configuration */
+    sota_update_t *upd;                /* the update session (large: on the heap) */
+    sota_img_t *verify;                /* verifier state for the checks */
+    boot_result_t boot;                /* the last boot */
+    volatile bool fired;               /* the armed cut happened */
+    bool jump_armed;                   /* restart_jb is live */
+    jmp_buf restart_jb;                /* where esp_restart() lands */
+};
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int start;
+    bool preboot;          /* boot the device (uncut) before the run */
+    int prev_part, prev_img;
+    int new_part, new_img;
+    bool success_is_new;   /* what the clean run ends with */
+    uint32_t success_state;
+    bool (*run)(pc_harness_t *h, char *msg, size_t len);
+} sc_def_t;
+
+static bool run_update_new(pc_harness_t *h, char *msg, size_t len);
+static bool run_first_boot(pc_harness_t *h, char *msg, size_t len);
+static bool run_rollback(pc_harness_t *h, char *msg, size_t len);
+static bool run_reset_pending(pc_harness_t *h, char *msg, size_t len);
+
+static const sc_def_t s_sc[PC_SC_COUNT] = {
+    [PC_SC_UPDATE_BLANK] = { "update-blank", "factory runs; upload into the blank ota_0, first byte to set-boot",
+                             START_BASE, true, PART_FACTORY, IMG_FACTORY, PART_OTA0, IMG_NEW, true,
+                             OTA_STATE_PENDING_VERIFY, run_update_new },
+    [PC_SC_UPDATE_OLDER] = { "update-older", "ota_0 runs; upload into ota_1, which holds an older app",
+                             START_OLDER, true, PART_OTA0, IMG_C, PART_OTA1, IMG_NEW, true,
+                             OTA_STATE_PENDING_VERIFY, run_update_new },
+    [PC_SC_FIRST_BOOT] = { "first-boot", "first boot of the new app in ota_0 (NEW -> PENDING_VERIFY), then "
+                           "esp_ota_mark_app_valid_cancel_rollback",
+                           START_UPDATED, false, PART_FACTORY, IMG_FACTORY, PART_OTA0, IMG_NEW, true,
+                           OTA_STATE_VALID, run_first_boot },
+    [PC_SC_ROLLBACK] = { "rollback", "first boot of the new app, health check fails: "
+                         "esp_ota_mark_app_invalid_rollback_and_reboot, boot",
+                         START_UPDATED, false, PART_FACTORY, IMG_FACTORY, PART_OTA0, IMG_NEW, false,
+                         STATE_FACTORY, run_rollback },
+    [PC_SC_RESET_PENDING] = { "reset-pending", "first boot of the new app, reset before it confirmed: the "
+                              "bootloader aborts it (PENDING_VERIFY -> ABORTED)",
+                              START_UPDATED, false, PART_FACTORY, IMG_FACTORY, PART_OTA0, IMG_NEW, false,
+                              STATE_FACTORY, run_reset_pending },
+};
+
+/* ---- names ------------------------------------------------------------------------- */
+
+const char *pc_scenario_name(pc_scenario_t sc)
+{
+    return (unsigned)sc < PC_SC_COUNT ? s_sc[sc].name : "?";
+}
+
+const char *pc_scenario_summary(pc_scenario_t sc)
+{
+    return (unsigned)sc < PC_SC_COUNT ? s_sc[sc].summary : "?";
+}
+
+int pc_scenario_by_name(const char *name)
+{
+    for (int i = 0; name && i < PC_SC_COUNT; i++) {
+        if (!strcmp(name, s_sc[i].name)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+const char *pc_mode_name(nor_cut_mode_t mode)
+{
+    return mode == NOR_CUT_TORN ? "torn" : "clean";
+}
+
+int pc_mode_by_name(const char *name, nor_cut_mode_t *mode)
+{
+    if (name && !strcmp(name, "clean")) {
+        *mode = NOR_CUT_CLEAN;
+        return 0;
+    }
+    if (name && !strcmp(name, "torn")) {
+        *mode = NOR_CUT_TORN;
+        return 0;
+    }
+    return -1;
+}
+
+static const char *state_name(uint32_t st)
+{
+    switch (st) {
+    case STATE_FACTORY: return "factory";
+    case OTA_STATE_NEW: return "new";
+    case OTA_STATE_PENDING_VERIFY: return "pending_verify";
+    case OTA_STATE_VALID: return "valid";
+    case OTA_STATE_INVALID: return "invalid";
+    case OTA_STATE_ABORTED: return "aborted";
+    case OTA_STATE_UNDEFINED: return "undefined";
+    default: return "unknown";
+    }
+}
+
+static void put(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *buf, size_t len, const char *fmt, ...)
+{
+    if (len == 0) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the device -------------------------------------------------------------------- */
+
+static void on_cut(void *ctx, uint64_t op_index)
+{
+    (void)op_index;
+    pc_harness_t *h = ctx;
+    h->fired = true;
+}
+
+static void on_restart(void *ctx)
+{
+    pc_harness_t *h = ctx;
+    if (!h->jump_armed) {
+        fprintf(stderr, "powercut: esp_restart() outside a scenario step that expects it\n");
+        abort();
+    }
+    h->jump_armed = false;
+    longjmp(h->restart_jb, 1);
+}
+
+/* Power on / reset the device on h->dev; the bootloader's result goes to h->boot. */
+static esp_err_t dev_boot(pc_harness_t *h)
+{
+    sota_host_config_t cfg = {
+        .flash = h->dev,
+        .chip = h->chip,
+        .rollback_enabled = true,
+        .restart_hook = on_restart,
+        .restart_ctx = h,
+        .quiet = !h->opts.verbose,
+    };
+    return sota_host_boot(&cfg, &h->boot);
+}
+
+/* Upload img through the update session and the writer, as POST /update does with a
+ * raw body of exactly img->len bytes. true if the new slot is selected. */
+static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, char *msg,
+                       size_t len)
+{
+    ota_writer_t w;
+    sota_update_cfg_t ucfg;
+    esp_err_t err = ota_writer_target(&w, &h->cfg, &ucfg);
+    if (err != ESP_OK) {
+        put(msg, len, "ota_writer_target: %s", esp_err_to_name(err));
+        return false;
+    }
+    ucfg.announced_len = img->len;
+    ucfg.announced_exact = true;
+    sota_update_t *u = h->upd;
+    sota_update_init(u, &ucfg, ops, &w);
+    sota_upd_err_t ue = SOTA_UPD_OK;
+    for (size_t off = 0; ue == SOTA_UPD_OK && off < img->len; off += h->chunk) {
+        size_t n = img->len - off < h->chunk ? img->len - off : h->chunk;
+        ue = sota_update_feed(u, img->data + off, n);
+    }
+    if (ue == SOTA_UPD_OK) {
+        ue = sota_update_finish(u);
+    }
+    if (ue != SOTA_UPD_OK) {
+        put(msg, len, "update of %s: %s (%s)", w.part ? w.part->label : "?", u->msg, sota_update_err_code(ue));
+        return false;
+    }
+    return true;
+}
+
+static bool run_update_new(pc_harness_t *h, char *msg, size_t len)
+{
+    const sota_update_ops_t *ops = h->opts.writer ? h->opts.writer : &ota_writer_ops;
+    return run_update(h, &h->img[IMG_NEW], ops, msg, len);
+}
+
+static bool boot_step(pc_harness_t *h, char *msg, size_t len)
+{
+    esp_err_t err = dev_boot(h);
+    if (err != ESP_OK) {
+        put(msg, len, "boot: %s: %s", esp_err_to_name(err), h->boot.reason);
+        return false;
+    }
+    return true;
+}
+
+static bool run_first_boot(pc_harness_t *h, char *msg, size_t len)
+{
+    if (!boot_step(h, msg, len)) {
+        return false;
+    }
+    esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
+    if (err != ESP_OK) {
+        put(msg, len, "esp_ota_mark_app_valid_cancel_rollback: %s", esp_err_to_name(err));
+        return false;
+    }
+    return true;
+}
+
+static bool run_rollback(pc_harness_t *h, char *msg, size_t len)
+{
+    if (!boot_step(h, msg, len)) {
+        return false;
+    }
+    if (setjmp(h->restart_jb) == 0) {
+        h->jump_armed = true;
+        esp_err_t err = esp_ota_mark_app_invalid_rollback_and_reboot();
+        h->jump_armed = false;
+        put(msg, len, "esp_ota_mark_app_invalid_rollback_and_reboot returned %s", esp_err_to_name(err));
+        return false;
+    }
+    /* esp_restart() ran: the device resets */
+    return boot_step(h, msg, len);
+}
+
+static bool run_reset_pending(pc_harness_t *h, char *msg, size_t len)
+{
+    return boot_step(h, msg, len) && boot_step(h, msg, len);
+}
+
+/* ---- setup ------------------------------------------------------------------------- */
+
+static int build_image(pc_harness_t *h, int idx, const char *version, uint32_t size, uint64_t seed)
+{
+    imagegen_opts_t g;
+    imagegen_defaults(&g);
+    g.chip = h->chip;
+    g.project = h->project;
+    g.version = version;
+    g.seed = seed;
+    g.size = size < imagegen_min_size(&g) ? imagegen_min_size(&g) : size;
+    return imagegen_build(&g, &h->img[idx].data, &h->img[idx].len);
+}
+
+static int load_table(pc_harness_t *h, char *err, size_t errlen)
+{
+    pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
+    char why[256] = "";
+    if (pt_from_csv(h->opts.ptable_csv, &o, &h->table, why, sizeof why) != 0 ||
+        pt_to_bin(&h->table, &o, h->ptbin, why, sizeof why) != 0) {
+        put(err, errlen, "partition table rejected: %s", why);
+        return PC_ERR_SETUP;
+    }
+    static const uint8_t subtypes[PART_COUNT] = { PT_SUBTYPE_FACTORY, PT_SUBTYPE_OTA_0, PT_SUBTYPE_OTA_0 + 1 };
+    static const char *const names[PART_COUNT] = { "factory", "ota_0", "ota_1" };
+    for (int i = 0; i < PART_COUNT; i++) {
+        const pt_entry_t *e = pt_find(&h->table, PT_TYPE_APP, subtypes[i]);
+        if (!e) {
+            put(err, errlen, "the partition table has no %s app partition: the sweep needs factory, ota_0 "
+                "and ota_1", names[i]);
+            return PC_ERR_SETUP;
+        }
+        h->part[i] = *e;
+    }
+    const pt_entry_t *od = pt_find(&h->table, PT_TYPE_DATA, PT_SUBTYPE_DATA_OTA);
+    if (!od || od->size < OTADATA_SIZE) {
+        put(err, errlen, "the partition table needs an otadata partition (data, ota) of 0x2000 bytes");
+        return PC_ERR_SETUP;
+    }
+    while (h->app_count < 16 && pt_find(&h->table, PT_TYPE_APP, (uint8_t)(PT_SUBTYPE_OTA_0 + h->app_count))) {
+        h->app_count++;
+    }
+    return PC_OK;
+}
+
+int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
+{
+    put(err, errlen, "%s", "");
+    if (!opts || !out || !opts->ptable_csv) {
+        put(err, errlen, "pc_open: NULL options, output or partition table");
+        return PC_ERR_ARG;
+    }
+    *out = NULL;
+    pc_harness_t *h = calloc(1, sizeof *h);
+    if (!h) {
+        put(err, errlen, "out of memory");
+        return PC_ERR_NOMEM;
+    }
+    h->opts = *opts;
+    h->chunk = opts->chunk ? opts->chunk : PC_DEFAULT_CHUNK;
+    h->opts.image = NULL;
+    snprintf(h->project, sizeof h->project, "%s", "softap-ota");
+    int rc = PC_OK;
+
+    /* the new image: the caller's (its chip and project name are used), or one made here */
+    if (opts->image) {
+        if (opts->image_len < 24) {
+            put(err, errlen, "the image is %zu bytes: too short for an app image header (24 bytes)",
+                opts->image_len);
+            rc = PC_ERR_ARG;
+            goto fail;
+        }
+        uint16_t chip_id = (uint16_t)(opts->image[12] | opts->image[13] << 8);
+        h->chip = sota_chip_by_id(chip_id);
+        if (!h->chip) {
+            put(err, errlen, "the image is for chip id %u, which the simulator does not know: give an "
+                "app image for a known chip", (unsigned)chip_id);
+            rc = PC_ERR_ARG;
+            goto fail;
+        }
+        h->img[IMG_NEW].data = malloc(opts->image_len);
+        if (!h->img[IMG_NEW].data) {
+            rc = PC_ERR_NOMEM;
+            goto fail;
+        }
+        memcpy(h->img[IMG_NEW].data, opts->image, opts->image_len);
+        h->img[IMG_NEW].len = opts->image_len;
+        const uint8_t *d = opts->image + SOTA_APP_DESC_OFFSET;
+        if (opts->image_len >= SOTA_APP_DESC_OFFSET + 0x50 &&
+            (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24) == SOTA_APP_DESC_MAGIC && d[0x30]) {
+            memcpy(h->project, d + 0x30, 32);
+            h->project[32] = '\0';
+        }
+    } else {
+        h->chip = sota_chip_by_name("esp32");
+    }
+
+    rc = load_table(h, err, errlen);
+    if (rc != PC_OK) {
+        goto fail;
+    }
+
+    /* the apps of the scenarios' history */
+    uint32_t nlen = opts->image ? (uint32_t)(opts->image_len > 0x1000000 ? 0x1000000 : opts->image_len)
+                                : PC_DEFAULT_IMAGE_SIZE;
+    uint32_t blen = nlen + 0xC000u <= h->part[PART_OTA1].size ? nlen + 0xC000u : nlen;
+    int ge = build_image(h, IMG_FACTORY, "1.0.0", 0x10000u, 1);
+    if (ge == IMAGEGEN_OK) {
+        ge = build_image(h, IMG_A, "1.1.0", nlen, 2);
+    }
+    if (ge == IMAGEGEN_OK) {
+        ge = build_image(h, IMG_B, "1.2.0", blen, 3);
+    }
+    if (ge == IMAGEGEN_OK) {
+        ge = build_image(h, IMG_C, "1.3.0", nlen, 4);
+    }
+    if (ge == IMAGEGEN_OK && !opts->image) {
+        ge = build_image(h, IMG_NEW, "2.0.0", PC_DEFAULT_IMAGE_SIZE, 5);
+    }
+    if (ge != IMAGEGEN_OK) {
+        put(err, errlen, "could not make the scenarios' apps for %s (%u bytes): %s", h->chip->name,
+            (unsigned)nlen, imagegen_strerror(ge));
+        rc = ge == IMAGEGEN_ERR_NOMEM ? PC_ERR_NOMEM : PC_ERR_SETUP;
+        goto fail;
+    }
+    if (h->img[IMG_FACTORY].len > h->part[PART_FACTORY].size) {
+        put(err, errlen, "the factory partition (0x%x bytes) is too small for the factory app",
+            (unsigned)h->part[PART_FACTORY].size);
+        rc = PC_ERR_SETUP;
+        goto fail;
+    }
+
+    h->upd = malloc(sizeof *h->upd);
+    h->verify = malloc(sizeof *h->verify);
+    nor_err_t ne = NOR_OK;
+    h->dev = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
+    if (!h->upd || !h->verify || !h->dev) {
+        put(err, errlen, "out of memory for the device");
+        rc = PC_ERR_NOMEM;
+        goto fail;
+    }
+    ne = nor_load(h->dev, PT_OFFSET_DEFAULT, h->ptbin, sizeof h->ptbin);
+    if (ne == NOR_OK) {
+        ne = nor_load(h->dev, h->part[PART_FACTORY].offset, h->img[IMG_FACTORY].data, h->img[IMG_FACTORY].len);
+    }
+    if (ne == NOR_OK) {
+        h->start[START_BASE] = nor_open_copy(h->dev, &ne);
+    }
+    if (!h->start[START_BASE]) {
+        put(err, errlen, "could not prepare the flash: %s", nor_strerror(ne));
+        rc = ne == NOR_ERR_IO ? PC_ERR_NOMEM : PC_ERR_SETUP;
+        goto fail;
+    }
+
+    softap_ota_config_t cfg = SOFTAP_OTA_CONFIG_DEFAULT();
+    h->cfg = cfg;
+    if (!opts->verbose) {
+        esp_log_level_set("*", ESP_LOG_NONE);
+    }
+    *out = h;
+    return PC_OK;
+
+fail:
+    pc_close(h);
+    return rc;
+}
+
+void pc_close(pc_harness_t *h)
+{
+    if (!h) {
+        return;
+    }
+    sota_host_shutdown();
+    for (int i = 0; i < IMG_COUNT; i++) {
+        free(h->img[i].data);
+    }
+    for (int i = 0; i < START_COUNT; i++) {
+        nor_close(h->start[i]);
+    }
+    nor_close(h->dev);
+    free(h->upd);
+    free(h->verify);
+    free(h);
+}
+
+/* Restore start s on the device, powered and disarmed. */
+static void restore(pc_harness_t *h, int s)
+{
+    nor_arm_power_cut(h->dev, 0, NOR_CUT_CLEAN, NULL, NULL);
+    nor_restore(h->dev, h->start[s]);
+    nor_power_on(h->dev);
+}
+
+/* A clean step of a setup: boot, and expect partition `part` to run. */
+static bool setup_boot(pc_harness_t *h, int part, char *msg, size_t len)
+{
+    if (!boot_step(h, msg, len)) {
+        return false;
+    }
+    if (h->boot.offset != h->part[part].offset) {
+        put(msg, len, "expected %s to boot, %s did: %s", h->part[part].label, h->boot.label, h->boot.reason);
+        return false;
+    }
+    return true;
+}
+
+static int ensure_start(pc_harness_t *h, int s, char *msg, size_t len)
+{
+    if (h->start[s]) {
+        return PC_OK;
+    }
+    restore(h, START_BASE);
+    bool ok = setup_boot(h, PART_FACTORY, msg, len);
+    if (s == START_UPDATED) {
+        ok = ok && run_update(h, &h->img[IMG_NEW], &ota_writer_ops, msg, len);
+    } else {
+        /* A into ota_0, B into ota_1, C into ota_0: each booted and confirmed */
+        static const struct {
+            int img, part;
+        } hist[] = { { IMG_A, PART_OTA0 }, { IMG_B, PART_OTA1 }, { IMG_C, PART_OTA0 } };
+        for (size_t i = 0; ok && i < sizeof hist / sizeof hist[0]; i++) {
+            ok = run_update(h, &h->img[hist[i].img], &ota_writer_ops, msg, len) &&
+                 setup_boot(h, hist[i].part, msg, len);
+            esp_err_t err = ok ? esp_ota_mark_app_valid_cancel_rollback() : ESP_OK;
+            if (err != ESP_OK) {
+                put(msg, len, "esp_ota_mark_app_valid_cancel_rollback: %s", esp_err_to_name(err));
+                ok = false;
+            }
+        }
+    }
+    if (!ok) {
+        char why[sizeof ((pc_result_t *)0)->why];
+        snprintf(why, sizeof why, "%s", msg);
+        put(msg, len, "cannot set up the starting flash of the scenario: %s", why);
+        return PC_ERR_SETUP;
+    }
+    nor_err_t ne = NOR_OK;
+    h->start[s] = nor_open_copy(h->dev, &ne);
+    if (!h->start[s]) {
+        put(msg, len, "out of memory for a flash snapshot: %s", nor_strerror(ne));
+        return PC_ERR_NOMEM;
+    }
+    return PC_OK;
+}
+
+/* ---- checks ------------------------------------------------------------------------ */
+
+static bool fail(pc_result_t *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(pc_result_t *res, const char *fmt, ...)
+{
+    if (res->ok) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(res->why, sizeof res->why, fmt, ap);
+        va_end(ap);
+        res->ok = false;
+    }
+    return false;
+}
+
+/* The label of the partition a bootloader index names. */
+static const char *index_label(const pc_harness_t *h, int idx)
+{
+    if (idx == BOOT_FACTORY_INDEX) {
+        return h->part[PART_FACTORY].label;
+    }
+    if (idx >= 0 && idx < 16) {
+        const pt_entry_t *e = pt_find(&h->table, PT_TYPE_APP, (uint8_t)(PT_SUBTYPE_OTA_0 + idx));
+        return e ? e->label : "a missing OTA slot";
+    }
+    return idx == BOOT_TEST_INDEX ? "test" : "nothing";
+}
+
+/* The state the bootloader left for OTA slot `slot`: the first entry (0, then 1) of its
+ * otadata with a good CRC naming it, as esp_ota_get_state_partition reads it. */
+static bool boot_state_of(const pc_harness_t *h, uint32_t slot, uint32_t *state)
+{
+    for (int i = 0; i < 2; i++) {
+        const otadata_entry_t *e = &h->boot.otadata_after[i];
+        if (e->crc == otadata_crc(e->ota_seq) && otadata_slot(e, h->app_count) == slot) {
+            *state = e->ota_state;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool check_status_json(pc_harness_t *h, const char *label, const esp_app_desc_t *d, uint32_t state,
+                              pc_result_t *res)
+{
+    if (ota_state_init(&h->cfg) != ESP_OK) {
+        return fail(res, "ota_state_init failed");
+    }
+    char *text = ota_status_json();
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    bool ok = true;
+    if (!o) {
+        ok = fail(res, "ota_status_json gave no JSON object");
+    } else {
+        static const char *const keys[] = { "running_partition", "project", "version", "running_state" };
+        char want[4][40];
+        snprintf(want[0], sizeof want[0], "%s", label);
+        snprintf(want[1], sizeof want[1], "%.32s", d->project_name);
+        snprintf(want[2], sizeof want[2], "%.32s", d->version);
+        snprintf(want[3], sizeof want[3], "%s", state_name(state));
+        for (int i = 0; ok && i < 4; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
+            if (!cJSON_IsString(v) || strcmp(v->valuestring, want[i]) != 0) {
+                ok = fail(res, "GET /api/status says %s %s%s%s, but %s booted with %s \"%s\"", keys[i],
+                          cJSON_IsString(v) ? "\"" : "", cJSON_IsString(v) ? v->valuestring : "null",
+                          cJSON_IsString(v) ? "\"" : "", label, keys[i], want[i]);
+            }
+        }
+    }
+    cJSON_Delete(o);
+    free(text);
+    return ok;
+}
+
+/* After the reboot: the invariant. def: the scenario; clean: no cut (the success
+ * outcome is required). */
+static bool check(pc_harness_t *h, const sc_def_t *def, bool clean, esp_err_t boot_err, pc_result_t *res)
+{
+    const boot_result_t *r = &h->boot;
+    snprintf(res->what, sizeof res->what, "nothing");
+    if (boot_err != ESP_OK) {
+        return fail(res, "nothing boots (%s): %s", esp_err_to_name(boot_err), r->reason);
+    }
+    snprintf(res->booted, sizeof res->booted, "%s", r->label);
+
+    /* which app: the previous or the new one */
+    int part = -1, img = -1;
+    if (r->offset == h->part[def->prev_part].offset) {
+        part = def->prev_part, img = def->prev_img;
+    } else if (r->offset == h->part[def->new_part].offset) {
+        part = def->new_part, img = def->new_img;
+    }
+    const pc_image_t *im = img >= 0 ? &h->img[img] : NULL;
+    bool is_factory = part == PART_FACTORY;
+
+    /* what the device reports */
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    const esp_app_desc_t *d = esp_app_get_description();
+    esp_ota_img_states_t st = ESP_OTA_IMG_UNDEFINED;
+    esp_err_t st_err = run ? esp_ota_get_state_partition(run, &st) : ESP_ERR_INVALID_STATE;
+    uint32_t state = is_factory ? STATE_FACTORY : (st_err == ESP_OK ? (uint32_t)st : OTA_STATE_UNDEFINED);
+    snprintf(res->what, sizeof res->what, "%s (%.32s %.32s, %s)", r->label, d->project_name, d->version,
+             is_factory ? "factory" : st_err == ESP_OK ? state_name(state) : esp_err_to_name(st_err));
+
+    if (!im) {
+        return fail(res, "booted %s, which is neither the previous app's slot (%s) nor the new app's (%s)",
+                    r->label, h->part[def->prev_part].label, h->part[def->new_part].label);
+    }
+    if (r->selected_index != r->booted_index) {
+        return fail(res, "otadata selected %s, whose image does not verify: the bootloader fell back to %s "
+                    "(otadata must never name an incomplete image)", index_label(h, r->selected_index), r->label);
+    }
+    /* the slot holds exactly that app, and it verifies */
+    const uint8_t *slot = nor_map(h->dev) + r->offset;
+    if (memcmp(slot, im->data, im->len) != 0) {
+        size_t at = 0;
+        while (slot[at] == im->data[at]) {
+            at++;
+        }
+        return fail(res, "%s booted, but its bytes differ from the %s app from byte 0x%zx of 0x%zx: a mix",
+                    r->label, img == def->new_img ? "new" : "previous", at, im->len);
+    }
+    sota_img_err_t ve = boot_verify_partition(h->dev, h->chip, 0, r->offset, r->size, h->verify);
+    if (ve != SOTA_IMG_OK) {
+        return fail(res, "%s booted but does not verify: %s", r->label, sota_img_message(h->verify));
+    }
+    if (clean && def->success_is_new != (img == def->new_img)) {
+        return fail(res, "without a cut the run must end with the %s app in %s, but %s booted",
+                    def->success_is_new ? "new" : "previous",
+                    h->part[def->success_is_new ? def->new_part : def->prev_part].label, r->label);
+    }
+    if (!run || run->address != r->offset) {
+        return fail(res, "esp_ota_get_running_partition() says %s, but the bootloader booted %s",
+                    run ? run->label : "NULL", r->label);
+    }
+    if (memcmp(d, im->data + SOTA_APP_DESC_OFFSET, sizeof *d) != 0) {
+        return fail(res, "esp_app_get_description() is not the booted image's app description");
+    }
+    /* the running app's state: what the bootloader left, and one a running app can have */
+    if (is_factory) {
+        if (st_err != ESP_ERR_NOT_SUPPORTED) {
+            return fail(res, "esp_ota_get_state_partition(factory) gave %s, expected ESP_ERR_NOT_SUPPORTED",
+                        esp_err_to_name(st_err));
+        }
+    } else {
+        uint32_t want;
+        if (!boot_state_of(h, (uint32_t)r->booted_index, &want)) {
+            return fail(res, "the bootloader booted %s, but its otadata has no entry for it", r->label);
+        }
+        if (st_err != ESP_OK || (uint32_t)st != want) {
+            return fail(res, "esp_ota_get_state_partition(%s) gave %s %s, the bootloader left %s", r->label,
+                        esp_err_to_name(st_err), st_err == ESP_OK ? state_name((uint32_t)st) : "",
+                        state_name(want));
+        }
+        if (want != OTA_STATE_VALID && want != OTA_STATE_PENDING_VERIFY && want != OTA_STATE_UNDEFINED) {
+            return fail(res, "%s runs although its otadata state is %s", r->label, state_name(want));
+        }
+    }
+    if (clean && state != def->success_state) {
+        return fail(res, "without a cut %s must end %s, it is %s", r->label, state_name(def->success_state),
+                    state_name(state));
+    }
+    const esp_partition_t *next = esp_ota_get_boot_partition();
+    if (!next || next->address != r->offset) {
+        return fail(res, "esp_ota_get_boot_partition() says %s, but %s booted", next ? next->label : "NULL",
+                    r->label);
+    }
+    return check_status_json(h, r->label, d, state, res);
+}
+
+/* ---- runs -------------------------------------------------------------------------- */
+
+int pc_run(pc_harness_t *h, pc_scenario_t sc, uint64_t cut, nor_cut_mode_t mode, pc_result_t *res)
+{
+    if (!res) {
+        return PC_ERR_ARG;
+    }
+    memset(res, 0, sizeof *res);
+    if (!h || (unsigned)sc >= PC_SC_COUNT) {
+        snprintf(res->why, sizeof res->why, "no harness or unknown scenario %d", (int)sc);
+        return PC_ERR_ARG;
+    }
+    const sc_def_t *def = &s_sc[sc];
+    int rc = ensure_start(h, def->start, res->why, sizeof res->why);
+    if (rc != PC_OK) {
+        return rc;
+    }
+    restore(h, def->start);
+    if (def->preboot) {
+        esp_err_t err = dev_boot(h);
+        if (err != ESP_OK) {
+            snprintf(res->why, sizeof res->why, "the device does not boot before the run: %s", h->boot.reason);
+            return PC_ERR_SETUP;
+        }
+    }
+
+    nor_reset_stats(h->dev);
+    h->fired = false;
+    if (cut) {
+        nor_arm_power_cut(h->dev, cut, mode, on_cut, h);
+    }
+    char msg[sizeof res->why];
+    msg[0] = '\0';
+    bool run_ok = def->run(h, msg, sizeof msg);
+    nor_stats_t s;
+    nor_stats(h->dev, &s);
+    res->ops = s.ops;
+    res->cut_fired = h->fired;
+    /* power off: disarm a cut that did not come, then power on */
+    nor_arm_power_cut(h->dev, 0, NOR_CUT_CLEAN, NULL, NULL);
+    nor_power_on(h->dev);
+    if (cut && !res->cut_fired) {
+        snprintf(res->why, sizeof res->why, "the run has only %" PRIu64 " flash operations: cut point %" PRIu64
+                 " is past its end (try 1..%" PRIu64 ")", res->ops, cut, res->ops);
+        return PC_ERR_RANGE;
+    }
+
+    res->ok = true;
+    esp_err_t err = dev_boot(h);
+    check(h, def, cut == 0, err, res);
+    if (cut == 0 && !run_ok) {
+        char why[sizeof res->why];
+        snprintf(why, sizeof why, "%s", res->ok ? "" : res->why);
+        res->ok = true;
+        fail(res, "without a cut the run failed: %s%s%s", msg, why[0] ? "; then " : "", why);
+    }
+    return PC_OK;
+}
+
+int pc_sweep(pc_harness_t *h, pc_scenario_t sc, bool clean, bool torn, FILE *out, const char *replay,
+             pc_tally_t *tally)
+{
+    pc_tally_t dummy = { 0, 0 };
+    if (!tally) {
+        tally = &dummy;
+    }
+    if (!replay) {
+        replay = "sota powercut";
+    }
+    const char *name = pc_scenario_name(sc);
+    pc_result_t *r = malloc(sizeof *r);
+    if (!r) {
+        return PC_ERR_NOMEM;
+    }
+    if (out) {
+        fprintf(out, "%s: %s\n", name, pc_scenario_summary(sc));
+    }
+    int rc = pc_run(h, sc, 0, NOR_CUT_CLEAN, r);
+    if (rc != PC_OK || !r->ok) {
+        tally->tried++;
+        tally->failed++;
+        if (out) {
+            fprintf(out, "FAIL %s cut 0 (no cut): %s: %s\n  replay: %s --scenario %s --cut 0\n", name,
+                    rc == PC_OK ? r->what : "not run", r->why, replay, name);
+        }
+        free(r);
+        return rc;
+    }
+    uint64_t n = r->ops;
+    if (out) {
+        fprintf(out, "  no cut: %" PRIu64 " flash operations, ends with %s\n", n, r->what);
+    }
+    for (int m = 0; m < 2; m++) {
+        nor_cut_mode_t mode = m ? NOR_CUT_TORN : NOR_CUT_CLEAN;
+        if (!(m ? torn : clean)) {
+            continue;
+        }
+        uint64_t failed = 0;
+        for (uint64_t k = 1; k <= n; k++) {
+            rc = pc_run(h, sc, k, mode, r);
+            tally->tried++;
+            if (rc == PC_OK && r->ok) {
+                continue;
+            }
+            failed++;
+            tally->failed++;
+            if (out) {
+                fprintf(out, "FAIL %s cut %" PRIu64 " %s: booted %s: %s\n  replay: %s --scenario %s --cut %" PRIu64
+                        " --mode %s\n", name, k, pc_mode_name(mode), rc == PC_OK ? r->what : "(not run)", r->why,
+                        replay, name, k, pc_mode_name(mode));
+            }
+        }
+        if (out) {
+            fprintf(out, "  %s cuts 1..%" PRIu64 ": %" PRIu64 " failed\n", pc_mode_name(mode), n, failed);
+        }
+    }
+    free(r);
+    return PC_OK;
+}
