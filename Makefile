@@ -21,7 +21,7 @@ $(BUILD)/host/CMakeCache.txt: | deps
 	$(CMAKE_Q) -B $(BUILD)/host -DSOTA_TESTS=OFF
 
 $(BUILD)/sota: deps $(BUILD)/host/CMakeCache.txt FORCE
-	cmake --build $(BUILD)/host -j $(JOBS) --target sota
+	cmake --build $(BUILD)/host -j $(JOBS) --target sota -- --no-print-directory
 	cp $(BUILD)/host/sota $(BUILD)/sota
 
 run: $(BUILD)/sota
@@ -30,8 +30,12 @@ run: $(BUILD)/sota
 
 test: test-deps
 	$(CMAKE_Q) -B $(BUILD)/asan -DSOTA_SANITIZE=ON -DSOTA_TESTS=ON
-	cmake --build $(BUILD)/asan -j $(JOBS)
+	cmake --build $(BUILD)/asan -j $(JOBS) -- --no-print-directory
 	cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS)
+
+bench:
+	@tools/deps.sh bench
+	SOTA_BENCH_BUILD=$(BUILD)/bench SOTA_BENCH_JSON=$(BUILD)/bench.json JOBS=$(JOBS) bench/run.sh
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota
