@@ -9,8 +9,15 @@ mkdir -p "$TMP/inc"
 trap 'rm -rf "$TMP"' EXIT
 ln -s /usr/include/mbedtls "$TMP/inc/mbedtls"
 [ -d /usr/include/psa ] && ln -s /usr/include/psa "$TMP/inc/psa"
+# Debian's Mbed TLS configuration turns on POSIX threading, which a device build does
+# not have: the cross builds use Debian's configuration without it.
+cat > "$TMP/inc/sota_cross_mbedtls.h" <<'CFG'
+#include <mbedtls/config.h>
+#undef MBEDTLS_THREADING_C
+#undef MBEDTLS_THREADING_PTHREAD
+CFG
 passed=0; failed=0
-flags="-std=c11 -Os -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -I$ROOT/components/softap_ota/core -I$TMP/inc"
+flags="-std=c11 -Os -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -I$ROOT/components/softap_ota/core -I$TMP/inc -DMBEDTLS_CONFIG_FILE=\"sota_cross_mbedtls.h\""
 for arch in xtensa riscv; do
   if [ $arch = xtensa ]; then
     cc="xtensa-lx106-elf-gcc --specs=/usr/lib/xtensa-lx106-elf/picolibc.specs -mlongcalls"
