@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# make bench: build what the measurements need, run every measurement, print one table
+# and write build/bench.json (keys as in issue 6). Not part of make test.
+#   bench/run.sh                    (make bench runs it after tools/deps.sh bench)
+# Environment: SOTA_BENCH_BUILD  build directory (default build/bench)
+#              SOTA_BENCH_JSON   output file (default build/bench.json)
+#              JOBS              parallel compile jobs (default nproc)
+# Device times come from the flash emulator's operation counts and its timing model,
+# CPU from callgrind instruction counts, RAM and code size from counters and sizes;
+# the one wall-clock figure is a ratio of two timings taken side by side.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${SOTA_BENCH_BUILD:-$ROOT/build/bench}
+OUT=${SOTA_BENCH_JSON:-$ROOT/build/bench.json}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+WORK="$BUILD/work"
+RES="$WORK/results.txt"
+SIZES=(256k 1000k)
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "bench: $*"; exit 1; }
+for tool in cmake gcc valgrind jq gzip xtensa-lx106-elf-gcc riscv64-unknown-elf-gcc; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run tools/deps.sh bench (as root) first"
+done
+
+mkdir -p "$WORK"
+rm -f "$RES"
+: >"$RES"
+put() { printf '%s %s\n' "$1" "$2" >>"$RES"; }
+
+# --- build: optimised, no sanitizers, with per-function stack usage and call graphs ---
+say "bench: building sota and sota_bench in $BUILD"
+if ! { CC=gcc cmake -S "$ROOT/host" -B "$BUILD" -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+         -DSOTA_SANITIZE=OFF -DSOTA_TESTS=OFF -DSOTA_BENCH=ON \
+         "-DCMAKE_C_FLAGS=-fstack-usage -fcallgraph-info=su" &&
+       cmake --build "$BUILD" -j "$JOBS" --target sota sota_bench; } >"$WORK/build.log" 2>&1; then
+  tail -30 "$WORK/build.log" >&2
+  die "build failed (full log: $WORK/build.log)"
+fi
+BENCH="$BUILD/sota_bench"
+
+# --- 1. projected device time ---------------------------------------------------------
+say "bench: 1/5 projected device time (flash emulator operation counts)"
+"$BENCH" flash >>"$RES" 2>"$WORK/flash.log" || { cat "$WORK/flash.log" >&2; die "sota_bench flash failed"; }
+
+# --- 2. RAM: heap peak per size, worst stack depth --------------------------------------
+say "bench: 2/5 heap peak and stack depth"
+for s in "${SIZES[@]}"; do
+  out=$("$BENCH" upload --size "$s" --old 2>"$WORK/heap.$s.log") ||
+    { cat "$WORK/heap.$s.log" >&2; die "upload of $s for the heap count failed"; }
+  put "heap_peak_bytes.$s" "$(awk '$1 == "heap_peak_bytes" {print $2}' <<<"$out")"
+done
+# The update path: the upload handler's task down through the multipart parser, the
+# session and the writer. Indirect calls go to the callbacks that path installs.
+ci() { find "$BUILD/CMakeFiles" -name "$1.ci" -path "*softap_ota*" | head -1; }
+ci_files=()
+for f in "$ROOT"/components/softap_ota/core/*.c; do
+  c=$(ci "$(basename "$f")"); [ -n "$c" ] && ci_files+=("$c")
+done
+ci_files+=("$(ci ota_writer.c)" "$(ci ota_http.c)")
+w="ota_writer.c:w_"
+stack=$(awk -v roots=ota_http.c:update_post,ota_http.c:upload_task \
+  -v indirect="sota_multipart.c=ota_http.c:mp_begin,ota_http.c:mp_data,ota_http.c:mp_end;sota_update.c=${w}begin,${w}is_erased,${w}erase,${w}write,${w}finish,${w}abort" \
+  -f "$ROOT/bench/stack_depth.awk" "${ci_files[@]}") || die "stack depth: the call graph did not match (see above)"
+put stack_max_bytes "${stack%% *}"
+echo "${stack#* }" >"$WORK/stack_chain.txt"
+
+# --- 3. CPU per uploaded byte (callgrind) ------------------------------------------------
+say "bench: 3/5 instructions per uploaded byte (callgrind, 8 runs)"
+for v in raw raw_nosha multipart multipart_nosha; do
+  flags=(--old)
+  [[ $v == multipart* ]] && flags+=(--multipart)
+  [[ $v == *_nosha ]] && flags+=(--nosha)
+  declare -A ir=() bytes=()
+  for s in "${SIZES[@]}"; do
+    cg="$WORK/cg.$v.$s"
+    rm -f "$cg" "$cg".*
+    out=$(valgrind --tool=callgrind --callgrind-out-file="$cg" "$BENCH" upload --size "$s" "${flags[@]}" \
+          2>"$cg.log") || { tail -20 "$cg.log" >&2; die "callgrind run $v $s failed"; }
+    bytes[$s]=$(awk '$1 == "body_bytes" {print $2}' <<<"$out")
+    ir[$s]=$(awk '$1 == "summary:" {print $2}' "$cg.1" 2>/dev/null || true)
+    [ -n "${ir[$s]}" ] || die "callgrind wrote no 'upload' dump for $v $s ($cg.1)"
+  done
+  put "instr_per_byte.$v" "$(awk -v a="${ir[256k]}" -v b="${ir[1000k]}" -v x="${bytes[256k]}" -v y="${bytes[1000k]}" \
+    'BEGIN { printf "%.1f", (b - a) / (y - x) }')"
+  unset ir bytes
+done
+
+# --- 4. code size of core/ and the gzipped page ------------------------------------------
+say "bench: 4/5 code size (xtensa-lx106-elf-gcc, riscv64-unknown-elf-gcc -march=rv32imc)"
+cs="$WORK/codesize"
+rm -rf "$cs"; mkdir -p "$cs/inc"
+ln -s /usr/include/mbedtls "$cs/inc/mbedtls"
+[ -d /usr/include/psa ] && ln -s /usr/include/psa "$cs/inc/psa"
+# Debian's Mbed TLS configuration without POSIX threading, as a device build has it
+# (the same as tests/integration/test_core_portable.sh)
+printf '#include <mbedtls/config.h>\n#undef MBEDTLS_THREADING_C\n#undef MBEDTLS_THREADING_PTHREAD\n' \
+  >"$cs/inc/sota_cross_mbedtls.h"
+: >"$WORK/codesize.log"
+for arch in xtensa rv32imc; do
+  if [ $arch = xtensa ]; then
+    cc=(xtensa-lx106-elf-gcc --specs=/usr/lib/xtensa-lx106-elf/picolibc.specs -mlongcalls); size=xtensa-lx106-elf-size
+  else
+    cc=(riscv64-unknown-elf-gcc --specs=picolibc.specs -march=rv32imc -mabi=ilp32); size=riscv64-unknown-elf-size
+  fi
+  failed=""
+  for src in "$ROOT"/components/softap_ota/core/*.c; do
+    if ! "${cc[@]}" -std=c11 -Os -I"$ROOT/components/softap_ota/core" -I"$cs/inc" \
+         -DMBEDTLS_CONFIG_FILE='"sota_cross_mbedtls.h"' -c "$src" \
+         -o "$cs/$arch-$(basename "$src" .c).o" 2>>"$WORK/codesize.log"; then
+      say "bench: warning: core/$(basename "$src") does not compile for $arch (see $WORK/codesize.log)"
+      failed="$failed $(basename "$src")"
+    fi
+  done
+  # .text with Xtensa's literal pools, .rodata with RISC-V's small read-only data
+  total=$("$size" -A "$cs/$arch"-*.o 2>/dev/null | awk '$1 ~ /^\.(text|literal|rodata|srodata)/ {s += $2} END {print s + 0}')
+  if [ -z "$failed" ]; then
+    put "code_bytes.$arch" "$total"
+    : >"$WORK/codesize.$arch.failed"
+  else
+    put "code_bytes.$arch" null  # a partial sum is not core/'s size
+    echo "does not compile:$failed (the other files: $total)" >"$WORK/codesize.$arch.failed"
+  fi
+done
+put page_gz_bytes "$(gzip -9 -n -c "$ROOT/components/softap_ota/web/index.html" | wc -c)"
+
+# --- 5. host throughput ---------------------------------------------------------------------
+say "bench: 5/5 host upload: simulator vs discard handler (11 repetitions)"
+"$BENCH" throughput --sota "$BUILD/sota" --size 1000k --reps 11 --tmp "$WORK" >>"$RES" 2>"$WORK/throughput.log" ||
+  { tail -20 "$WORK/throughput.log" >&2; die "throughput measurement failed"; }
+
+# --- bench.json and the table ---------------------------------------------------------------
+mkdir -p "$(dirname "$OUT")"
+jq -Rn '[inputs | select(length > 0) | split(" ") | {k: (.[0] | split(".")), v: (.[1] | tonumber? // null)}]
+        | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$RES" >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+
+j() { jq -r "$1 // \"n/a\"" "$OUT"; }
+ratio() { jq -r --arg s "$2" "(.projected_s.ours[\$s] / .projected_s.$1[\$s]) * 100 | round / 100" "$OUT"; }
+cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || true)
+printf '\nsoftap-ota bench, %s, %s CPUs (%s)\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "${cpu:-unknown CPU}"
+printf '%s\n' "--------------------------------------------------------------------------------"
+printf '%-44s %18s %18s\n' "1. projected device time, 1 MiB slot" "256 KiB" "1000 KiB"
+printf '%-44s %9s %8s %9s %8s\n' "   strategy (slot holds an older image)" "s" "ours/x" "s" "ours/x"
+for st in ours:"ours: session, erase-ahead, skip erased" ours_blank:"ours into a blank slot" \
+          whole_slot:"whole slot first (OTA_SIZE_UNKNOWN)" sequential:"4 KiB sequential (SEQUENTIAL_WRITES)"; do
+  k=${st%%:*}
+  r1=-; r2=-
+  if [ "$k" != ours ]; then r1=$(ratio "$k" 256k); r2=$(ratio "$k" 1000k); fi
+  printf '%-44s %9.2f %8s %9.2f %8s\n' "   ${st#*:}" "$(j ".projected_s.$k[\"256k\"]")" "$r1" \
+    "$(j ".projected_s.$k[\"1000k\"]")" "$r2"
+done
+printf '%-44s %18s %18s\n' "2. heap peak of the update path (bytes)" "$(j '.heap_peak_bytes["256k"]')" "$(j '.heap_peak_bytes["1000k"]')"
+printf '%-44s %18s\n' "   worst stack depth, update path (bytes)" "$(j .stack_max_bytes)"
+printf '%-44s %18s %18s\n' "3. instructions per uploaded byte" "raw" "multipart"
+printf '%-44s %18s %18s\n' "   with SHA-256" "$(j .instr_per_byte.raw)" "$(j .instr_per_byte.multipart)"
+printf '%-44s %18s %18s\n' "   without SHA-256" "$(j .instr_per_byte.raw_nosha)" "$(j .instr_per_byte.multipart_nosha)"
+printf '%-44s %18s %18s\n' "4. core/ .text+.rodata, -Os (bytes)" "xtensa $(j .code_bytes.xtensa)" "rv32imc $(j .code_bytes.rv32imc)"
+for arch in xtensa rv32imc; do
+  bad=$(cat "$WORK/codesize.$arch.failed")
+  if [ -n "$bad" ]; then printf '   %s: %s\n' "$arch" "$bad"; fi
+done
+printf '%-44s %18s\n' "   gzipped page (bytes)" "$(j .page_gz_bytes)"
+printf '%-44s %18s\n' "5. host upload 1000 KiB: simulator/discard" "$(j .host_upload_ratio)"
+printf '%s\n' "--------------------------------------------------------------------------------"
+printf 'deepest stack chain: %s\n' "$(cat "$WORK/stack_chain.txt")"
+printf 'written: %s\n' "$OUT"
