@@ -4,6 +4,7 @@
  * app_main and component sources as the device, on the host port of ESP-IDF.
  * esp_restart() re-executes this command on the same flash file. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "nvs_flash.h"
 #include "ptable.h"
 #include "sim_app.h"
+#include "sota_sig.h"
 #include "sota_host.h"
 #include "sota_host_httpd.h"
 #include "sota_host_net.h"
@@ -41,16 +43,20 @@ static void usage(FILE *out)
             "  --no-rollback  bootloader without CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE\n"
             "  --ptable CSV   partition table for a new flash (default partitions.csv)\n"
             "Overrides of the updater's Kconfig defaults (for tests):\n"
-            "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n");
+            "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n"
+            "Who may update (all off by default):\n"
+            "  --ap-password P          WPA2 access point (8..63 characters)\n"
+            "  --auth USER:PASS         HTTP Basic authentication on the page, API and upload\n"
+            "  --auth-attempts N        wrong logins before a lockout (default 5)\n"
+            "  --auth-lockout S         first lockout in seconds (default 30)\n"
+            "  --no-origin-check        accept uploads sent by other sites' pages\n"
+            "  --require-signed FILE    accept only apps signed by the key whose digest FILE\n"
+            "                           holds (32 bytes, or 64 hex digits); the device gets\n"
+            "                           Secure Boot V2 with that key (esp_ota_end checks too)\n"
+            "  --require-same-project  --refuse-downgrade  --refuse-lower-secure-version\n"
+            "  --refuse-failed-version  upload policy rules\n");
 }
 
-static volatile sig_atomic_t s_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static char *read_text(const char *path)
 {
@@ -140,6 +146,36 @@ static int create_flash(const char *path, const char *csv_path, const sota_chip_
     return 0;
 }
 
+/* A key digest file: 32 raw bytes, or 64 hex digits (and optional whitespace). */
+static int read_key_digest(const char *path, uint8_t out[SOTA_SIG_DIGEST_LEN], char hex[2 * SOTA_SIG_DIGEST_LEN + 1])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "sota sim: --require-signed %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char buf[200];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    sota_sig_key_t k;
+    if (n == SOTA_SIG_DIGEST_LEN) {
+        memcpy(k.d, buf, SOTA_SIG_DIGEST_LEN);
+    } else {
+        buf[n] = '\0';
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) {
+            buf[--n] = '\0';
+        }
+        if (!sota_sig_key_from_hex(buf, &k)) {
+            fprintf(stderr, "sota sim: --require-signed %s: expected 32 bytes (espsecure.py "
+                    "digest_sbv2_public_key) or 64 hex digits\n", path);
+            return -1;
+        }
+    }
+    memcpy(out, k.d, SOTA_SIG_DIGEST_LEN);
+    sota_sig_key_to_hex(&k, hex);
+    return 0;
+}
+
 static int parse_port(const char *s, uint16_t *out)
 {
     char *end;
@@ -160,6 +196,10 @@ int sota_cmd_sim(int argc, char **argv)
     uint16_t port = 8080, dns_port = 0;
     sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1 };
     bool rollback = true;
+    static uint8_t sb_digest[SOTA_SIG_DIGEST_LEN];
+    static char sb_hex[2 * SOTA_SIG_DIGEST_LEN + 1];
+    static char auth_user[64];
+    bool secure_boot = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -169,6 +209,16 @@ int sota_cmd_sim(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--no-rollback")) {
             rollback = false;
+        } else if (!strcmp(a, "--no-origin-check")) {
+            app.no_origin_check = true;
+        } else if (!strcmp(a, "--require-same-project")) {
+            app.require_same_project = true;
+        } else if (!strcmp(a, "--refuse-downgrade")) {
+            app.refuse_downgrade = true;
+        } else if (!strcmp(a, "--refuse-lower-secure-version")) {
+            app.refuse_lower_secure_version = true;
+        } else if (!strcmp(a, "--refuse-failed-version")) {
+            app.refuse_failed_version = true;
         } else if (!v) {
             fprintf(stderr, "sota sim: %s needs a value\n\n", a);
             usage(stderr);
@@ -215,6 +265,40 @@ int sota_cmd_sim(int argc, char **argv)
                 app.health_delay_ms = val;
             }
             i++;
+        } else if (!strcmp(a, "--ap-password")) {
+            app.ap_password = v, i++;
+        } else if (!strcmp(a, "--auth")) {
+            const char *colon = strchr(v, ':');
+            if (!colon || colon == v || (size_t)(colon - v) >= sizeof auth_user) {
+                fprintf(stderr, "sota sim: --auth: expected USER:PASSWORD\n");
+                return 2;
+            }
+            memcpy(auth_user, v, (size_t)(colon - v));
+            auth_user[colon - v] = '\0';
+            app.http_user = auth_user;
+            app.http_password = colon + 1;
+            i++;
+        } else if (!strcmp(a, "--auth-attempts") || !strcmp(a, "--auth-lockout")) {
+            char *end;
+            long val = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || val < 1 || val > 3600) {
+                fprintf(stderr, "sota sim: %s %s: expected a number 1..3600\n", a, v);
+                return 2;
+            }
+            if (!strcmp(a, "--auth-attempts")) {
+                app.auth_free_attempts = (unsigned)val;
+            } else {
+                app.auth_lockout_s = (unsigned)val;
+            }
+            i++;
+        } else if (!strcmp(a, "--require-signed")) {
+            if (read_key_digest(v, sb_digest, sb_hex) != 0) {
+                return 2;
+            }
+            secure_boot = true;
+            app.require_signed = true;
+            app.signing_key_digest = sb_hex;
+            i++;
         } else if (!strcmp(a, "--health")) {
             if (!strcmp(v, "ok")) {
                 app.health = SIM_HEALTH_OK;
@@ -253,6 +337,7 @@ int sota_cmd_sim(int argc, char **argv)
         .chip_rev = (uint16_t)chip_rev,
         .rollback_enabled = rollback,
         .argv = exec_argv,
+        .secure_boot_key_digest = secure_boot ? sb_digest : NULL,
     };
     boot_result_t boot;
     esp_err_t err = sota_host_boot(&cfg, &boot);
@@ -267,9 +352,14 @@ int sota_cmd_sim(int argc, char **argv)
     httpd_host_set_port_override(port);
     sota_host_set_dns_port(dns_port);
 
+    /* Ctrl-C and kill are taken by this thread alone (sigwait below): block them before
+     * the app starts its threads, which inherit the mask. */
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s)\n", (unsigned)port,
            boot.desc.project_name, boot.desc.version, boot.label, flash);
@@ -277,9 +367,8 @@ int sota_cmd_sim(int argc, char **argv)
 
     sim_app_run(&app);
 
-    while (!s_stop) {
-        pause();
-    }
+    int sig = 0;
+    sigwait(&stop, &sig);
     /* Killed: the flash file is a shared mapping, already up to date. Leave at once
      * rather than tear down threads that may be inside a request. */
     fprintf(stderr, "sota sim: stopped\n");

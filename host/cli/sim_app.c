@@ -26,8 +26,12 @@ static bool health_hang(void *ctx)
 
 void sim_app_run(const sim_app_opts_t *o)
 {
+    bool security = o->ap_password || o->http_user || o->http_password || o->auth_free_attempts ||
+                    o->auth_lockout_s || o->no_origin_check || o->require_signed || o->signing_key_digest ||
+                    o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
+                    o->refuse_failed_version;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
-        !o->upload_deadline_s && o->health_delay_ms < 0) {
+        !o->upload_deadline_s && o->health_delay_ms < 0 && !security) {
         app_main();
         return;
     }
@@ -48,5 +52,31 @@ void sim_app_run(const sim_app_opts_t *o)
     if (o->health_delay_ms >= 0) {
         cfg.health_delay_ms = (uint32_t)o->health_delay_ms;
     }
+    if (o->ap_password) {
+        cfg.password = o->ap_password;
+    }
+    if (o->http_user) {
+        cfg.http_user = o->http_user;
+    }
+    if (o->http_password) {
+        cfg.http_password = o->http_password;
+    }
+    if (o->auth_free_attempts) {
+        cfg.auth_free_attempts = o->auth_free_attempts;
+    }
+    if (o->auth_lockout_s) {
+        cfg.auth_lockout_s = o->auth_lockout_s;
+    }
+    if (o->no_origin_check) {
+        cfg.check_origin = false;
+    }
+    if (o->signing_key_digest) {
+        cfg.signing_key_digest = o->signing_key_digest;
+    }
+    cfg.require_signed |= o->require_signed;
+    cfg.require_same_project |= o->require_same_project;
+    cfg.refuse_downgrade |= o->refuse_downgrade;
+    cfg.refuse_lower_secure_version |= o->refuse_lower_secure_version;
+    cfg.refuse_failed_version |= o->refuse_failed_version;
     ESP_ERROR_CHECK(softap_ota_start(&cfg));
 }

@@ -3,19 +3,34 @@
 #ifndef SOTA_SIM_APP_H
 #define SOTA_SIM_APP_H
 
+#include <stdbool.h>
+
 typedef enum {
     SIM_HEALTH_OK,    /* main/main.c's app_main, unchanged */
     SIM_HEALTH_FAIL,  /* a new app reports itself unhealthy: rolled back at once */
     SIM_HEALTH_HANG,  /* a new app never confirms: rolled back at the next reset */
 } sim_health_t;
 
-/* Overrides of the Kconfig defaults for tests (0: keep the default). */
+/* Overrides of the Kconfig defaults for tests (0, NULL, false: keep the default). */
 typedef struct {
     sim_health_t health;
     unsigned recv_timeout_s;
     unsigned max_recv_timeouts;
     unsigned upload_deadline_s;
     long health_delay_ms;      /* -1: keep */
+    /* who may update */
+    const char *ap_password;   /* Wi-Fi password (WPA2) */
+    const char *http_user;     /* HTTP Basic authentication */
+    const char *http_password;
+    unsigned auth_free_attempts;
+    unsigned auth_lockout_s;
+    bool no_origin_check;      /* allow cross-site uploads */
+    bool require_signed;
+    const char *signing_key_digest; /* 64 hex digits */
+    bool require_same_project;
+    bool refuse_downgrade;
+    bool refuse_lower_secure_version;
+    bool refuse_failed_version;
 } sim_app_opts_t;
 
 /* Start the app; returns once it runs (its tasks go on). With no override it is

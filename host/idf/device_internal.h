@@ -39,6 +39,9 @@ typedef struct {
     bool sw_reset_pending;             /* esp_restart ran in this process */
 
     char verify_msg[200];
+
+    bool secure_boot;                  /* Secure Boot V2: esp_ota_end checks signatures */
+    uint8_t sb_key_digest[32];         /* the trusted key digest ("eFuse") */
 } sota_dev_t;
 
 extern sota_dev_t g_sota_dev;
@@ -68,6 +71,9 @@ void sota_dev_unload_partitions(void);
  * esp_image_verify). The message goes to g_sota_dev.verify_msg and, unless silent, to
  * the log as an error. Returns SOTA_IMG_OK if valid. */
 sota_img_err_t sota_dev_verify_image(const esp_partition_t *p, bool silent);
+/* The same, and *image_len (may be NULL) gets the image's length (checksum and appended
+ * SHA-256 included) when the verifier got to its end, else 0. */
+sota_img_err_t sota_dev_verify_image_len(const esp_partition_t *p, bool silent, uint32_t *image_len);
 
 /* Drop every open OTA handle (reboot / shutdown). */
 void sota_dev_ota_drop_all(void);

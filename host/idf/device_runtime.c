@@ -90,6 +90,14 @@ static int verify_read(void *ctx, uint32_t offset, void *buf, size_t len)
 
 sota_img_err_t sota_dev_verify_image(const esp_partition_t *p, bool silent)
 {
+    return sota_dev_verify_image_len(p, silent, NULL);
+}
+
+sota_img_err_t sota_dev_verify_image_len(const esp_partition_t *p, bool silent, uint32_t *image_len)
+{
+    if (image_len) {
+        *image_len = 0;
+    }
     if (sota_dev_need_flash() != ESP_OK) {
         snprintf(g_sota_dev.verify_msg, sizeof g_sota_dev.verify_msg, "no flash attached");
         return SOTA_IMG_ERR_ARG;
@@ -111,6 +119,9 @@ sota_img_err_t sota_dev_verify_image(const esp_partition_t *p, bool silent)
     }
     sota_img_err_t err = sota_img_verify_from(v, &params, verify_read, &ctx);
     snprintf(g_sota_dev.verify_msg, sizeof g_sota_dev.verify_msg, "%s", sota_img_message(v));
+    if (image_len && v->complete) {
+        *image_len = v->image_len;
+    }
     free(v);
     if (err != SOTA_IMG_OK && !silent) {
         ESP_LOGE(TAG, "image in partition '%s' (0x%08x) is invalid: %s", p->label, (unsigned)p->address,
@@ -219,6 +230,10 @@ esp_err_t sota_host_attach(const sota_host_config_t *cfg)
     g_sota_dev.restart_hook = cfg->restart_hook;
     g_sota_dev.restart_ctx = cfg->restart_ctx;
     g_sota_dev.quiet = cfg->quiet;
+    g_sota_dev.secure_boot = cfg->secure_boot_key_digest != NULL;
+    if (g_sota_dev.secure_boot) {
+        memcpy(g_sota_dev.sb_key_digest, cfg->secure_boot_key_digest, sizeof g_sota_dev.sb_key_digest);
+    }
     sota_dev_default_app_desc(&g_sota_dev.app_desc);
 
     if (cfg->reset_reason != ESP_RST_UNKNOWN) {

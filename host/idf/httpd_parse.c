@@ -114,7 +114,9 @@ static int verify_request_line(parse_t *ps)
     memcpy((char *)r->uri, ra->scratch + ps->url_off, ps->url_len);
     ((char *)r->uri)[ps->url_len] = '\0';
 
-    if (ps->parser.http_major != 1 || ps->parser.http_minor > 1) {
+    /* ESP-IDF refuses only a version whose major and minor are both other than 1: 0.9
+     * and 2.0 get 505, while 1.x and x.1 (2.1, 0.1) are served as HTTP/1.1. */
+    if (ps->parser.http_major != 1 && ps->parser.http_minor != 1) {
         ESP_LOGW(TAG, "HTTP version %u.%u not supported", ps->parser.http_major,
                  ps->parser.http_minor);
         return fail(ps, HTTPD_505_VERSION_NOT_SUPPORTED);

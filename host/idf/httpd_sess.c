@@ -71,7 +71,8 @@ esp_err_t httpd_sess_new(struct httpd_data *hd, int fd)
     sd->hd = hd;
     sd->send_fn = httpd_default_send;
     sd->recv_fn = httpd_default_recv;
-    sd->lru_counter = hd->lru_counter;
+    /* lru_counter stays 0 until the first request is served, as in ESP-IDF: a fresh
+     * connection is the first an LRU purge closes, before one that has been serving. */
     hd->active_count++;
 
     if (hd->config.open_fn) {

@@ -6,6 +6,7 @@
 #include "esp_log.h"
 #include "esp_ota_ops.h"
 #include "ptable.h"
+#include "sota_sig.h"
 
 static const char *TAG = "esp_ota_ops";
 
@@ -226,6 +227,39 @@ static esp_err_t verify_ptable(const esp_partition_t *p)
     return err == ESP_OK ? ESP_OK : ESP_ERR_OTA_VALIDATE_FAILED;
 }
 
+static int sig_read(void *ctx, uint32_t offset, void *buf, size_t len)
+{
+    return esp_partition_read(ctx, offset, buf, len) == ESP_OK ? 0 : -1;
+}
+
+/* Secure Boot V2: the signature sector after the image (padded to 4 KiB) must hold a
+ * block signed by the eFuse key, verified over the padded image as ESP-IDF does. */
+static esp_err_t verify_signature(const esp_partition_t *p, uint32_t image_len)
+{
+    sota_sig_key_t key;
+    memcpy(key.d, g_sota_dev.sb_key_digest, sizeof key.d);
+    sota_sig_result_t *res = malloc(sizeof *res);
+    if (res == NULL) {
+        return ESP_ERR_NO_MEM;
+    }
+    uint32_t signed_len = sota_sig_signed_len(image_len);
+    sota_sig_err_t e;
+    if ((uint64_t)signed_len + SOTA_SIG_SECTOR_LEN > p->size) {
+        e = SOTA_SIG_ERR_UNSIGNED;
+        snprintf(res->msg, sizeof res->msg, "no signature sector: the image fills the partition");
+    } else {
+        e = sota_sig_verify_from(sig_read, (void *)p, signed_len, &key, 1, res);
+    }
+    esp_err_t err = ESP_OK;
+    if (e != SOTA_SIG_OK) {
+        ESP_LOGE(TAG, "Secure Boot V2 verification failed (%s): %s", sota_sig_err_name(e), res->msg);
+        snprintf(g_sota_dev.verify_msg, sizeof g_sota_dev.verify_msg, "signature: %.180s", res->msg);
+        err = ESP_ERR_OTA_VALIDATE_FAILED;
+    }
+    free(res);
+    return err;
+}
+
 esp_err_t esp_ota_end(esp_ota_handle_t handle)
 {
     ota_entry_t *e = find_entry(handle);
@@ -238,9 +272,12 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
         ESP_LOGE(TAG, "esp_ota_end: nothing was written to '%s'", p->label);
         err = ESP_ERR_INVALID_ARG;
     } else if (p->type == ESP_PARTITION_TYPE_APP || p->type == ESP_PARTITION_TYPE_BOOTLOADER) {
-        if (sota_dev_verify_image(p, false) != SOTA_IMG_OK) {
+        uint32_t image_len = 0;
+        if (sota_dev_verify_image_len(p, false, &image_len) != SOTA_IMG_OK) {
             ESP_LOGE(TAG, "New image failed verification");
             err = ESP_ERR_OTA_VALIDATE_FAILED;
+        } else if (p->type == ESP_PARTITION_TYPE_APP && g_sota_dev.secure_boot) {
+            err = verify_signature(p, image_len);
         }
     } else if (p->type == ESP_PARTITION_TYPE_PARTITION_TABLE) {
         err = verify_ptable(p);

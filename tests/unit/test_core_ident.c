@@ -400,6 +400,24 @@ static void test_empty(void **state)
     assert_int_equal(id.kind, SOTA_FILE_NEED_MORE);
 }
 
+/* A file that starts with 0xE9 but ends inside the 24-byte header: every length from 1
+ * to 23 is read within bounds (found by fuzz_ident) and goes on to the verifier. */
+static void test_short_esp_header(void **state)
+{
+    (void)state;
+    const sota_chip_t *esp32 = sota_chip_by_name("esp32");
+    for (size_t len = 1; len < 24; len++) {
+        uint8_t *b = malloc(len); /* exactly len bytes: ASan sees any read past them */
+        memset(b, 0, len);
+        b[0] = 0xE9;
+        sota_ident_t id;
+        sota_ident(b, len, len, esp32, &id);
+        assert_int_equal(id.kind, SOTA_FILE_APP);
+        assert_non_null(strstr(id.message, "truncated"));
+        free(b);
+    }
+}
+
 /* The reference corpus: every app image is an app; the others what they are. */
 static void test_corpus(void **state)
 {
@@ -459,6 +477,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_short_esp_header),
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_names),
     };

@@ -161,6 +161,16 @@ static void ident_merged(sota_ident_t *out, const esp_look_t *e, size_t boot_off
 
 static void ident_esp_at0(const head_t *h, const sota_chip_t *this_chip, sota_ident_t *out)
 {
+    if (h->len < SOTA_IMG_HEADER_LEN) {
+        /* Too short to name its chip: an app image cut off inside its header. Let the
+         * verifier give the exact verdict. */
+        out->chip = this_chip;
+        out->chip_id = this_chip ? this_chip->chip_id : 0;
+        out->offset = 0;
+        set(out, SOTA_FILE_APP, "This starts like an app image but is only %u bytes, less than "
+            "an image header: it is truncated.", (unsigned)h->len);
+        return;
+    }
     esp_look_t e;
     look_esp(h, 0, &e);
     out->chip = e.chip;

@@ -207,9 +207,20 @@ static bool policy_ok(sota_update_t *u)
         fail(u, SOTA_UPD_ERR_POLICY,
              "policy refuse_lower_secure_version: the image has secure_version %u, lower "
              "than the running app's %u (anti-rollback). Build it with "
-             "CONFIG_BOOTLOADER_APP_SECURE_VERSION >= %u",
+             "CONFIG_BOOTLOADER_APP_SECURE_VERSION >= %u, or turn this rule off in the "
+             "updater's configuration",
              (unsigned)v->desc.secure_version, (unsigned)u->cfg.running_secure_version,
              (unsigned)u->cfg.running_secure_version);
+        return false;
+    }
+    if (p->refuse_failed_version && u->cfg.failed_version && u->cfg.failed_project &&
+        strcmp(v->desc.version, u->cfg.failed_version) == 0 &&
+        strcmp(v->desc.project_name, u->cfg.failed_project) == 0) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy refuse_failed_version: %s %s is the version that last failed its health "
+             "check on this device and was rolled back. Upload a fixed build with a new "
+             "version, or turn this rule off in the updater's configuration",
+             v->desc.project_name, v->desc.version);
         return false;
     }
     return true;
@@ -224,6 +235,16 @@ static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
     sota_ident(u->head, u->head_len, total, u->cfg.img.chip, &id);
     if (id.kind != SOTA_FILE_APP) {
         fail(u, SOTA_UPD_ERR_NOT_APP, "%s", id.message);
+        return u->err;
+    }
+    if (u->cfg.policy.require_signed && u->cfg.announced_exact &&
+        (u->cfg.announced_len % SOTA_SIG_SECTOR_LEN != 0 || u->cfg.announced_len < 2 * SOTA_SIG_SECTOR_LEN)) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy require_signed: the file is %llu bytes, not a whole number of 4 KiB sectors, "
+             "so it carries no Secure Boot V2 signature sector. Sign it with espsecure.py "
+             "sign_data --version 2 --keyfile KEY.pem (or build with "
+             "CONFIG_SECURE_BOOT_BUILD_SIGNED_BINARIES)",
+             (unsigned long long)u->cfg.announced_len);
         return u->err;
     }
     if (u->cfg.announced_exact && u->cfg.announced_len > u->cfg.img.slot_size) {
@@ -308,6 +329,34 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
     return write_out(u, p, len);
 }
 
+/* require_signed, at the end: the signature sector follows the image padded to 4 KiB;
+ * check it, and the image digest, on what flash holds. */
+static bool signature_ok(sota_update_t *u)
+{
+    uint32_t signed_len = sota_sig_signed_len(u->img.image_len);
+    if (u->received < (uint64_t)signed_len + SOTA_SIG_SECTOR_LEN) {
+        fail(u, SOTA_UPD_ERR_POLICY,
+             "policy require_signed: the file ends %llu bytes after its %u-byte image, without "
+             "a Secure Boot V2 signature sector: the app is not signed. Sign it with "
+             "espsecure.py sign_data --version 2 --keyfile KEY.pem",
+             (unsigned long long)(u->received > u->img.image_len ? u->received - u->img.image_len : 0),
+             (unsigned)u->img.image_len);
+        return false;
+    }
+    if (!u->ops->read) {
+        fail(u, SOTA_UPD_ERR_STATE, "internal error: require_signed without a read operation");
+        return false;
+    }
+    sota_sig_result_t res;
+    if (sota_sig_verify_from(u->ops->read, u->ctx, signed_len, u->cfg.trusted_keys, u->cfg.n_trusted_keys,
+                             &res) != SOTA_SIG_OK) {
+        fail(u, res.err == SOTA_SIG_ERR_READ ? SOTA_UPD_ERR_FLASH : SOTA_UPD_ERR_POLICY,
+             "policy require_signed: %s", res.msg);
+        return false;
+    }
+    return true;
+}
+
 sota_upd_err_t sota_update_finish(sota_update_t *u)
 {
     if (u->state == SOTA_UPD_ST_FAILED) {
@@ -334,6 +383,9 @@ sota_upd_err_t sota_update_finish(sota_update_t *u)
     }
     if (sota_img_finish(&u->img) != SOTA_IMG_OK) {
         fail_from_img(u);
+        return u->err;
+    }
+    if (u->cfg.policy.require_signed && !signature_ok(u)) {
         return u->err;
     }
     char why[200] = "";

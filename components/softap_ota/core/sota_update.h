@@ -26,6 +26,7 @@
 
 #include "sota_ident.h"
 #include "sota_image.h"
+#include "sota_sig.h"
 
 /* Bytes held back before anything is written: what sota_ident needs to tell every file
  * kind it knows (an esp32 merged image shows its bootloader at 0x1000). */
@@ -65,6 +66,10 @@ typedef struct {
     int (*finish)(void *ctx, char *msg, size_t msglen);
     /* Give up: release the slot (esp_ota_abort). Called at most once, only after begin. */
     void (*abort)(void *ctx);
+    /* Read len bytes at off of the slot (what was written). Needed only with
+     * policy.require_signed (the signature is checked on what flash holds, before
+     * finish); may be NULL otherwise. */
+    int (*read)(void *ctx, uint32_t off, void *buf, size_t len);
 } sota_update_ops_t;
 
 /* Upload policy: rules stricter than ESP-IDF's verifier. */
@@ -74,6 +79,14 @@ typedef struct {
     bool require_same_project;  /* project_name must equal the running app's */
     bool refuse_downgrade;      /* refuse a version lower than the running one */
     bool refuse_lower_secure_version; /* refuse secure_version below the running one */
+    bool refuse_failed_version; /* refuse the project+version that last failed its health
+                                   check (cfg.failed_project / failed_version) */
+    bool require_signed;        /* the file must be the image, 0xFF up to 4 KiB, and a
+                                   Secure Boot V2 signature sector (sota_sig.h) signed by
+                                   one of cfg.trusted_keys. Checked on the announced length
+                                   (a raw body's must be a multiple of 4 KiB) before
+                                   anything is erased, and from flash (ops->read) before
+                                   ops->finish. */
 } sota_update_policy_t;
 
 typedef struct {
@@ -82,6 +95,10 @@ typedef struct {
     const char *running_project;    /* may be NULL (no policy check then) */
     const char *running_version;
     uint32_t running_secure_version;
+    const char *failed_project;     /* the app that last failed its health check, */
+    const char *failed_version;     /* NULL if none (refuse_failed_version) */
+    sota_sig_key_t trusted_keys[SOTA_SIG_MAX_KEYS]; /* require_signed: keys accepted */
+    size_t n_trusted_keys;
     uint64_t announced_len;     /* bytes the client announced for the file, 0 unknown */
     bool announced_exact;       /* announced_len is the file's exact length (raw body),
                                    else an upper bound (multipart body) */

@@ -13,6 +13,12 @@
  *
  * Defaults come from Kconfig (menuconfig: "softap-ota"). Call softap_ota_start() after
  * nvs_flash_init(); it creates the default event loop and netif if the app has not.
+ *
+ * Who may update: by default anyone who can join the (open) network. Set `password`
+ * (WPA2), `http_user`/`http_password` (Basic authentication on every route, with a
+ * lockout), `require_signed` (Secure Boot V2 signed apps only) and the policy rules to
+ * restrict it; cross-site uploads are refused unless `check_origin` is false. README.md,
+ * "Security", says what each protects against.
  */
 #ifndef SOFTAP_OTA_H
 #define SOFTAP_OTA_H
@@ -51,6 +57,23 @@ typedef struct {
     bool require_same_project;    /* refuse another project's firmware */
     bool refuse_downgrade;        /* refuse a lower version than the running one */
     bool refuse_lower_secure_version; /* refuse a lower secure_version (anti-rollback) */
+    bool refuse_failed_version;   /* refuse the project+version that last failed its
+                                     health check (kept in NVS) */
+    /* Signed apps (Secure Boot V2 signature blocks: RSA-3072 PSS or ECDSA P-256) */
+    bool require_signed;          /* refuse uploads not signed by a trusted key */
+    const char *signing_key_digest; /* the trusted key: 64 hex digits of the SHA-256 of its
+                                     public key block (espsecure.py digest_sbv2_public_key).
+                                     "" or NULL: the key that signed the running app */
+    /* Who may use the HTTP server */
+    const char *http_user;        /* Basic authentication user name (1..32 bytes, no ':') */
+    const char *http_password;    /* "" or NULL: no authentication (the default: no built-in
+                                     credentials); else 8..64 characters, asked on the page,
+                                     /api/status and /update */
+    uint32_t auth_free_attempts;  /* wrong logins in a row before a lockout, >= 1 */
+    uint32_t auth_lockout_s;      /* first lockout (429), doubled per further failure up to
+                                     16 times, >= 1 */
+    bool check_origin;            /* refuse (403) a POST /update whose Origin or Referer is
+                                     another site than the device's address */
     /* Rollback */
     softap_ota_health_fn_t health_check; /* NULL: healthy once the AP and HTTP are up */
     void *health_ctx;
@@ -88,6 +111,22 @@ typedef struct {
 #define SOFTAP_OTA_REFUSE_LOWER_SECURE_VERSION_DEFAULT false
 #endif
 
+#ifdef CONFIG_SOFTAP_OTA_REFUSE_FAILED_VERSION
+#define SOFTAP_OTA_REFUSE_FAILED_VERSION_DEFAULT true
+#else
+#define SOFTAP_OTA_REFUSE_FAILED_VERSION_DEFAULT false
+#endif
+#ifdef CONFIG_SOFTAP_OTA_REQUIRE_SIGNED
+#define SOFTAP_OTA_REQUIRE_SIGNED_DEFAULT true
+#else
+#define SOFTAP_OTA_REQUIRE_SIGNED_DEFAULT false
+#endif
+#ifdef CONFIG_SOFTAP_OTA_CHECK_ORIGIN
+#define SOFTAP_OTA_CHECK_ORIGIN_DEFAULT true
+#else
+#define SOFTAP_OTA_CHECK_ORIGIN_DEFAULT false
+#endif
+
 /* Every field from Kconfig (CONFIG_SOFTAP_OTA_*). */
 #define SOFTAP_OTA_CONFIG_DEFAULT() {                                          \
     .ssid = CONFIG_SOFTAP_OTA_SSID,                                            \
@@ -105,6 +144,14 @@ typedef struct {
     .require_same_project = SOFTAP_OTA_REQUIRE_SAME_PROJECT_DEFAULT,           \
     .refuse_downgrade = SOFTAP_OTA_REFUSE_DOWNGRADE_DEFAULT,                   \
     .refuse_lower_secure_version = SOFTAP_OTA_REFUSE_LOWER_SECURE_VERSION_DEFAULT, \
+    .refuse_failed_version = SOFTAP_OTA_REFUSE_FAILED_VERSION_DEFAULT,         \
+    .require_signed = SOFTAP_OTA_REQUIRE_SIGNED_DEFAULT,                       \
+    .signing_key_digest = CONFIG_SOFTAP_OTA_SIGNING_KEY_DIGEST,                \
+    .http_user = CONFIG_SOFTAP_OTA_HTTP_USER,                                  \
+    .http_password = CONFIG_SOFTAP_OTA_HTTP_PASSWORD,                          \
+    .auth_free_attempts = CONFIG_SOFTAP_OTA_AUTH_FREE_ATTEMPTS,                \
+    .auth_lockout_s = CONFIG_SOFTAP_OTA_AUTH_LOCKOUT_S,                        \
+    .check_origin = SOFTAP_OTA_CHECK_ORIGIN_DEFAULT,                           \
     .health_check = NULL,                                                      \
     .health_ctx = NULL,                                                        \
     .health_delay_ms = CONFIG_SOFTAP_OTA_HEALTH_DELAY_MS,                      \
@@ -128,7 +175,9 @@ typedef struct {
 } softap_ota_status_t;
 
 /* Start the access point, DNS and HTTP server. ESP_ERR_INVALID_ARG with a log line for
- * a bad configuration (password shorter than 8, channel out of range...),
+ * a bad configuration (Wi-Fi password shorter than 8, channel out of range, an HTTP
+ * password without a user or shorter than 8, a signing_key_digest that is not 64 hex
+ * digits, require_signed with no trusted key...),
  * ESP_ERR_INVALID_STATE if already started, or the error of the failing ESP-IDF call. */
 esp_err_t softap_ota_start(const softap_ota_config_t *cfg);
 /* Stop the HTTP server, DNS and (if it started it) the access point. */

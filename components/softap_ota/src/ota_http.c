@@ -40,6 +40,7 @@ static const char *status_line(int status)
     case 200: return "200 OK";
     case 400: return "400 Bad Request";
     case 401: return "401 Unauthorized";
+    case 403: return "403 Forbidden";
     case 404: return "404 Not Found";
     case 408: return "408 Request Timeout";
     case 409: return "409 Conflict";
@@ -47,6 +48,7 @@ static const char *status_line(int status)
     case 413: return "413 Content Too Large";
     case 415: return "415 Unsupported Media Type";
     case 422: return "422 Unprocessable Content";
+    case 429: return "429 Too Many Requests";
     default: return "500 Internal Server Error";
     }
 }
@@ -61,6 +63,7 @@ static esp_err_t send_json(httpd_req_t *req, int status, cJSON *obj)
     httpd_resp_set_status(req, status_line(status));
     httpd_resp_set_type(req, "application/json");
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    ota_auth_protect(req);
     esp_err_t err = httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
     cJSON_free(body);
     return err;
@@ -75,10 +78,44 @@ static esp_err_t send_error(httpd_req_t *req, int status, const char *code, cons
     return send_json(req, status, o);
 }
 
+/* --- who may ask ------------------------------------------------------------------- */
+
+/* Let the request through, or answer it and return false (*err: the send result): 401
+ * with the Basic challenge for missing or wrong credentials, 429 while locked out. */
+static bool allowed(httpd_req_t *req, esp_err_t *err)
+{
+    uint32_t retry = 0;
+    sota_auth_verdict_t v = ota_auth_check(req, &retry);
+    if (v == SOTA_AUTH_PASS) {
+        return true;
+    }
+    if (v == SOTA_AUTH_LOCKED) {
+        char secs[12], msg[200];
+        snprintf(secs, sizeof secs, "%u", (unsigned)retry);
+        snprintf(msg, sizeof msg, "too many wrong user names or passwords: every request is refused for "
+                 "%u s more; wait, then log in again", (unsigned)retry);
+        httpd_resp_set_hdr(req, "Retry-After", secs);
+        *err = send_error(req, 429, "locked_out", msg);
+        return false;
+    }
+    httpd_resp_set_hdr(req, "WWW-Authenticate", "Basic realm=\"softap-ota\", charset=\"UTF-8\"");
+    *err = send_error(req, 401, "unauthorized",
+                      v == SOTA_AUTH_MISSING
+                          ? "this updater asks for a user name and password: log in (curl -u USER:PASSWORD)"
+                          : "wrong user name or password: try again (repeated failures lock the updater "
+                            "for a while)");
+    return false;
+}
+
 /* --- GET / and GET /api/status ------------------------------------------------------ */
 
 static esp_err_t page_get(httpd_req_t *req)
 {
+    esp_err_t err;
+    if (!allowed(req, &err)) {
+        return err;
+    }
+    ota_auth_protect(req);
     httpd_resp_set_type(req, "text/html; charset=utf-8");
     httpd_resp_set_hdr(req, "Content-Encoding", "gzip");
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");
@@ -88,13 +125,18 @@ static esp_err_t page_get(httpd_req_t *req)
 
 static esp_err_t status_get(httpd_req_t *req)
 {
+    esp_err_t err;
+    if (!allowed(req, &err)) {
+        return err;
+    }
     char *body = ota_status_json();
     if (!body) {
         return httpd_resp_send_500(req);
     }
     httpd_resp_set_type(req, "application/json");
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");
-    esp_err_t err = httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
+    ota_auth_protect(req);
+    err = httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
     cJSON_free(body);
     return err;
 }
@@ -124,6 +166,7 @@ static esp_err_t probe_get(httpd_req_t *req)
              "<a href=\"%s\">%s</a> in your browser to upload firmware.</p>", url, url);
     httpd_resp_set_type(req, "text/html");
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    ota_auth_protect(req);
     return httpd_resp_send(req, body, HTTPD_RESP_USE_STRLEN);
 }
 
@@ -375,6 +418,17 @@ static void upload_task(void *arg)
 
 static esp_err_t update_post(httpd_req_t *req)
 {
+    /* Who asks is settled before a byte of the body is read. */
+    if (!ota_auth_same_origin(req)) {
+        return send_error(req, 403, "cross_site",
+                          "refused: the upload was sent by a page of another site (its Origin or Referer "
+                          "is not this device's address). Open the update page at the device's own "
+                          "address (http://192.168.4.1/) and upload from there");
+    }
+    esp_err_t aerr;
+    if (!allowed(req, &aerr)) {
+        return aerr;
+    }
     if (req->content_len == 0) {
         return send_error(req, 411, "length_required",
                           "the upload has no Content-Length (or is empty): send the file as the body "

@@ -11,6 +11,8 @@
 #include "esp_ota_ops.h"
 #include "esp_partition.h"
 #include "softap_ota.h"
+#include "sota_auth.h"
+#include "sota_sig.h"
 #include "sota_update.h"
 
 /* ota_state.c: the one updater state, behind a mutex */
@@ -29,17 +31,45 @@ void ota_state_get(softap_ota_status_t *out);
 /* slot: label of the partition the result is about ("" if none) */
 void ota_store_save(bool ok, const char *message, const char *slot);
 bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot_len);
+/* The app that last failed its health check (refuse_failed_version). */
+void ota_store_save_failed(const char *project, const char *version);
+/* false if none is recorded (project and version are then ""). */
+bool ota_store_load_failed(char *project, size_t plen, char *version, size_t vlen);
 
 /* ota_writer.c: sota_update_ops_t over esp_ota_* / esp_partition_* */
 typedef struct {
     const esp_partition_t *part;
     esp_ota_handle_t handle;
     bool open;
+    char failed_project[33];   /* the session's cfg points at these */
+    char failed_version[33];
 } ota_writer_t;
 extern const sota_update_ops_t ota_writer_ops;
 /* Point w at the slot to write and fill cfg for an update session: the chip, revision
  * and slot the new image must fit, the running app's identity and the policy of c. */
 esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_update_cfg_t *cfg);
+
+/* ota_auth.c: who may use the HTTP server (HTTP server task only) */
+/* Check the configuration (logs what is wrong, never the credentials) and set up. */
+esp_err_t ota_auth_init(const softap_ota_config_t *cfg);
+void ota_auth_deinit(void);
+/* Judge the request's credentials (SOTA_AUTH_PASS when authentication is off). */
+sota_auth_verdict_t ota_auth_check(httpd_req_t *req, uint32_t *retry_after_s);
+/* false: a POST from another site (Origin/Referer), to be refused with 403. */
+bool ota_auth_same_origin(httpd_req_t *req);
+/* Response headers that keep pages from being framed or sniffed. */
+void ota_auth_protect(httpd_req_t *req);
+/* Whether authentication is on, and the wrong credentials seen since the start. */
+void ota_auth_info(bool *enabled, uint32_t *failures);
+bool ota_auth_origin_checked(void);
+
+/* ota_sig.c: the signing keys trusted for require_signed */
+/* Parse signing_key_digest, or take the running app's key when require_signed needs one;
+ * ESP_ERR_INVALID_ARG (logged) if the digest is malformed or no key can be trusted. */
+esp_err_t ota_sig_init(const softap_ota_config_t *cfg);
+/* Copy up to max trusted keys to out; *source (may be NULL): "configured", "running app"
+ * or "none". Returns how many. */
+size_t ota_sig_trusted(sota_sig_key_t *out, size_t max, const char **source);
 
 /* ota_http.c */
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out);

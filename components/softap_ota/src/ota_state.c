@@ -11,6 +11,9 @@ static SemaphoreHandle_t s_lock;
 static softap_ota_config_t s_cfg;
 static char s_ssid[33];
 static char s_password[65];
+static char s_http_user[SOTA_AUTH_USER_MAX + 2];       /* one more: too long stays too long */
+static char s_http_password[SOTA_AUTH_PASSWORD_MAX + 2];
+static char s_key_digest[2 * SOTA_SIG_DIGEST_LEN + 2];
 static softap_ota_status_t s_status;
 
 /* The last update installed an app into `slot`, but that slot is now marked invalid or
@@ -29,6 +32,10 @@ static void reconcile_rollback(const char *slot)
     s_status.last_ok = false;
     snprintf(s_status.last_message, sizeof s_status.last_message, "%s", msg);
     ota_store_save(false, msg, bad->label);
+    esp_app_desc_t d;
+    if (esp_ota_get_partition_description(bad, &d) == ESP_OK) {
+        ota_store_save_failed(d.project_name, d.version); /* refuse_failed_version */
+    }
 }
 
 esp_err_t ota_state_init(const softap_ota_config_t *cfg)
@@ -45,6 +52,12 @@ esp_err_t ota_state_init(const softap_ota_config_t *cfg)
     snprintf(s_password, sizeof s_password, "%s", cfg->password ? cfg->password : "");
     s_cfg.ssid = s_ssid;
     s_cfg.password = s_password;
+    snprintf(s_http_user, sizeof s_http_user, "%s", cfg->http_user ? cfg->http_user : "");
+    snprintf(s_http_password, sizeof s_http_password, "%s", cfg->http_password ? cfg->http_password : "");
+    snprintf(s_key_digest, sizeof s_key_digest, "%s", cfg->signing_key_digest ? cfg->signing_key_digest : "");
+    s_cfg.http_user = s_http_user;
+    s_cfg.http_password = s_http_password;
+    s_cfg.signing_key_digest = s_key_digest;
     memset(&s_status, 0, sizeof s_status);
     s_status.state = SOFTAP_OTA_IDLE;
     char slot[17];
@@ -56,7 +69,9 @@ esp_err_t ota_state_init(const softap_ota_config_t *cfg)
 
 void ota_state_deinit(void)
 {
-    /* the mutex stays: a later start reuses it */
+    /* the mutex stays: a later start reuses it; the secrets go */
+    memset(s_http_password, 0, sizeof s_http_password);
+    memset(s_password, 0, sizeof s_password);
 }
 
 const softap_ota_config_t *ota_state_config(void)

@@ -78,6 +78,31 @@ static cJSON *slots_json(const esp_partition_t *running, const esp_partition_t *
     return arr;
 }
 
+/* Which protections are on. Never a secret: no password, no user name; key digests are
+ * digests of public keys. */
+static cJSON *security_json(const softap_ota_config_t *cfg)
+{
+    cJSON *sec = cJSON_CreateObject();
+    bool auth;
+    uint32_t failures;
+    ota_auth_info(&auth, &failures);
+    cJSON_AddStringToObject(sec, "wifi", !cfg->start_ap ? "app" : (cfg->password && cfg->password[0]) ? "wpa2" : "open");
+    cJSON_AddBoolToObject(sec, "http_auth", auth);
+    cJSON_AddNumberToObject(sec, "auth_failures", failures);
+    cJSON_AddBoolToObject(sec, "check_origin", ota_auth_origin_checked());
+    sota_sig_key_t keys[SOTA_SIG_MAX_KEYS];
+    const char *source = "none";
+    size_t n = ota_sig_trusted(keys, SOTA_SIG_MAX_KEYS, &source);
+    cJSON *arr = cJSON_AddArrayToObject(sec, "trusted_keys");
+    for (size_t i = 0; i < n; i++) {
+        char hex[2 * SOTA_SIG_DIGEST_LEN + 1];
+        sota_sig_key_to_hex(&keys[i], hex);
+        cJSON_AddItemToArray(arr, cJSON_CreateString(hex));
+    }
+    cJSON_AddStringToObject(sec, "trusted_key_source", source);
+    return sec;
+}
+
 char *ota_status_json(void)
 {
     const esp_app_desc_t *desc = esp_app_get_description();
@@ -131,6 +156,17 @@ char *ota_status_json(void)
     cJSON_AddBoolToObject(pol, "require_same_project", cfg->require_same_project);
     cJSON_AddBoolToObject(pol, "refuse_downgrade", cfg->refuse_downgrade);
     cJSON_AddBoolToObject(pol, "refuse_lower_secure_version", cfg->refuse_lower_secure_version);
+    cJSON_AddBoolToObject(pol, "refuse_failed_version", cfg->refuse_failed_version);
+    cJSON_AddBoolToObject(pol, "require_signed", cfg->require_signed);
+    char fproj[33], fver[33];
+    if (ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver)) {
+        cJSON *f = cJSON_AddObjectToObject(pol, "failed_version");
+        cJSON_AddStringToObject(f, "project", fproj);
+        cJSON_AddStringToObject(f, "version", fver);
+    } else {
+        cJSON_AddNullToObject(pol, "failed_version");
+    }
+    cJSON_AddItemToObject(o, "security", security_json(cfg));
     cJSON_AddItemToObject(o, "slots", slots_json(running, next));
     char *out = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

@@ -52,3 +52,40 @@ bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot
     }
     return found;
 }
+
+void ota_store_save_failed(const char *project, const char *version)
+{
+    nvs_handle_t h;
+    esp_err_t err = nvs_open(NS, NVS_READWRITE, &h);
+    if (err == ESP_OK) {
+        err = nvs_set_str(h, "fail_proj", project);
+        if (err == ESP_OK) {
+            err = nvs_set_str(h, "fail_ver", version);
+        }
+        if (err == ESP_OK) {
+            err = nvs_commit(h);
+        }
+        nvs_close(h);
+    }
+    if (err != ESP_OK) {
+        ESP_LOGW(TAG, "could not record the failed version in NVS (%s): refuse_failed_version "
+                 "will not know it", esp_err_to_name(err));
+    }
+}
+
+bool ota_store_load_failed(char *project, size_t plen, char *version, size_t vlen)
+{
+    project[0] = version[0] = '\0';
+    nvs_handle_t h;
+    if (nvs_open(NS, NVS_READONLY, &h) != ESP_OK) {
+        return false;
+    }
+    size_t pn = plen, vn = vlen;
+    bool found = nvs_get_str(h, "fail_proj", project, &pn) == ESP_OK &&
+                 nvs_get_str(h, "fail_ver", version, &vn) == ESP_OK;
+    nvs_close(h);
+    if (!found) {
+        project[0] = version[0] = '\0';
+    }
+    return found;
+}

@@ -12,15 +12,25 @@
 
 static const char *TAG = "softap_ota";
 
+static int w_is_erased(void *ctx, uint32_t off, uint32_t len, bool *erased);
+
 static int w_begin(void *ctx)
 {
     ota_writer_t *w = ctx;
     /* esp_ota_begin erases ALIGN_UP(image_size, 4 KiB) from the start of the slot
      * (OTA_SIZE_UNKNOWN would erase the whole slot, OTA_WITH_SEQUENTIAL_WRITES would
-     * erase sector by sector behind esp_ota_write and forbid write_with_offset). Asking
-     * for one sector keeps the up-front erase to 4 KiB; the session erases the rest
-     * ahead of the writes. */
-    esp_err_t err = esp_ota_begin(w->part, SOTA_UPDATE_SECTOR, &w->handle);
+     * erase sector by sector behind esp_ota_write and forbid write_with_offset). Ask it
+     * for what the first 64 KiB block needs anyway: the whole block (one block erase)
+     * when an older image is there, one sector (the least it erases) when the block is
+     * blank. The session then erases the rest ahead of the writes, skipping what reads
+     * as erased, this included. */
+    uint32_t first = w->part->size < SOTA_UPDATE_BLOCK ? (uint32_t)w->part->size : SOTA_UPDATE_BLOCK;
+    bool blank = false;
+    int rc = w_is_erased(w, 0, first, &blank);
+    if (rc) {
+        return rc;
+    }
+    esp_err_t err = esp_ota_begin(w->part, blank ? SOTA_UPDATE_SECTOR : first, &w->handle);
     if (err != ESP_OK) {
         ESP_LOGE(TAG, "esp_ota_begin(%s) failed: %s", w->part->label, esp_err_to_name(err));
         return err;
@@ -88,6 +98,12 @@ static void w_abort(void *ctx)
     }
 }
 
+static int w_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    ota_writer_t *w = ctx;
+    return esp_partition_read(w->part, off, buf, len);
+}
+
 const sota_update_ops_t ota_writer_ops = {
     .begin = w_begin,
     .is_erased = w_is_erased,
@@ -95,6 +111,7 @@ const sota_update_ops_t ota_writer_ops = {
     .write = w_write,
     .finish = w_finish,
     .abort = w_abort,
+    .read = w_read,
 };
 
 esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_update_cfg_t *cfg)
@@ -132,6 +149,15 @@ esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_
     cfg->policy.require_same_project = c->require_same_project;
     cfg->policy.refuse_downgrade = c->refuse_downgrade;
     cfg->policy.refuse_lower_secure_version = c->refuse_lower_secure_version;
+    cfg->policy.refuse_failed_version = c->refuse_failed_version;
+    cfg->policy.require_signed = c->require_signed;
+    cfg->n_trusted_keys = ota_sig_trusted(cfg->trusted_keys, SOTA_SIG_MAX_KEYS, NULL);
+    if (c->refuse_failed_version &&
+        ota_store_load_failed(w->failed_project, sizeof w->failed_project, w->failed_version,
+                              sizeof w->failed_version)) {
+        cfg->failed_project = w->failed_project;
+        cfg->failed_version = w->failed_version;
+    }
     cfg->running_project = desc->project_name;
     cfg->running_version = desc->version;
     cfg->running_secure_version = desc->secure_version;

@@ -34,6 +34,15 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
         return err;
     }
     cfg = ota_state_config();
+    /* who may update: bad settings stop the start before anything is opened */
+    err = ota_auth_init(cfg);
+    if (err == ESP_OK) {
+        err = ota_sig_init(cfg);
+    }
+    if (err != ESP_OK) {
+        ota_auth_deinit();
+        return err;
+    }
     if (cfg->start_ap) {
         err = ota_wifi_start(cfg);
         if (err != ESP_OK) {
@@ -73,6 +82,7 @@ esp_err_t softap_ota_stop(void)
         s_ap = false;
     }
     s_started = false;
+    ota_auth_deinit();
     ota_state_deinit();
     return ESP_OK;
 }

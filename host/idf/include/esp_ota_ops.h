@@ -68,8 +68,11 @@ esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size);
  * otherwise as esp_partition_write. */
 esp_err_t esp_ota_write_with_offset(esp_ota_handle_t handle, const void *data, size_t size, uint32_t offset);
 
-/* Finish the update: verify the image in the partition as esp_image_verify does. The
- * handle is released whatever the result. Returns ESP_OK if the image is valid;
+/* Finish the update: verify the image in the partition as esp_image_verify does, and,
+ * when the simulated device has Secure Boot V2 (sota_host_config_t.
+ * secure_boot_key_digest), its signature sector against that key digest (sota_sig.h,
+ * as CONFIG_SECURE_BOOT_V2_ENABLED does). The handle is released whatever the result.
+ * Returns ESP_OK if the image is valid;
  * ESP_ERR_NOT_FOUND if the handle is unknown; ESP_ERR_INVALID_ARG if nothing was written;
  * ESP_ERR_OTA_VALIDATE_FAILED if the image is invalid (the failing check is logged). */
 esp_err_t esp_ota_end(esp_ota_handle_t handle);

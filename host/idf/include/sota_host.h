@@ -54,6 +54,11 @@ typedef struct {
     esp_reset_reason_t reset_reason;  /* ESP_RST_UNKNOWN (0): automatic (ESP_RST_SW after
                                          esp_restart, else ESP_RST_POWERON); else forced */
     bool quiet;                       /* don't print the bootloader's log to stderr */
+    const uint8_t *secure_boot_key_digest; /* 32 bytes: the device has Secure Boot V2 with
+                                         this public key digest in eFuse, and esp_ota_end
+                                         refuses app images not signed by that key (copied);
+                                         NULL: no secure boot. The simulated bootloader
+                                         does not check signatures. */
 } sota_host_config_t;
 
 /* Power the simulated device on (or restart it): set up the flash and configuration as
