@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_file.h"
 #include "cmds.h"
 #include "imagegen.h"
 #include "sota_chip.h"
@@ -19,7 +20,6 @@
 #define DEFAULT_CHIP        "esp32"
 #define DEFAULT_SLOT_SIZE   0x100000u
 #define DEFAULT_SLOT_OFFSET 0x10000u
-#define FILE_MAX            (64u * 1024 * 1024)
 
 static void usage(FILE *out)
 {
@@ -250,52 +250,6 @@ static int parse_args(int argc, char **argv, char cmd, opts_t *o)
     return 0;
 }
 
-static int read_file(const char *path, uint8_t **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "sota image: cannot open %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    size_t cap = 0, n = 0;
-    uint8_t *b = NULL;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= FILE_MAX) {
-                fprintf(stderr, "sota image: %s is larger than %u MiB: not an app image\n", path,
-                        FILE_MAX >> 20);
-                free(b);
-                fclose(f);
-                return 1;
-            }
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(b, cap);
-            if (nb == NULL) {
-                free(b);
-                fclose(f);
-                fprintf(stderr, "sota image: out of memory\n");
-                return 1;
-            }
-            b = nb;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        fprintf(stderr, "sota image: cannot read %s\n", path);
-        free(b);
-        return 1;
-    }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 static sota_img_err_t verify_buf(sota_img_t *v, const sota_img_params_t *p, const uint8_t *b,
                                  size_t len)
 {
@@ -318,7 +272,7 @@ static int cmd_verify(const opts_t *o)
 {
     uint8_t *b = NULL;
     size_t len = 0;
-    if (read_file(o->file, &b, &len)) {
+    if (!(b = cli_read_file("image", o->file, &len))) {
         return 1;
     }
     sota_img_params_t p;
@@ -467,7 +421,7 @@ static int cmd_info(const opts_t *o)
 {
     uint8_t *b = NULL;
     size_t len = 0;
-    if (read_file(o->file, &b, &len)) {
+    if (!(b = cli_read_file("image", o->file, &len))) {
         return 1;
     }
     const sota_chip_t *named = len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;

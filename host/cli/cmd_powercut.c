@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_file.h"
 #include "cmds.h"
 #include "powercut.h"
 
@@ -35,44 +36,6 @@ static void usage(FILE *out)
 }
 
 /* The whole file in a malloc'd buffer (NUL-terminated, *len without it); NULL + errno. */
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 131072;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        errno = EIO;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
@@ -137,16 +100,14 @@ int sota_cmd_powercut(int argc, char **argv)
     }
 
     size_t csv_len = 0, image_len = 0;
-    char *csv = (char *)read_file(csv_path, &csv_len);
+    char *csv = (char *)cli_read_file("powercut", csv_path, &csv_len);
     if (!csv) {
-        fprintf(stderr, "sota powercut: cannot read the partition table %s: %s\n", csv_path, strerror(errno));
         return 1;
     }
     uint8_t *image = NULL;
     if (image_path) {
-        image = read_file(image_path, &image_len);
+        image = cli_read_file("powercut", image_path, &image_len);
         if (!image) {
-            fprintf(stderr, "sota powercut: cannot read the image %s: %s\n", image_path, strerror(errno));
             free(csv);
             return 1;
         }

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_file.h"
 #include "cmds.h"
 #include "ptable.h"
 
-#define INPUT_MAX (64u * 1024 * 1024) /* a table is 3 KB; this allows a whole flash dump */
 
 static void usage(FILE *out)
 {
@@ -72,60 +72,6 @@ static bool parse_u32(const char *s, uint32_t *out)
     }
     *out = (uint32_t)v;
     return true;
-}
-
-static int read_file(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        fprintf(stderr, "sota ptable: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap + 1);
-    int rc = 0;
-    while (buf) {
-        if (n == cap) {
-            if (cap >= INPUT_MAX) {
-                fprintf(stderr, "sota ptable: %s is larger than %u bytes: not a partition "
-                        "table\n", path, INPUT_MAX);
-                rc = -1;
-                break;
-            }
-            uint8_t *p = realloc(buf, cap * 2 + 1);
-            if (!p) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = p;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                fprintf(stderr, "sota ptable: reading %s failed: %s\n", path, strerror(errno));
-                rc = -1;
-            }
-            break;
-        }
-    }
-    if (f != stdin) {
-        fclose(f);
-    }
-    if (!buf) {
-        fprintf(stderr, "sota ptable: out of memory reading %s\n", path);
-        return -1;
-    }
-    if (rc) {
-        free(buf);
-        return -1;
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return 0;
 }
 
 static bool looks_binary(const uint8_t *d, size_t n, const char *path)
@@ -447,7 +393,7 @@ int sota_cmd_ptable(int argc, char **argv)
 
     uint8_t *data;
     size_t len;
-    if (read_file(in, &data, &len) != 0) {
+    if (!(data = cli_read_file("ptable", in, &len))) {
         return 1;
     }
     int rc = looks_binary(data, len, in) ? convert_binary(in, data, len, &o, out)

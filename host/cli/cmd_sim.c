@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_file.h"
 #include "cmds.h"
 #include "esp_log.h"
 #include "imagegen.h"
@@ -57,43 +58,12 @@ static void usage(FILE *out)
             "  --refuse-failed-version  upload policy rules\n");
 }
 
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, 4096, f);
-        len += n;
-        if (n == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
-
 /* A new flash: table at 0x8000, the updater's image in factory. */
 static int create_flash(const char *path, const char *csv_path, const sota_chip_t *chip)
 {
-    char *csv = read_text(csv_path);
+    size_t csv_len;
+    char *csv = (char *)cli_read_file("sim", csv_path, &csv_len);
     if (!csv) {
-        fprintf(stderr, "sota sim: cannot read the partition table %s: %s\n", csv_path, strerror(errno));
         return 1;
     }
     ptable_t t;
