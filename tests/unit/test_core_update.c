@@ -361,9 +361,20 @@ static void test_flash_errors_and_cancel(void **state)
     assert_non_null(strstr(u->msg, "cut off"));
     slot_free(s);
 
-    /* the announced length exceeds the slot before any byte */
+    /* the announced length exceeds the slot: refused before any byte, at N+1 not N */
     s = slot_new(0xFF);
+    sota_update_cfg_t at = cfg_for(SLOT_SIZE, true);
+    sota_update_init(u, &at, &s_ops, s);
+    assert_int_equal(sota_update_check_announced(u), SOTA_UPD_OK);
     sota_update_cfg_t big = cfg_for(SLOT_SIZE + 1, true);
+    sota_update_init(u, &big, &s_ops, s);
+    assert_int_equal(sota_update_check_announced(u), SOTA_UPD_ERR_TOO_BIG);
+    assert_int_equal(sota_update_http_status(u->err), 413);
+    assert_int_equal(s->begins, 0);
+    /* an upper bound only (multipart) is not refused by it */
+    sota_update_cfg_t bound = cfg_for(SLOT_SIZE + 1, false);
+    sota_update_init(u, &bound, &s_ops, s);
+    assert_int_equal(sota_update_check_announced(u), SOTA_UPD_OK);
     assert_int_equal(run(u, s, &big, img, len, 4096), SOTA_UPD_ERR_TOO_BIG);
     assert_int_equal(s->begins, 0);
     slot_free(s);

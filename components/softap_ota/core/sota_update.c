@@ -226,6 +226,19 @@ static bool policy_ok(sota_update_t *u)
     return true;
 }
 
+sota_upd_err_t sota_update_check_announced(sota_update_t *u)
+{
+    if (u->state != SOTA_UPD_ST_FAILED && u->cfg.announced_exact &&
+        u->cfg.announced_len > u->cfg.img.slot_size) {
+        fail(u, SOTA_UPD_ERR_TOO_BIG,
+             "the file is %llu bytes but the app slot holds %u bytes (%u KiB): build a "
+             "smaller app or use a partition table with larger OTA slots",
+             (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
+             (unsigned)(u->cfg.img.slot_size / 1024));
+    }
+    return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+}
+
 /* The head is complete (or the file ended inside it): decide before touching flash. */
 static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
 {
@@ -247,12 +260,7 @@ static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
              (unsigned long long)u->cfg.announced_len);
         return u->err;
     }
-    if (u->cfg.announced_exact && u->cfg.announced_len > u->cfg.img.slot_size) {
-        fail(u, SOTA_UPD_ERR_TOO_BIG,
-             "the file is %llu bytes but the app slot holds %u bytes (%u KiB): build a "
-             "smaller app or use a partition table with larger OTA slots",
-             (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
-             (unsigned)(u->cfg.img.slot_size / 1024));
+    if (sota_update_check_announced(u) != SOTA_UPD_OK) {
         return u->err;
     }
     /* Run the verifier over the head: header, chip, revision, segment headers seen so

@@ -139,6 +139,10 @@ typedef struct {
 /* Start a session. cfg is copied (its strings must outlive the session). */
 void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
                       const sota_update_ops_t *ops, void *ctx);
+/* The checks that need no byte of the file: an exact announced length larger than the
+ * slot. Call it before receiving the body, so a client is refused at once. Returns
+ * SOTA_UPD_OK or the (sticky) failure. */
+sota_upd_err_t sota_update_check_announced(sota_update_t *u);
 /* Feed the next bytes of the file. Returns SOTA_UPD_OK or the (sticky) failure. */
 sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len);
 /* The file is complete: verify, finish. Returns SOTA_UPD_OK when the new image is

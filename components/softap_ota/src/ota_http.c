@@ -25,6 +25,7 @@ extern const uint8_t index_html_gz_end[] __asm__("_binary_index_html_gz_end");
 
 #define RECV_CHUNK 4096
 #define REBOOT_DELAY_US (500 * 1000)
+#define DRAIN_MAX (4u * 1024 * 1024) /* unread body bytes read and dropped before closing */
 
 /* Uploads run in their own task where the server can hand a request over (ESP-IDF 5.2
  * and later), so that /api/status answers and a second upload gets 409 meanwhile. */
@@ -343,8 +344,9 @@ static esp_err_t upload_run(httpd_req_t *req)
     u->req = req;
     u->cbs = (sota_mp_callbacks_t){ .on_part_begin = mp_begin, .on_part_data = mp_data,
                                     .on_part_end = mp_end, .ctx = u };
-    char ctype[128] = "";
-    httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype);
+    char ctype[256] = "";
+    bool ctype_long = httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype) ==
+                      ESP_ERR_HTTPD_RESULT_TRUNC;
     u->multipart = strncasecmp(ctype, "multipart/", 10) == 0;
 
     sota_update_cfg_t cfg;
@@ -361,7 +363,15 @@ static esp_err_t upload_run(httpd_req_t *req)
 
     int status = 0;
     bool close = false;
-    if (u->multipart) {
+    if (ctype_long) {
+        sota_update_cancel(&u->upd, "the Content-Type header is longer than 255 bytes: send the "
+                           "file as application/octet-stream, or as multipart/form-data with a "
+                           "boundary of at most 70 characters");
+        u->code = "bad_request";
+        status = 400;
+    } else if (sota_update_check_announced(&u->upd) != SOTA_UPD_OK) {
+        status = sota_update_http_status(u->upd.err);
+    } else if (u->multipart) {
         char boundary[SOTA_MP_BOUNDARY_MAX + 1];
         sota_mp_err_t me = sota_mp_boundary(ctype, boundary, sizeof boundary);
         if (me == SOTA_MP_OK) {
@@ -410,8 +420,30 @@ static esp_err_t upload_run(httpd_req_t *req)
 static void upload_task(void *arg)
 {
     httpd_req_t *req = arg;
-    upload_run(req);
+    esp_err_t err = upload_run(req);
+    /* ESP-IDF drains the body a handler left unread, and closes the connection when the
+     * handler fails, only for requests it dispatched itself: an async request does both
+     * here, else the rest of a refused body is parsed as the next request and a stalled
+     * client waits on a connection nobody reads. */
+    char sink[512];
+    int n = 0;
+    size_t drained = 0;
+    while (err == ESP_OK && (n = httpd_req_recv(req, sink, sizeof sink)) > 0) {
+        drained += (size_t)n;
+        if (drained > DRAIN_MAX) {
+            err = ESP_FAIL; /* a refused body this large is not worth reading: close */
+            break;
+        }
+    }
+    if (n < 0) {
+        err = ESP_FAIL;
+    }
+    httpd_handle_t hd = req->handle;
+    int fd = httpd_req_to_sockfd(req);
     httpd_req_async_handler_complete(req);
+    if (err != ESP_OK) {
+        httpd_sess_trigger_close(hd, fd);
+    }
     vTaskDelete(NULL);
 }
 #endif
