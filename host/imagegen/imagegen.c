@@ -7,6 +7,7 @@
 
 #include "sota_image.h"
 #include "sota_sha256.h"
+#include "sota_le.h"
 
 #define SEGMENTS        4
 #define DESC_LEN        SOTA_APP_DESC_LEN
@@ -38,23 +39,6 @@ static void prng_fill(prng_t *r, uint8_t *p, size_t n)
     }
 }
 
-static void wr16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, v);
-    wr16(p + 2, v >> 16);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 static uint32_t round_up(uint32_t v, uint32_t a)
 {
     return (v + a - 1) / a * a;
@@ -81,7 +65,7 @@ static size_t seal(uint8_t *img, size_t seg_end)
     uint8_t x = 0xEF;
     uint32_t off = SOTA_IMG_HEADER_LEN;
     for (unsigned i = 0; i < img[1]; i++) {
-        uint32_t len = rd32(img + off + 4);
+        uint32_t len = sota_rd32(img + off + 4);
         off += SOTA_IMG_SEG_HEADER_LEN;
         for (uint32_t k = 0; k < len; k++) {
             x ^= img[off + k];
@@ -108,8 +92,8 @@ static int check_str(const char *s)
 
 static void put_segment(uint8_t *img, uint32_t *off, uint32_t load, uint32_t len)
 {
-    wr32(img + *off, load);
-    wr32(img + *off + 4, len);
+    sota_wr32(img + *off, load);
+    sota_wr32(img + *off + 4, len);
     *off += SOTA_IMG_SEG_HEADER_LEN + len;
 }
 
@@ -120,8 +104,8 @@ static void put_desc(uint8_t *d, const imagegen_opts_t *o, const char *project,
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
     uint64_t t = prng_next(r);
     memset(d, 0, DESC_LEN);
-    wr32(d, SOTA_APP_DESC_MAGIC);
-    wr32(d + 0x04, o->secure_version);
+    sota_wr32(d, SOTA_APP_DESC_MAGIC);
+    sota_wr32(d + 0x04, o->secure_version);
     memcpy(d + 0x10, version, strlen(version));
     memcpy(d + 0x30, project, strlen(project));
     snprintf((char *)d + 0x50, 16, "%02u:%02u:%02u", (unsigned)(t % 24),
@@ -130,8 +114,8 @@ static void put_desc(uint8_t *d, const imagegen_opts_t *o, const char *project,
              (unsigned)(t / 1036800 % 28 + 1), (unsigned)(2024 + t / 29030400 % 3));
     memcpy(d + 0x70, IMAGEGEN_IDF_VER, strlen(IMAGEGEN_IDF_VER));
     prng_fill(r, d + 0x90, 32);                  /* app_elf_sha256 */
-    wr16(d + 0xB0, o->min_efuse_blk_rev);
-    wr16(d + 0xB2, o->max_efuse_blk_rev);
+    sota_wr16(d + 0xB0, o->min_efuse_blk_rev);
+    sota_wr16(d + 0xB2, o->max_efuse_blk_rev);
     d[0xB4] = o->mmu_page_size;
     d[0xB5] = 2;                                 /* spi_flash_mode: DIO, as the header */
 }
@@ -200,12 +184,12 @@ int imagegen_build(const imagegen_opts_t *o, uint8_t **out, size_t *out_len)
     img[1] = SEGMENTS;
     img[2] = 2;                 /* DIO */
     img[3] = 0x20;              /* 4 MB, 40 MHz */
-    wr32(img + 4, iram_load + 4);
+    sota_wr32(img + 4, iram_load + 4);
     img[8] = 0xEE;              /* WP pin disabled */
-    wr16(img + 12, chip->chip_id);
+    sota_wr16(img + 12, chip->chip_id);
     img[14] = (uint8_t)(o->min_chip_rev / 100);
-    wr16(img + 15, o->min_chip_rev);
-    wr16(img + 17, o->max_chip_rev);
+    sota_wr16(img + 15, o->min_chip_rev);
+    sota_wr16(img + 17, o->max_chip_rev);
     img[23] = o->hash ? 1 : 0;
 
     uint32_t off = SOTA_IMG_HEADER_LEN;
@@ -237,7 +221,7 @@ int imagegen_fixup(uint8_t *img, size_t len)
         if (off + SOTA_IMG_SEG_HEADER_LEN > len) {
             return IMAGEGEN_ERR_LAYOUT;
         }
-        off += SOTA_IMG_SEG_HEADER_LEN + (uint64_t)rd32(img + off + 4);
+        off += SOTA_IMG_SEG_HEADER_LEN + (uint64_t)sota_rd32(img + off + 4);
     }
     uint64_t need = ((off + 1 + 15) & ~(uint64_t)15) + (img[23] ? SOTA_SHA256_LEN : 0);
     if (need > len) {

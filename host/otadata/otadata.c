@@ -1,22 +1,10 @@
 /* otadata codec and selection rules (ESP-FORMATS.md 2). See otadata.h. */
 #include "otadata.h"
+#include "sota_le.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 /* esp_rom_crc32_le(UINT32_MAX, le32(seq), 4): the ROM routine inverts the seed on entry
  * and the register on exit, so with seed UINT32_MAX the register starts at 0 and the
@@ -24,7 +12,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 uint32_t otadata_crc(uint32_t ota_seq)
 {
     uint8_t bytes[4];
-    put_le32(bytes, ota_seq);
+    sota_wr32(bytes, ota_seq);
     uint32_t reg = ~UINT32_MAX;
     for (size_t i = 0; i < sizeof bytes; i++) {
         reg ^= bytes[i];
@@ -38,19 +26,19 @@ uint32_t otadata_crc(uint32_t ota_seq)
 void otadata_decode(const uint8_t raw[OTADATA_ENTRY_LEN], otadata_entry_t *out)
 {
     assert(raw && out);
-    out->ota_seq = get_le32(raw);
+    out->ota_seq = sota_rd32(raw);
     memcpy(out->seq_label, raw + 4, sizeof out->seq_label);
-    out->ota_state = get_le32(raw + 24);
-    out->crc = get_le32(raw + 28);
+    out->ota_state = sota_rd32(raw + 24);
+    out->crc = sota_rd32(raw + 28);
 }
 
 void otadata_encode(const otadata_entry_t *e, uint8_t raw[OTADATA_ENTRY_LEN])
 {
     assert(e && raw);
-    put_le32(raw, e->ota_seq);
+    sota_wr32(raw, e->ota_seq);
     memcpy(raw + 4, e->seq_label, sizeof e->seq_label);
-    put_le32(raw + 24, e->ota_state);
-    put_le32(raw + 28, e->crc);
+    sota_wr32(raw + 24, e->ota_state);
+    sota_wr32(raw + 28, e->crc);
 }
 
 otadata_entry_t otadata_make(uint32_t seq, uint32_t state)

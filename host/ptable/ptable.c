@@ -8,6 +8,7 @@
  * integers are unbounded; here values live in int64_t and parsing refuses magnitudes
  * above 2^62, so no sum or product below can overflow. */
 #include "ptable.h"
+#include "sota_le.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -78,19 +79,6 @@ static void hex_of(const uint8_t *p, size_t n, char *out)
     for (size_t i = 0; i < n; i++) {
         sprintf(out + 2 * i, "%02x", p[i]);
     }
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
 }
 
 /* Python's // and % (floor division; the remainder takes the divisor's sign). */
@@ -1211,11 +1199,11 @@ int pt_to_bin(const ptable_t *t, const pt_opts_t *opts, uint8_t out[PT_MAX_LEN],
         p[1] = PT_MAGIC >> 8;
         p[2] = e->type;
         p[3] = e->subtype;
-        put_le32(p + 4, e->offset);
-        put_le32(p + 8, e->size);
+        sota_wr32(p + 4, e->offset);
+        sota_wr32(p + 8, e->size);
         memset(p + 12, 0, 16);
         memcpy(p + 12, e->label, strnlen(e->label, 16));
-        put_le32(p + 28, e->flags);
+        sota_wr32(p + 28, e->flags);
     }
     if (!o.no_md5) {
         uint8_t *p = out + t->count * PT_ENTRY_LEN;
@@ -1324,9 +1312,9 @@ int pt_from_bin_ex(const uint8_t *bin, size_t len, const pt_opts_t *opts, ptable
         }
         e->type = row[2];
         e->subtype = row[3];
-        e->offset = le32(row + 4);
-        e->size = le32(row + 8);
-        e->flags = le32(row + 28);
+        e->offset = sota_rd32(row + 4);
+        e->size = sota_rd32(row + 8);
+        e->flags = sota_rd32(row + 28);
         if (e->flags & ~(uint32_t)(PT_FLAG_ENCRYPTED | PT_FLAG_READONLY)) {
             warn(&o, "WARNING: Partition definition had unknown flag(s) 0x%08x. Newer binary "
                  "format?", (unsigned)(e->flags & ~(uint32_t)(PT_FLAG_ENCRYPTED | PT_FLAG_READONLY)));
@@ -1389,7 +1377,7 @@ int pt_verify_like_bootloader(const uint8_t *bin, size_t len, uint32_t flash_siz
         const uint8_t *p = bin + (size_t)n * PT_ENTRY_LEN;
         uint16_t magic = (uint16_t)(p[0] | p[1] << 8);
         if (magic == PT_MAGIC) {
-            uint32_t off = le32(p + 4), size = le32(p + 8);
+            uint32_t off = sota_rd32(p + 4), size = sota_rd32(p + 8);
             if (flash_size && (off > flash_size || (uint32_t)(off + size) > flash_size)) {
                 fail(err, errlen, "partition %u invalid - offset 0x%x size 0x%x exceeds flash "
                      "chip size 0x%x", n, (unsigned)off, (unsigned)size, (unsigned)flash_size);
@@ -1407,7 +1395,7 @@ int pt_verify_like_bootloader(const uint8_t *bin, size_t len, uint32_t flash_siz
             e->subtype = p[3];
             e->offset = off;
             e->size = size;
-            e->flags = le32(p + 28);
+            e->flags = sota_rd32(p + 28);
         } else if (magic == PT_MD5_MAGIC) {
             if (t->has_md5) {
                 fail(err, errlen, "Only one MD5 checksum is allowed (second one in slot %u)", n);

@@ -28,6 +28,7 @@
 #include "sota_image.h"
 #include "sota_sha256.h"
 #include "sota_update.h"
+#include "sota_le.h"
 
 #define SLOT_SIZE   0x100000u
 #define SLOT_OFFSET 0x110000u       /* ota_0 of partitions.csv */
@@ -125,23 +126,6 @@ typedef struct {
     uint32_t end;                              /* image length */
 } layout_t;
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, v);
-    wr16(p + 2, v >> 16);
-}
-
 /* Walk a well-formed image (at most 17 segments). */
 static void layout_of(const uint8_t *img, size_t len, layout_t *l)
 {
@@ -152,7 +136,7 @@ static void layout_of(const uint8_t *img, size_t len, layout_t *l)
     for (unsigned i = 0; i < l->nseg; i++) {
         l->hdr[i] = off;
         l->data[i] = off + SOTA_IMG_SEG_HEADER_LEN;
-        l->len[i] = rd32(img + off + 4);
+        l->len[i] = sota_rd32(img + off + 4);
         off = l->data[i] + l->len[i];
     }
     l->seg_end = off;
@@ -177,12 +161,12 @@ static uint8_t *resegment(const uint8_t *img, size_t len, unsigned nseg, size_t 
     assert_non_null(out);
     memcpy(out, img, l.hdr[3]);
     out[1] = (uint8_t)nseg;
-    uint32_t load = rd32(img + l.hdr[3]);
+    uint32_t load = sota_rd32(img + l.hdr[3]);
     uint32_t src = l.data[3], dst = l.hdr[3];
     for (unsigned k = 0; k < pieces; k++) {
         uint32_t n = k + 1 < pieces ? each : l.data[3] + l.len[3] - src;
-        wr32(out + dst, load);
-        wr32(out + dst + 4, n);
+        sota_wr32(out + dst, load);
+        sota_wr32(out + dst + 4, n);
         memcpy(out + dst + SOTA_IMG_SEG_HEADER_LEN, img + src, n);
         dst += SOTA_IMG_SEG_HEADER_LEN + n;
         src += n;
@@ -194,7 +178,7 @@ static uint8_t *resegment(const uint8_t *img, size_t len, unsigned nseg, size_t 
     /* imagegen_fixup stops at 16 segments: seal it here (checksum, then SHA-256) */
     uint8_t x = 0xEF;
     for (uint32_t off = SOTA_IMG_HEADER_LEN, i = 0; i < nseg; i++) {
-        uint32_t n = rd32(out + off + 4);
+        uint32_t n = sota_rd32(out + off + 4);
         for (uint32_t k = 0; k < n; k++) {
             x ^= out[off + SOTA_IMG_SEG_HEADER_LEN + k];
         }
@@ -618,14 +602,14 @@ static void apply(uint8_t *img, size_t len, const field_case_t *c)
     case F_SHA_LAST: off = l.end - 1; break;
     }
     uint32_t old = width == 1 ? img[off] : width == 2 ? (uint32_t)(img[off] | img[off + 1] << 8)
-                                                      : rd32(img + off);
+                                                      : sota_rd32(img + off);
     uint32_t v = c->op == OP_SET ? c->value : c->op == OP_ADD ? old + c->value : old ^ c->value;
     if (width == 1) {
         img[off] = (uint8_t)v;
     } else if (width == 2) {
-        wr16(img + off, v);
+        sota_wr16(img + off, v);
     } else {
-        wr32(img + off, v);
+        sota_wr32(img + off, v);
     }
     if (c->seal == SEAL_FIXUP) {
         assert_int_equal(imagegen_fixup(img, len), IMAGEGEN_OK);

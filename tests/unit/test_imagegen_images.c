@@ -15,6 +15,7 @@
 
 #include "imagegen.h"
 #include "sota_image.h"
+#include "sota_le.h"
 
 #define SLOT_OFFSET 0x10000u
 #define MIB         0x100000u
@@ -23,23 +24,6 @@ typedef struct {
     uint8_t *b;
     size_t len;
 } img_t;
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, v);
-    wr16(p + 2, v >> 16);
-}
 
 static img_t gen(const imagegen_opts_t *o)
 {
@@ -76,7 +60,7 @@ static size_t seg_hdr(const img_t *im, unsigned i)
 {
     size_t off = SOTA_IMG_HEADER_LEN;
     for (unsigned k = 0; k < i; k++) {
-        off += SOTA_IMG_SEG_HEADER_LEN + rd32(im->b + off + 4);
+        off += SOTA_IMG_SEG_HEADER_LEN + sota_rd32(im->b + off + 4);
     }
     return off;
 }
@@ -250,7 +234,7 @@ static void test_options(void **state)
     o.size = 0;
     im = gen(&o);
     assert_int_equal(im.len, IMAGEGEN_DEFAULT_SIZE);
-    assert_int_equal(rd32(im.b + SOTA_APP_DESC_OFFSET), SOTA_APP_DESC_MAGIC);
+    assert_int_equal(sota_rd32(im.b + SOTA_APP_DESC_OFFSET), SOTA_APP_DESC_MAGIC);
     assert_memory_equal(im.b + 0x50, "sota_test", 10);
     assert_memory_equal(im.b + 0x30, "1.0.0", 6);
     free(im.b);
@@ -358,9 +342,9 @@ typedef void (*mutate_fn)(work_t *w, uint32_t arg);
 
 static void m_none(work_t *w, uint32_t a) { (void)w; (void)a; }
 static void m_byte(work_t *w, uint32_t a) { w->im.b[a >> 8] = (uint8_t)a; }   /* offset<<8|value */
-static void m_chip_id(work_t *w, uint32_t a) { wr16(w->im.b + 12, a); }
-static void m_min_rev(work_t *w, uint32_t a) { wr16(w->im.b + 15, a); }
-static void m_max_rev(work_t *w, uint32_t a) { wr16(w->im.b + 17, a); }
+static void m_chip_id(work_t *w, uint32_t a) { sota_wr16(w->im.b + 12, a); }
+static void m_min_rev(work_t *w, uint32_t a) { sota_wr16(w->im.b + 15, a); }
+static void m_max_rev(work_t *w, uint32_t a) { sota_wr16(w->im.b + 17, a); }
 static void m_chip_rev(work_t *w, uint32_t a) { w->p.chip_rev = (uint16_t)a; }
 static void m_slot_size(work_t *w, uint32_t a) { w->p.slot_size = a; }
 static void m_slot_offset(work_t *w, uint32_t a) { w->p.slot_offset = a; }
@@ -376,18 +360,18 @@ static void m_flash_end(work_t *w, uint32_t a)
 
 static void m_seg_len(work_t *w, uint32_t a)   /* segment a>>28, length a & 0x0FFFFFFF */
 {
-    wr32(w->im.b + seg_hdr(&w->im, a >> 28) + 4, a & 0x0FFFFFFF);
+    sota_wr32(w->im.b + seg_hdr(&w->im, a >> 28) + 4, a & 0x0FFFFFFF);
 }
 
 static void m_seg_len_raw(work_t *w, uint32_t a)   /* segment 1, any 32-bit length */
 {
-    wr32(w->im.b + seg_hdr(&w->im, 1) + 4, a);
+    sota_wr32(w->im.b + seg_hdr(&w->im, 1) + 4, a);
 }
 
 static void m_seg_load_add(work_t *w, uint32_t a)   /* segment a>>28, load += a & 0x0FFFFFFF */
 {
     uint8_t *h = w->im.b + seg_hdr(&w->im, a >> 28);
-    wr32(h, rd32(h) + (a & 0x0FFFFFFF));
+    sota_wr32(h, sota_rd32(h) + (a & 0x0FFFFFFF));
 }
 
 static void m_desc_byte(work_t *w, uint32_t a)   /* app description offset<<8|value */
@@ -404,8 +388,8 @@ static void m_mmu_page(work_t *w, uint32_t a)
 
 static void m_efuse_desc(work_t *w, uint32_t a)   /* desc min (a>>16), max (a&0xFFFF) */
 {
-    wr16(w->im.b + SOTA_APP_DESC_OFFSET + 0xB0, a >> 16);
-    wr16(w->im.b + SOTA_APP_DESC_OFFSET + 0xB2, a & 0xFFFF);
+    sota_wr16(w->im.b + SOTA_APP_DESC_OFFSET + 0xB0, a >> 16);
+    sota_wr16(w->im.b + SOTA_APP_DESC_OFFSET + 0xB2, a & 0xFFFF);
 }
 
 static void m_flip_data(work_t *w, uint32_t a)   /* XOR a byte of segment 3's data */
@@ -447,7 +431,7 @@ static void m_cut_at(work_t *w, uint32_t a)
     case 0: w->im.len = 12; break;
     case 1: w->im.len = seg_hdr(&w->im, i); break;
     case 2: w->im.len = seg_hdr(&w->im, i) + 8; break;
-    case 3: w->im.len = seg_hdr(&w->im, i) + 8 + rd32(w->im.b + seg_hdr(&w->im, i) + 4) / 2; break;
+    case 3: w->im.len = seg_hdr(&w->im, i) + 8 + sota_rd32(w->im.b + seg_hdr(&w->im, i) + 4) / 2; break;
     case 4: w->im.len = end; break;
     case 5: w->im.len = ck; break;
     default: w->im.len = ck + 16; break;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sota_image.h"
+#include "sota_le.h"
 
 #define UPLOAD_APP       "upload build/<project>.bin"
 #define ONLY_APP         "Over the air only the app can be replaced: " UPLOAD_APP "."
@@ -22,16 +23,6 @@ typedef struct {
     size_t len;        /* bytes available */
     uint64_t total;    /* file length, 0 if unknown */
 } head_t;
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
 
 /* True if the n bytes at off are available and equal to m. */
 static bool has(const head_t *h, size_t off, const void *m, size_t n)
@@ -67,9 +58,9 @@ static bool is_fat_boot(const head_t *h, size_t off)
     }
     const uint8_t *b = h->p + off;
     bool jump = (b[0] == 0xEB && b[2] == 0x90) || b[0] == 0xE9;
-    unsigned bps = rd16(b + 0x0B);
+    unsigned bps = sota_rd16(b + 0x0B);
     unsigned spc = b[0x0D];
-    unsigned reserved = rd16(b + 0x0E);
+    unsigned reserved = sota_rd16(b + 0x0E);
     unsigned fats = b[0x10];
     if (!jump || (bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) || spc == 0 ||
         (spc & (spc - 1)) != 0 || reserved == 0 || fats < 1 || fats > 2) {
@@ -96,7 +87,7 @@ static bool is_spiffs(const head_t *h)
             continue;
         }
         uint16_t base = (uint16_t)(SPIFFS_MAGIC ^ pages[i]);
-        uint16_t v0 = rd16(h->p + at);
+        uint16_t v0 = sota_rd16(h->p + at);
         uint16_t blocks = (uint16_t)(v0 ^ base);  /* block_count - 0 with the length magic */
         bool plain = v0 == base;
         if (!plain) {
@@ -105,7 +96,7 @@ static bool is_spiffs(const head_t *h)
             }
         }
         if (SECTOR + at + 2 <= h->len) {
-            uint16_t v1 = rd16(h->p + SECTOR + at);
+            uint16_t v1 = sota_rd16(h->p + SECTOR + at);
             if (v1 != (plain ? base : (uint16_t)(base ^ (uint16_t)(blocks - 1)))) {
                 continue;
             }
@@ -131,7 +122,7 @@ static void look_esp(const head_t *h, size_t off, esp_look_t *e)
 {
     memset(e, 0, sizeof *e);
     const uint8_t *b = h->p + off;
-    e->chip_id = rd16(b + 12);
+    e->chip_id = sota_rd16(b + 12);
     e->chip = sota_chip_by_id(e->chip_id);
     if (off + SOTA_APP_DESC_OFFSET + SOTA_APP_DESC_LEN <= h->len) {
         sota_app_desc_t d;
@@ -139,10 +130,10 @@ static void look_esp(const head_t *h, size_t off, esp_look_t *e)
         memcpy(e->project, d.project_name, sizeof e->project);
         memcpy(e->version, d.version, sizeof e->version);
     } else if (off + SOTA_APP_DESC_OFFSET + 4 <= h->len) {
-        e->desc = rd32(b + SOTA_APP_DESC_OFFSET) == SOTA_APP_DESC_MAGIC;
+        e->desc = sota_rd32(b + SOTA_APP_DESC_OFFSET) == SOTA_APP_DESC_MAGIC;
     }
     if (off + SOTA_IMG_HEADER_LEN + 4 <= h->len && b[1] != 0) {
-        uint32_t load = rd32(b + SOTA_IMG_HEADER_LEN);
+        uint32_t load = sota_rd32(b + SOTA_IMG_HEADER_LEN);
         e->seg0_seen = true;
         if (e->chip != NULL) {
             e->seg0_mapped = sota_chip_is_mapped(e->chip, load);

@@ -6,6 +6,7 @@
  * (header, segment header, app description, checksum block, digest) collect them in
  * v->buf; segment data is streamed through the checksum and the hash without a copy. */
 #include "sota_image.h"
+#include "sota_le.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -41,16 +42,6 @@ enum {
     ST_DONE,     /* image complete and valid; later bytes are trailing */
     ST_FAILED,
 };
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
 
 static uint32_t size_limit(const sota_chip_t *chip)
 {
@@ -286,12 +277,12 @@ static void on_header(sota_img_t *v)
     h->spi_mode = b[2];
     h->spi_speed = b[3] & 0x0F;
     h->spi_size = b[3] >> 4;
-    h->entry_addr = rd32(b + 4);
+    h->entry_addr = sota_rd32(b + 4);
     h->wp_pin = b[8];
-    h->chip_id = rd16(b + 12);
+    h->chip_id = sota_rd16(b + 12);
     h->min_chip_rev = b[14];
-    h->min_chip_rev_full = rd16(b + 15);
-    h->max_chip_rev_full = rd16(b + 17);
+    h->min_chip_rev_full = sota_rd16(b + 15);
+    h->max_chip_rev_full = sota_rd16(b + 17);
     h->hash_appended = b[23];
     v->have_header = true;
 
@@ -325,8 +316,8 @@ static void on_seg_header(sota_img_t *v)
 {
     hash(v, v->buf, SOTA_IMG_SEG_HEADER_LEN);
     sota_img_seg_t *s = &v->seg[v->seg_idx];
-    s->load_addr = rd32(v->buf);
-    s->data_len = rd32(v->buf + 4);
+    s->load_addr = sota_rd32(v->buf);
+    s->data_len = sota_rd32(v->buf + 4);
     s->data_offset = (uint32_t)v->pos;
     v->seg_seen = (uint8_t)(v->seg_idx + 1);
 
@@ -619,16 +610,16 @@ static void copy_str(char *dst, size_t dst_size, const uint8_t *src, size_t src_
 bool sota_app_desc_decode(const uint8_t raw[SOTA_APP_DESC_LEN], sota_app_desc_t *out)
 {
     memset(out, 0, sizeof *out);
-    out->magic_word = rd32(raw);
-    out->secure_version = rd32(raw + DESC_SECURE_VERSION);
+    out->magic_word = sota_rd32(raw);
+    out->secure_version = sota_rd32(raw + DESC_SECURE_VERSION);
     copy_str(out->version, sizeof out->version, raw + DESC_VERSION, 32);
     copy_str(out->project_name, sizeof out->project_name, raw + DESC_PROJECT, 32);
     copy_str(out->time, sizeof out->time, raw + DESC_TIME, 16);
     copy_str(out->date, sizeof out->date, raw + DESC_DATE, 16);
     copy_str(out->idf_ver, sizeof out->idf_ver, raw + DESC_IDF_VER, 32);
     memcpy(out->app_elf_sha256, raw + DESC_ELF_SHA, sizeof out->app_elf_sha256);
-    out->min_efuse_blk_rev_full = rd16(raw + DESC_MIN_EFUSE);
-    out->max_efuse_blk_rev_full = rd16(raw + DESC_MAX_EFUSE);
+    out->min_efuse_blk_rev_full = sota_rd16(raw + DESC_MIN_EFUSE);
+    out->max_efuse_blk_rev_full = sota_rd16(raw + DESC_MAX_EFUSE);
     out->mmu_page_size = raw[DESC_MMU_PAGE];
     return out->magic_word == SOTA_APP_DESC_MAGIC;
 }

@@ -7,6 +7,7 @@
 
 #include "sota_pk.h"
 #include "sota_sha256.h"
+#include "sota_le.h"
 
 /* Field offsets inside one block. */
 #define OFF_MAGIC       0
@@ -41,11 +42,6 @@ uint32_t sota_sig_crc32(const uint8_t *data, size_t len)
         }
     }
     return ~crc;
-}
-
-static uint32_t rd32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Copy len little-endian bytes as big-endian. */
@@ -97,7 +93,7 @@ bool sota_sig_block_parse(const uint8_t *raw, sota_sig_block_t *out)
     } else {
         return false;
     }
-    if (rd32le(raw + SOTA_SIG_CRC_LEN) != sota_sig_crc32(raw, SOTA_SIG_CRC_LEN)) {
+    if (sota_rd32(raw + SOTA_SIG_CRC_LEN) != sota_sig_crc32(raw, SOTA_SIG_CRC_LEN)) {
         return false;
     }
     b.image_digest = raw + OFF_DIGEST;
@@ -119,7 +115,7 @@ static sota_sig_err_t check_crypto(const uint8_t *raw, const sota_sig_block_t *b
         uint8_t n[SOTA_PK_RSA3072_LEN], sig[SOTA_PK_RSA3072_LEN];
         reverse(n, raw + OFF_RSA_N, sizeof n);
         reverse(sig, raw + OFF_RSA_SIG, sizeof sig);
-        pe = sota_pk_verify_rsa3072_pss(n, rd32le(raw + OFF_RSA_E), digest, sig);
+        pe = sota_pk_verify_rsa3072_pss(n, sota_rd32(raw + OFF_RSA_E), digest, sig);
     } else {
         const uint8_t *pt = raw + OFF_DIGEST + 32 + 1;
         const uint8_t *rs = pt + ECDSA_POINT_LEN_256;
