@@ -3,12 +3,13 @@
 #   make run    build and start the simulator on http://127.0.0.1:8080
 #   make test   build everything with warnings as errors, under ASan+UBSan, and run every test
 #   make bench  the performance table (build/bench.json)
+#   make fuzz   libFuzzer runs of every parser, FUZZ_SECONDS each (clang; tests/fuzz)
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_Q  = cmake -S host -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo
 PORT    ?= 8080
 
-.PHONY: all deps test-deps run test bench clean
+.PHONY: all deps test-deps run test bench fuzz clean
 all: $(BUILD)/sota
 
 deps:
@@ -36,6 +37,10 @@ test: test-deps
 bench:
 	@tools/deps.sh bench
 	SOTA_BENCH_BUILD=$(BUILD)/bench SOTA_BENCH_JSON=$(BUILD)/bench.json JOBS=$(JOBS) bench/run.sh
+
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) FUZZ_BUILD=$(BUILD)/fuzz bash tests/integration/test_fuzz.sh
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota

@@ -39,6 +39,14 @@ static void check_result(const uint8_t *head, size_t head_len, uint64_t total,
                "%s: %zu of %llu bytes (need %llu) gave %s", who, head_len,
                (unsigned long long)total, (unsigned long long)need, name);
 
+    /* An E9 file shorter than an image header (and no other kind) is taken as a truncated
+     * app of this chip (the verifier then names what is wrong): no chip id is read. */
+    if (id->kind == SOTA_FILE_APP && head_len > 0 && head_len < 24 && head[0] == 0xE9) {
+        FUZZ_CHECK(id->chip == this_chip && id->offset == 0,
+                   "%s: %zu-byte file starting with E9: app for %s at 0x%x", who, head_len,
+                   id->chip ? id->chip->name : "no chip", (unsigned)id->offset);
+        return;
+    }
     if (id->offset != UINT32_MAX) {
         FUZZ_CHECK(id->offset < head_len && head[id->offset] == 0xE9,
                    "%s: %s points at an ESP image header at 0x%x that is not there", who,
@@ -85,7 +93,10 @@ static void ident_all(const uint8_t *file, size_t head_len, uint64_t total)
         const sota_chip_t *c = &chips[i];
         sota_ident(head, head_len, total, c, &one);
         check_result(head, head_len, total, c, &one);
-        if (is_app_kind(any.kind)) {
+        if (any.kind == SOTA_FILE_APP && any.chip == NULL) {
+            FUZZ_CHECK(one.kind == SOTA_FILE_APP, "truncated header: app for any chip, %s on "
+                       "%s", sota_file_kind_name(one.kind), c->name);
+        } else if (is_app_kind(any.kind)) {
             FUZZ_CHECK(is_app_kind(one.kind), "any chip: %s, %s: %s", sota_file_kind_name(any.kind),
                        c->name, sota_file_kind_name(one.kind));
             bool mine = any.chip == c;

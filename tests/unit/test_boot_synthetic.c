@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "boot.h"
+#include "fixture_files.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define FLASH_SIZE   (4u * 1024u * 1024u)
@@ -21,37 +22,14 @@
 #define NONE         BOOT_NO_INDEX
 #define FACT         BOOT_FACTORY_INDEX
 
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} blob_t;
-
-static blob_t s_app_a; /* oracle_app 1.0.0 */
-static blob_t s_app_b; /* ota_demo 2.3.4-rc1, secure_version 7 */
-
-static blob_t read_blob(const char *path)
-{
-    blob_t b = { NULL, 0 };
-    FILE *in = fopen(path, "rb");
-    if (!in) {
-        return b;
-    }
-    fseek(in, 0, SEEK_END);
-    long n = ftell(in);
-    fseek(in, 0, SEEK_SET);
-    b.data = malloc((size_t)n);
-    if (b.data && fread(b.data, 1, (size_t)n, in) == (size_t)n) {
-        b.len = (size_t)n;
-    }
-    fclose(in);
-    return b;
-}
+static fx_blob_t s_app_a; /* oracle_app 1.0.0 */
+static fx_blob_t s_app_b; /* ota_demo 2.3.4-rc1, secure_version 7 */
 
 static int setup(void **state)
 {
     (void)state;
-    s_app_a = read_blob(SOTA_TESTDATA "/images/c01_valid_esp32_10k.bin");
-    s_app_b = read_blob(SOTA_TESTDATA "/images/c09_valid_esp32_secver7.bin");
+    s_app_a = fx_load_testdata("images", "c01_valid_esp32_10k.bin");
+    s_app_b = fx_load_testdata("images", "c09_valid_esp32_secver7.bin");
     return s_app_a.len && s_app_b.len ? 0 : -1;
 }
 
@@ -153,7 +131,7 @@ static void put_apps(nor_flash_t *f, const part_t *p, size_t n, const char *cont
         assert_non_null(eq);
         *eq = '\0';
         const part_t *part = find(p, n, tok);
-        const blob_t *img = eq[1] == 'b' ? &s_app_b : &s_app_a;
+        const fx_blob_t *img = eq[1] == 'b' ? &s_app_b : &s_app_a;
         assert_int_equal(nor_load(f, part->offset, img->data, img->len), NOR_OK);
         if (eq[1] == 'c') {
             uint8_t x = (uint8_t)(img->data[0x1100] ^ 0x5A);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_files.h"
 #include "sota_ident.h"
 #include "sota_image.h"
 
@@ -441,17 +442,12 @@ static void test_corpus(void **state)
         { "c39_all_ff_64k.bin", "esp32", SOTA_FILE_ERASED },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/images/%s", SOTA_TESTDATA, cases[i].file);
-        FILE *fp = fopen(path, "rb");
-        assert_non_null(fp);
-        static uint8_t head[LIMIT];
-        size_t n = fread(head, 1, sizeof head, fp);
-        fseek(fp, 0, SEEK_END);
-        long total = ftell(fp);
-        fclose(fp);
+        size_t total;
+        uint8_t *data = fx_read_testdata("images", cases[i].file, &total);
+        size_t n = total < LIMIT ? total : LIMIT; /* the first bytes, as an upload gives them */
         sota_ident_t id;
-        sota_ident(head, n, (uint64_t)total, sota_chip_by_name(cases[i].chip), &id);
+        sota_ident(data, n, (uint64_t)total, sota_chip_by_name(cases[i].chip), &id);
+        free(data);
         if (id.kind != cases[i].kind) {
             fail_msg("%s on %s: %s ('%s')", cases[i].file, cases[i].chip,
                      sota_file_kind_name(id.kind), id.message);

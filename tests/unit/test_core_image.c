@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_files.h"
 #include "sota_image.h"
 
 #define TSV SOTA_TESTDATA "/images/verdicts.tsv"
@@ -98,23 +99,6 @@ static size_t load_rows(row_t *rows, size_t max)
     }
     fclose(f);
     return n;
-}
-
-static uint8_t *load_file(const char *name, size_t *len)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/images/%s", SOTA_TESTDATA, name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
 }
 
 static void params_for(const row_t *r, sota_img_params_t *p)
@@ -260,7 +244,7 @@ static void test_corpus(void **state)
     for (size_t i = 0; i < n; i++) {
         const row_t *r = &rows[i];
         size_t len = 0;
-        uint8_t *b = load_file(r->file, &len);
+        uint8_t *b = fx_read_testdata("images", r->file, &len);
         sota_img_params_t p;
         params_for(r, &p);
 
@@ -319,7 +303,7 @@ static void test_early_reject(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len = 0;
-        uint8_t *b = load_file(cases[i].file, &len);
+        uint8_t *b = fx_read_testdata("images", cases[i].file, &len);
         sota_img_params_t p = { .chip = sota_chip_by_name("esp32"), .chip_rev = 300,
                                 .slot_size = 0x100000, .slot_offset = 0x10000 };
         sota_img_t v;
@@ -341,7 +325,7 @@ static void test_valid_details(void **state)
 {
     (void)state;
     size_t len = 0;
-    uint8_t *b = load_file("c35_trailing_garbage.bin", &len);
+    uint8_t *b = fx_read_testdata("images", "c35_trailing_garbage.bin", &len);
     sota_img_params_t p = { .chip = sota_chip_by_name("esp32"), .chip_rev = 300,
                             .slot_size = 0x100000, .slot_offset = 0x10000 };
     sota_img_t v;
@@ -362,7 +346,7 @@ static void test_valid_details(void **state)
     assert_int_equal(v.seg[4].data_offset, 0x10020);
     free(b);
 
-    b = load_file("c09_valid_esp32_secver7.bin", &len);
+    b = fx_read_testdata("images", "c09_valid_esp32_secver7.bin", &len);
     sota_img_init(&v, &p);
     sota_img_feed(&v, b, len);
     assert_int_equal(sota_img_finish(&v), SOTA_IMG_OK);
@@ -371,7 +355,7 @@ static void test_valid_details(void **state)
     assert_string_equal(v.desc.project_name, "ota_demo");
     free(b);
 
-    b = load_file("c07_valid_esp32_nohash.bin", &len);
+    b = fx_read_testdata("images", "c07_valid_esp32_nohash.bin", &len);
     sota_img_init(&v, &p);
     sota_img_feed(&v, b, len);
     assert_int_equal(sota_img_finish(&v), SOTA_IMG_OK);
@@ -427,7 +411,7 @@ static void test_verify_from_errors(void **state)
 {
     (void)state;
     size_t len = 0;
-    uint8_t *b = load_file("c02_valid_esp32_100k.bin", &len);
+    uint8_t *b = fx_read_testdata("images", "c02_valid_esp32_100k.bin", &len);
     flash_t fl = { b, len, 0 };
     sota_img_params_t p = { .chip = sota_chip_by_name("esp32"), .chip_rev = 300,
                             .slot_size = 0x100000, .slot_offset = 0x10000 };

@@ -24,87 +24,20 @@
 
 #include <cmocka.h>
 
+#include "fixture_slot.h"
 #include "imagegen.h"
 #include "sota_image.h"
 #include "sota_sha256.h"
 #include "sota_update.h"
 #include "sota_le.h"
 
-#define SLOT_SIZE   0x100000u
-#define SLOT_OFFSET 0x110000u       /* ota_0 of partitions.csv */
-#define FLASH_SIZE  0x400000u
+#define SLOT_SIZE   FX_SLOT_SIZE    /* ota_0 of partitions.csv */
+#define SLOT_OFFSET FX_SLOT_OFFSET
+#define FLASH_SIZE  FX_FLASH_SIZE
 #define SMALL_SIZE  2048u
 #define LARGE_SIZE  8192u
 #define SEED        7u
 #define SLOT_FILL   0x5A            /* what the slot holds before: not erased */
-
-/* ------------------------------------------------------------------ the slot */
-
-/* A RAM model of the app slot with NOR rules: erase sets 0xFF, programming ANDs. */
-typedef struct {
-    uint8_t *mem;
-    int begins, finishes, aborts, erases, writes;
-    bool wrote_unerased;
-} slot_t;
-
-static int s_begin(void *ctx)
-{
-    ((slot_t *)ctx)->begins++;
-    return 0;
-}
-
-static int s_is_erased(void *ctx, uint32_t off, uint32_t len, bool *erased)
-{
-    slot_t *s = ctx;
-    assert_true((uint64_t)off + len <= SLOT_SIZE);
-    *erased = true;
-    for (uint32_t i = 0; i < len && *erased; i++) {
-        *erased = s->mem[off + i] == 0xFF;
-    }
-    return 0;
-}
-
-static int s_erase(void *ctx, uint32_t off, uint32_t len)
-{
-    slot_t *s = ctx;
-    assert_true(s->begins == 1);
-    assert_true((uint64_t)off + len <= SLOT_SIZE);
-    memset(s->mem + off, 0xFF, len);
-    s->erases++;
-    return 0;
-}
-
-static int s_write(void *ctx, uint32_t off, const void *data, size_t len)
-{
-    slot_t *s = ctx;
-    assert_true(s->begins == 1);
-    assert_true((uint64_t)off + len <= SLOT_SIZE);
-    const uint8_t *d = data;
-    for (size_t i = 0; i < len; i++) {
-        s->wrote_unerased |= (s->mem[off + i] & d[i]) != d[i];
-        s->mem[off + i] &= d[i];
-    }
-    s->writes++;
-    return 0;
-}
-
-static int s_finish(void *ctx, char *msg, size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    ((slot_t *)ctx)->finishes++;
-    return 0;
-}
-
-static void s_abort(void *ctx)
-{
-    ((slot_t *)ctx)->aborts++;
-}
-
-static const sota_update_ops_t s_ops = {
-    .begin = s_begin, .is_erased = s_is_erased, .erase = s_erase,
-    .write = s_write, .finish = s_finish, .abort = s_abort,
-};
 
 /* ------------------------------------------------------------------ images */
 
@@ -283,67 +216,52 @@ static void run_session(const char *what, const uint8_t *img, size_t len, base_t
 {
     static const size_t pieces[] = { 1, 7, 256, 4096, SOTA_UPDATE_HEAD_LEN, 1 << 20 };
     sota_update_t *u = malloc(sizeof *u);
-    slot_t s = { .mem = malloc(SLOT_SIZE) };
     assert_non_null(u);
-    assert_non_null(s.mem);
+    /* NOR rules: a write over unerased bytes is recorded (asserted below); an erase or
+     * write outside one begin fails the test at once */
+    fx_slot_t *s = fx_slot_new(SLOT_SIZE, SLOT_FILL);
+    s->on_early = FX_FAIL;
     s_bad_vectors += e->status != 200;
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
-        memset(s.mem, SLOT_FILL, SLOT_SIZE);
-        s.begins = s.finishes = s.aborts = s.erases = s.writes = 0;
-        s.wrote_unerased = false;
-        sota_update_cfg_t c;
-        memset(&c, 0, sizeof c);
+        fx_slot_reset(s, SLOT_FILL);
+        sota_update_cfg_t c = fx_slot_cfg(len, true);
         c.img = params_for(base);
-        c.policy.require_app_desc = true;
-        c.policy.require_sha256 = true;
-        c.running_project = "softap-ota";
-        c.running_version = "0.1.0";
-        c.announced_len = len;
-        c.announced_exact = true;
-        sota_update_init(u, &c, &s_ops, &s);
         s_session_runs++;
-        sota_upd_err_t err = SOTA_UPD_OK;
-        for (size_t off = 0; off < len && err == SOTA_UPD_OK; off += pieces[i]) {
-            size_t n = len - off < pieces[i] ? len - off : pieces[i];
-            err = sota_update_feed(u, img + off, n);
-        }
-        if (err == SOTA_UPD_OK) {
-            err = sota_update_finish(u);
-        }
+        sota_upd_err_t err = fx_slot_run(u, s, &c, &fx_slot_ops_no_read, img, len, pieces[i]);
         int status = sota_update_http_status(err);
         if (status != e->status || strcmp(sota_update_err_code(err), e->code) != 0) {
             fail_msg("%s (%zu bytes, pieces of %zu): session answered %d %s (%s), want %d %s", what,
                      len, pieces[i], status, sota_update_err_code(err), u->msg, e->status, e->code);
         }
-        assert_false(s.wrote_unerased);
+        assert_false(s->wrote_unerased);
         if (err == SOTA_UPD_OK) {
-            assert_int_equal(s.begins, 1);
-            assert_int_equal(s.finishes, 1);
-            assert_int_equal(s.aborts, 0);
-            assert_memory_equal(s.mem, img, len);
+            assert_int_equal(s->begins, 1);
+            assert_int_equal(s->finishes, 1);
+            assert_int_equal(s->aborts, 0);
+            assert_memory_equal(s->mem, img, len);
             continue;
         }
         if (strlen(u->msg) < 20) {
             fail_msg("%s: message too short to help: '%s'", what, u->msg);
         }
-        assert_int_equal(s.finishes, 0);
+        assert_int_equal(s->finishes, 0);
         if (untouched) {
-            if (s.begins || s.writes || s.erases || s.aborts) {
+            if (s->begins || s->writes || s->erases || s->aborts) {
                 fail_msg("%s (pieces of %zu): refused on the first bytes, but the slot saw "
-                         "%d begin, %d erase, %d write, %d abort", what, pieces[i], s.begins,
-                         s.erases, s.writes, s.aborts);
+                         "%d begin, %d erase, %d write, %d abort", what, pieces[i], s->begins,
+                         s->erases, s->writes, s->aborts);
             }
             for (uint32_t k = 0; k < SLOT_SIZE; k += 4096) {
-                assert_int_equal(s.mem[k], SLOT_FILL);
+                assert_int_equal(s->mem[k], SLOT_FILL);
             }
         } else {
-            if (s.begins != 1 || s.aborts != 1) {
+            if (s->begins != 1 || s->aborts != 1) {
                 fail_msg("%s (pieces of %zu): refused after writing began, want 1 begin and 1 "
-                         "abort, got %d and %d", what, pieces[i], s.begins, s.aborts);
+                         "abort, got %d and %d", what, pieces[i], s->begins, s->aborts);
             }
         }
     }
-    free(s.mem);
+    fx_slot_free(s);
     free(u);
 }
 

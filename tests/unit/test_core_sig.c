@@ -16,36 +16,15 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 
+#include "fixture_files.h"
 #include "sota_sha256.h"
 #include "sota_sig.h"
 
 #define SIGNED_LEN 0x20000u   /* app_padded.bin: the image ends on a 64 KiB boundary */
 
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} file_t;
-
-static file_t load(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/signed/%s", SOTA_TESTDATA, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot open %s", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    file_t r = { malloc((size_t)n + 1), (size_t)n };
-    assert_int_equal(fread(r.data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return r;
-}
-
 static sota_sig_key_t key_file(const char *name)
 {
-    file_t f = load(name);
+    fx_blob_t f = fx_load_testdata("signed", name);
     assert_int_equal(f.len, SOTA_SIG_DIGEST_LEN);
     sota_sig_key_t k;
     memcpy(k.d, f.data, sizeof k.d);
@@ -55,7 +34,7 @@ static sota_sig_key_t key_file(const char *name)
 
 /* sota_sig_read_fn over a file in memory; beyond its end reads as erased flash. */
 typedef struct {
-    const file_t *f;
+    const fx_blob_t *f;
     int fail_at;      /* fail the read that starts at this offset, -1 never */
 } mem_t;
 
@@ -200,7 +179,7 @@ static void test_parse_testdata(void **state)
         { "app_signed_ecdsa384.bin", NULL, SOTA_SIG_ECDSA_P384, 48 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        file_t f = load(cases[i].file);
+        fx_blob_t f = fx_load_testdata("signed", cases[i].file);
         assert_int_equal(f.len, SIGNED_LEN + SOTA_SIG_SECTOR_LEN);
         const uint8_t *sector = f.data + SIGNED_LEN;
         sota_sig_block_t b;
@@ -233,7 +212,7 @@ static void test_verify_files(void **state)
     (void)state;
     sota_sig_key_t rsa = key_file("digest_rsa3072.bin");
     sota_sig_key_t ec = key_file("digest_ecdsa256.bin");
-    file_t p384 = load("app_signed_ecdsa384.bin");
+    fx_blob_t p384 = fx_load_testdata("signed", "app_signed_ecdsa384.bin");
     sota_sig_block_t b384;
     assert_true(sota_sig_block_parse(p384.data + SIGNED_LEN, &b384));
     sota_sig_key_t k384;
@@ -259,7 +238,7 @@ static void test_verify_files(void **state)
         { "app_signed_rsa3072.bin", -1, SOTA_SIG_ERR_NO_TRUST, "no trusted signing key" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        file_t f = load(cases[i].file);
+        fx_blob_t f = fx_load_testdata("signed", cases[i].file);
         mem_t m = { &f, -1 };
         sota_sig_key_t keys[2];
         size_t n = 0;
@@ -289,7 +268,7 @@ static void test_verify_errors(void **state)
 {
     (void)state;
     sota_sig_key_t rsa = key_file("digest_rsa3072.bin");
-    file_t f = load("app_signed_rsa3072.bin");
+    fx_blob_t f = fx_load_testdata("signed", "app_signed_rsa3072.bin");
     sota_sig_result_t res;
     static const int fail_at[] = { 0, 0x1000, SIGNED_LEN - 0x1000, SIGNED_LEN };
     for (size_t i = 0; i < sizeof fail_at / sizeof fail_at[0]; i++) {
@@ -349,7 +328,7 @@ static void test_block_mutations(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const mut_t *c = &cases[i];
-        file_t f = load(c->file);
+        fx_blob_t f = fx_load_testdata("signed", c->file);
         bool is_rsa = strstr(c->file, "rsa") != NULL;
         sota_sig_key_t key = key_file(is_rsa ? "digest_rsa3072.bin" : "digest_ecdsa256.bin");
         uint8_t *blk = f.data + SIGNED_LEN;
@@ -378,8 +357,8 @@ static void test_block_mutations(void **state)
 static void test_multiple_blocks(void **state)
 {
     (void)state;
-    file_t rsa_f = load("app_signed_rsa3072.bin");
-    file_t ec_f = load("app_signed_ecdsa256.bin");
+    fx_blob_t rsa_f = fx_load_testdata("signed", "app_signed_rsa3072.bin");
+    fx_blob_t ec_f = fx_load_testdata("signed", "app_signed_ecdsa256.bin");
     sota_sig_key_t rsa = key_file("digest_rsa3072.bin");
     sota_sig_key_t ec = key_file("digest_ecdsa256.bin");
     uint8_t digest[32];

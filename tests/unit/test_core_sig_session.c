@@ -1,7 +1,7 @@
 /* The update session's "who may update" rules (core/sota_update): require_signed (on the
  * announced length before anything is erased, then on what flash holds before finish)
  * and refuse_failed_version; every policy refusal names its rule and how to override
- * it. The slot is a RAM model with NOR rules and a read operation. */
+ * it. The slot is fixture_slot.h's RAM model with NOR rules and a read operation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,118 +12,16 @@
 
 #include <cmocka.h>
 
+#include "fixture_files.h"
+#include "fixture_slot.h"
 #include "sota_sha256.h"
 #include "sota_update.h"
 
-#define SLOT_SIZE 0x100000u
 #define SIGNED_LEN 0x20000u
-
-typedef struct {
-    uint8_t mem[SLOT_SIZE];
-    int begins, finishes, aborts, writes, erases;
-    uint32_t fail_read_at;   /* a read starting here fails; 0: never */
-} slot_t;
-
-static int s_begin(void *ctx)
-{
-    ((slot_t *)ctx)->begins++;
-    return 0;
-}
-
-static int s_is_erased(void *ctx, uint32_t off, uint32_t len, bool *erased)
-{
-    slot_t *s = ctx;
-    *erased = true;
-    for (uint32_t i = 0; i < len; i++) {
-        if (s->mem[off + i] != 0xFF) {
-            *erased = false;
-            break;
-        }
-    }
-    return 0;
-}
-
-static int s_erase(void *ctx, uint32_t off, uint32_t len)
-{
-    slot_t *s = ctx;
-    assert_true(s->begins > 0);
-    memset(s->mem + off, 0xFF, len);
-    s->erases++;
-    return 0;
-}
-
-static int s_write(void *ctx, uint32_t off, const void *data, size_t len)
-{
-    slot_t *s = ctx;
-    assert_true(s->begins > 0);
-    assert_true(off + len <= SLOT_SIZE);
-    const uint8_t *d = data;
-    for (size_t i = 0; i < len; i++) {
-        assert_int_equal(s->mem[off + i] & d[i], d[i]); /* erased first */
-        s->mem[off + i] &= d[i];
-    }
-    s->writes++;
-    return 0;
-}
-
-static int s_finish(void *ctx, char *msg, size_t msglen)
-{
-    (void)msg;
-    (void)msglen;
-    ((slot_t *)ctx)->finishes++;
-    return 0;
-}
-
-static void s_abort(void *ctx)
-{
-    ((slot_t *)ctx)->aborts++;
-}
-
-static int s_read(void *ctx, uint32_t off, void *buf, size_t len)
-{
-    slot_t *s = ctx;
-    if (s->fail_read_at && off == s->fail_read_at) {
-        return 0x6002;
-    }
-    assert_true(off + len <= SLOT_SIZE);
-    memcpy(buf, s->mem + off, len);
-    return 0;
-}
-
-static const sota_update_ops_t s_ops = {
-    .begin = s_begin, .is_erased = s_is_erased, .erase = s_erase, .write = s_write,
-    .finish = s_finish, .abort = s_abort, .read = s_read,
-};
-static const sota_update_ops_t s_ops_no_read = {
-    .begin = s_begin, .is_erased = s_is_erased, .erase = s_erase, .write = s_write,
-    .finish = s_finish, .abort = s_abort,
-};
-
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} blob_t;
-
-static blob_t load(const char *dir, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s/%s", SOTA_TESTDATA, dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot open %s", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    blob_t b = { malloc((size_t)n + 1), (size_t)n };
-    assert_int_equal(fread(b.data, 1, b.len, f), b.len);
-    fclose(f);
-    return b;
-}
 
 static sota_sig_key_t key(const char *name)
 {
-    blob_t b = load("signed", name);
+    fx_blob_t b = fx_load_testdata("signed", name);
     assert_int_equal(b.len, 32);
     sota_sig_key_t k;
     memcpy(k.d, b.data, 32);
@@ -133,9 +31,9 @@ static sota_sig_key_t key(const char *name)
 
 /* The RSA-signed app with a byte changed where nothing is loaded, checksum and SHA-256
  * fixed: a valid image, no longer the one that was signed. */
-static blob_t rehashed(void)
+static fx_blob_t rehashed(void)
 {
-    blob_t b = load("signed", "app_signed_rsa3072.bin");
+    fx_blob_t b = fx_load_testdata("signed", "app_signed_rsa3072.bin");
     b.data[0x2000] ^= 1;
     b.data[SIGNED_LEN - 33] ^= 1;
     sota_sha256_t h;
@@ -145,60 +43,32 @@ static blob_t rehashed(void)
     return b;
 }
 
-static sota_update_cfg_t cfg_for(uint64_t announced, bool exact)
+/* A slot holding an old image everywhere (erases are needed), where a write over
+ * unerased bytes or outside one begin fails the test at once. */
+static fx_slot_t *slot_new(void)
 {
-    sota_update_cfg_t c;
-    memset(&c, 0, sizeof c);
-    c.img.chip = sota_chip_by_name("esp32");
-    c.img.chip_rev = 300;
-    c.img.slot_size = SLOT_SIZE;
-    c.img.slot_offset = 0x110000;
-    c.img.flash_size = 4 * 1024 * 1024;
-    c.policy.require_app_desc = true;
-    c.policy.require_sha256 = true;
-    c.running_project = "softap-ota";
-    c.running_version = "0.1.0";
-    c.announced_len = announced;
-    c.announced_exact = exact;
-    return c;
-}
-
-static slot_t *slot_new(void)
-{
-    slot_t *s = calloc(1, sizeof *s);
-    memset(s->mem, 0x00, sizeof s->mem); /* an old image everywhere: erases are needed */
+    fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0x00);
+    s->on_unerased = FX_FAIL;
+    s->on_early = FX_FAIL;
     return s;
-}
-
-static sota_upd_err_t run(sota_update_t *u, slot_t *s, const sota_update_cfg_t *c, const sota_update_ops_t *ops,
-                          const uint8_t *data, size_t len, size_t piece)
-{
-    sota_update_init(u, c, ops, s);
-    for (size_t off = 0; off < len; off += piece) {
-        size_t n = len - off < piece ? len - off : piece;
-        if (sota_update_feed(u, data + off, n) != SOTA_UPD_OK) {
-            return u->err;
-        }
-    }
-    return sota_update_finish(u);
 }
 
 /* A signed app goes through at any split, and lands with its signature sector. */
 static void test_signed_any_split(void **state)
 {
     (void)state;
-    blob_t f = load("signed", "app_signed_rsa3072.bin");
+    fx_blob_t f = fx_load_testdata("signed", "app_signed_rsa3072.bin");
     static const size_t pieces[] = { 1, 7, 4095, 4096, 4097, 65536, 1 << 20 };
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
         for (int exact = 0; exact < 2; exact++) {
-            slot_t *s = slot_new();
+            fx_slot_t *s = slot_new();
             sota_update_t *u = malloc(sizeof *u);
-            sota_update_cfg_t c = cfg_for(exact ? f.len : f.len + 300, exact);
+            sota_update_cfg_t c = fx_slot_cfg(exact ? f.len : f.len + 300, exact);
             c.policy.require_signed = true;
             c.trusted_keys[0] = key("digest_ecdsa256.bin");
             c.trusted_keys[1] = key("digest_rsa3072.bin");
             c.n_trusted_keys = 2;
-            sota_upd_err_t e = run(u, s, &c, &s_ops, f.data, f.len, pieces[i]);
+            sota_upd_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, pieces[i]);
             if (e != SOTA_UPD_OK) {
                 fail_msg("piece %zu exact %d: %s", pieces[i], exact, u->msg);
             }
@@ -206,7 +76,7 @@ static void test_signed_any_split(void **state)
             assert_int_equal(s->aborts, 0);
             assert_memory_equal(s->mem, f.data, f.len);
             free(u);
-            free(s);
+            fx_slot_free(s);
         }
     }
     free(f.data);
@@ -244,16 +114,16 @@ static void test_signed_refusals(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const refuse_t *c = &cases[i];
-        blob_t f = c->file ? load(c->dir, c->file) : rehashed();
-        slot_t *s = slot_new();
+        fx_blob_t f = c->file ? fx_load_testdata(c->dir, c->file) : rehashed();
+        fx_slot_t *s = slot_new();
         sota_update_t *u = malloc(sizeof *u);
-        sota_update_cfg_t cfg = cfg_for(c->exact ? f.len : f.len + 1000, c->exact);
+        sota_update_cfg_t cfg = fx_slot_cfg(c->exact ? f.len : f.len + 1000, c->exact);
         cfg.policy.require_signed = true;
         if (c->trust >= 0) {
             cfg.trusted_keys[0] = key(c->trust == 0 ? "digest_rsa3072.bin" : "digest_ecdsa256.bin");
             cfg.n_trusted_keys = 1;
         }
-        sota_upd_err_t e = run(u, s, &cfg, &s_ops, f.data, f.len, 4096);
+        sota_upd_err_t e = fx_slot_run(u, s, &cfg, &fx_slot_ops, f.data, f.len, 4096);
         if (e != c->want || !strstr(u->msg, c->in_msg)) {
             fail_msg("%s: got %s (%s), want %s / '%s'", c->name, sota_update_err_code(e), u->msg,
                      sota_update_err_code(c->want), c->in_msg);
@@ -268,7 +138,7 @@ static void test_signed_refusals(void **state)
             assert_int_equal(s->writes + s->erases, 0);
         }
         free(u);
-        free(s);
+        fx_slot_free(s);
         free(f.data);
     }
 }
@@ -277,7 +147,7 @@ static void test_signed_refusals(void **state)
 static void test_signed_length_limits(void **state)
 {
     (void)state;
-    blob_t f = load("signed", "app_signed_rsa3072.bin");
+    fx_blob_t f = fx_load_testdata("signed", "app_signed_rsa3072.bin");
     static const struct {
         uint64_t announced;
         bool passes;
@@ -287,13 +157,13 @@ static void test_signed_length_limits(void **state)
         { SIGNED_LEN + 8192, true },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        slot_t *s = slot_new();
+        fx_slot_t *s = slot_new();
         sota_update_t *u = malloc(sizeof *u);
-        sota_update_cfg_t c = cfg_for(cases[i].announced, true);
+        sota_update_cfg_t c = fx_slot_cfg(cases[i].announced, true);
         c.policy.require_signed = true;
         c.trusted_keys[0] = key("digest_rsa3072.bin");
         c.n_trusted_keys = 1;
-        sota_update_init(u, &c, &s_ops, s);
+        sota_update_init(u, &c, &fx_slot_ops, s);
         sota_upd_err_t e = sota_update_feed(u, f.data, SOTA_UPDATE_HEAD_LEN);
         if (cases[i].passes) {
             assert_int_equal(e, SOTA_UPD_OK);
@@ -304,13 +174,13 @@ static void test_signed_length_limits(void **state)
             assert_int_equal(s->begins, 0);
         }
         /* without the rule, the length is no business of the head check */
-        sota_update_cfg_t off = cfg_for(cases[i].announced, true);
-        slot_t *s2 = slot_new();
-        sota_update_init(u, &off, &s_ops, s2);
+        sota_update_cfg_t off = fx_slot_cfg(cases[i].announced, true);
+        fx_slot_t *s2 = slot_new();
+        sota_update_init(u, &off, &fx_slot_ops, s2);
         assert_int_equal(sota_update_feed(u, f.data, SOTA_UPDATE_HEAD_LEN), SOTA_UPD_OK);
         free(u);
-        free(s);
-        free(s2);
+        fx_slot_free(s);
+        fx_slot_free(s2);
     }
     free(f.data);
 }
@@ -320,38 +190,39 @@ static void test_signed_length_limits(void **state)
 static void test_signed_off_and_errors(void **state)
 {
     (void)state;
-    blob_t padded = load("signed", "app_padded.bin");
-    blob_t other = load("signed", "app_signed_ecdsa256.bin");
+    fx_blob_t padded = fx_load_testdata("signed", "app_padded.bin");
+    fx_blob_t other = fx_load_testdata("signed", "app_signed_ecdsa256.bin");
     sota_update_t *u = malloc(sizeof *u);
 
-    slot_t *s = slot_new();
-    sota_update_cfg_t c = cfg_for(padded.len, true);
-    assert_int_equal(run(u, s, &c, &s_ops, padded.data, padded.len, 4096), SOTA_UPD_OK);
-    free(s);
+    fx_slot_t *s = slot_new();
+    sota_update_cfg_t c = fx_slot_cfg(padded.len, true);
+    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, padded.data, padded.len, 4096), SOTA_UPD_OK);
+    fx_slot_free(s);
     s = slot_new();
-    c = cfg_for(other.len, true);
-    assert_int_equal(run(u, s, &c, &s_ops_no_read, other.data, other.len, 4096), SOTA_UPD_OK);
-    free(s);
+    c = fx_slot_cfg(other.len, true);
+    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, other.data, other.len, 4096), SOTA_UPD_OK);
+    fx_slot_free(s);
 
     s = slot_new();
-    c = cfg_for(other.len, true);
+    c = fx_slot_cfg(other.len, true);
     c.policy.require_signed = true;
     c.trusted_keys[0] = key("digest_ecdsa256.bin");
     c.n_trusted_keys = 1;
-    assert_int_equal(run(u, s, &c, &s_ops_no_read, other.data, other.len, 4096), SOTA_UPD_ERR_STATE);
+    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, other.data, other.len, 4096),
+                     SOTA_UPD_ERR_STATE);
     assert_int_equal(s->finishes, 0);
     assert_int_equal(s->aborts, 1);
-    free(s);
+    fx_slot_free(s);
 
     static const uint32_t fail_at[] = { 0x1000, SIGNED_LEN };
     for (size_t i = 0; i < 2; i++) {
         s = slot_new();
         s->fail_read_at = fail_at[i];
-        assert_int_equal(run(u, s, &c, &s_ops, other.data, other.len, 4096), SOTA_UPD_ERR_FLASH);
+        assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, other.data, other.len, 4096), SOTA_UPD_ERR_FLASH);
         assert_non_null(strstr(u->msg, "read back"));
         assert_int_equal(s->finishes, 0);
         assert_int_equal(s->aborts, 1);
-        free(s);
+        fx_slot_free(s);
     }
     free(u);
     free(padded.data);
@@ -375,15 +246,15 @@ static void test_failed_version(void **state)
         { true, NULL, NULL, SOTA_UPD_OK },
         { false, "oracle_app", "1.0.0", SOTA_UPD_OK },
     };
-    blob_t f = load("images", "c02_valid_esp32_100k.bin");
+    fx_blob_t f = fx_load_testdata("images", "c02_valid_esp32_100k.bin");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        slot_t *s = slot_new();
+        fx_slot_t *s = slot_new();
         sota_update_t *u = malloc(sizeof *u);
-        sota_update_cfg_t c = cfg_for(f.len, true);
+        sota_update_cfg_t c = fx_slot_cfg(f.len, true);
         c.policy.refuse_failed_version = cases[i].rule;
         c.failed_project = cases[i].project;
         c.failed_version = cases[i].version;
-        sota_upd_err_t e = run(u, s, &c, &s_ops, f.data, f.len, 4096);
+        sota_upd_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, 4096);
         if (e != cases[i].want) {
             fail_msg("case %zu: got %s (%s)", i, sota_update_err_code(e), u->msg);
         }
@@ -393,7 +264,7 @@ static void test_failed_version(void **state)
             assert_int_equal(s->begins, 0); /* refused on the first bytes */
         }
         free(u);
-        free(s);
+        fx_slot_free(s);
     }
     free(f.data);
 }
@@ -402,7 +273,8 @@ static void test_failed_version(void **state)
 static void test_policy_messages(void **state)
 {
     (void)state;
-    blob_t f = load("images", "c09_valid_esp32_secver7.bin"); /* ota_demo 2.3.4-rc1, secure version 7 */
+    /* ota_demo 2.3.4-rc1, secure version 7 */
+    fx_blob_t f = fx_load_testdata("images", "c09_valid_esp32_secver7.bin");
     static const struct {
         const char *rule;
         int which;
@@ -411,9 +283,9 @@ static void test_policy_messages(void **state)
         { "refuse_failed_version", 3 }, { "require_signed", 4 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        slot_t *s = slot_new();
+        fx_slot_t *s = slot_new();
         sota_update_t *u = malloc(sizeof *u);
-        sota_update_cfg_t c = cfg_for(f.len, true);
+        sota_update_cfg_t c = fx_slot_cfg(f.len, true);
         c.running_project = "ota_demo";
         c.running_version = "2.3.4-rc1";
         switch (cases[i].which) {
@@ -427,7 +299,7 @@ static void test_policy_messages(void **state)
             break;
         default: c.policy.require_signed = true; c.n_trusted_keys = 1; break;
         }
-        assert_int_equal(run(u, s, &c, &s_ops, f.data, f.len, 4096), SOTA_UPD_ERR_POLICY);
+        assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, 4096), SOTA_UPD_ERR_POLICY);
         assert_non_null(strstr(u->msg, cases[i].rule));
         if (cases[i].which != 4) {
             assert_non_null(strstr(u->msg, "turn this rule off"));
@@ -435,7 +307,7 @@ static void test_policy_messages(void **state)
             assert_non_null(strstr(u->msg, "Sign it"));
         }
         free(u);
-        free(s);
+        fx_slot_free(s);
     }
     free(f.data);
 }

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_files.h"
 #include "nvs.h"
 #include "nvs_flash.h"
 #include "sota_host_nvs.h"
@@ -25,17 +26,6 @@ static void write_file(const char *path, const char *text)
     assert_non_null(f);
     assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
     assert_int_equal(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[200000];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
 }
 
 /* Fresh, initialised NVS on an empty file. */
@@ -191,11 +181,12 @@ static void test_strings_blobs_persist(void **state)
     assert_int_equal(nvs_get_blob(h, "empty", out, &len), ESP_OK);
     assert_int_equal(len, 0);
     /* The file is the documented text format. */
-    const char *text = read_file(g_path);
+    char *text = (char *)fx_read_file(g_path, NULL);
     assert_non_null(strstr(text, "SOTA-NVS 1\n"));
     assert_non_null(strstr(text, "N :odd%20ns%25\n"));
     assert_non_null(strstr(text, "E :odd%20ns%25 :blob blob =00ff250a203d\n"));
     assert_non_null(strstr(text, "E :odd%20ns%25 :s%203 str =100%25\n"));
+    free(text);
     nvs_close(h);
 }
 

@@ -1,6 +1,7 @@
 /* Shared fixture of the host/idf OTA tests (test_idf_ota_*.c): a simulated device on a
  * 4 MiB flash in memory with a reference partition table and reference app images
- * (SOTA_TESTDATA, made by ESP-IDF's own tools). Include after cmocka.h. */
+ * (SOTA_TESTDATA, made by ESP-IDF's own tools); files are read with fixture_files.h
+ * (fx_load, fx_free). Include after cmocka.h. */
 #ifndef TEST_IDF_OTA_FIXTURE_H
 #define TEST_IDF_OTA_FIXTURE_H
 
@@ -15,6 +16,7 @@
 #include "esp_system.h"
 #include "nor_flash.h"
 #include "otadata.h"
+#include "fixture_files.h"
 #include "sota_host.h"
 
 #define FX_PT(name)  SOTA_TESTDATA "/ptables/" name
@@ -26,36 +28,6 @@
 #define FX_OTA0    0x110000u
 #define FX_OTA1    0x210000u
 #define FX_SLOT    0x100000u
-
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} fx_blob_t;
-
-static inline fx_blob_t fx_load(const char *path)
-{
-    fx_blob_t b = { NULL, 0 };
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open test data %s", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b.len = (size_t)n;
-    b.data = malloc(b.len ? b.len : 1);
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, b.len, f), b.len);
-    fclose(f);
-    return b;
-}
-
-static inline void fx_free(fx_blob_t *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = 0;
-}
 
 typedef struct {
     nor_flash_t *flash;

@@ -12,23 +12,10 @@
 #include <string.h>
 
 #include "esp_ota_ops.h"
+#include "fixture_files.h"
 #include "imagegen.h"
 #include "ota_internal.h"
 #include "powercut.h"
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot open %s", path);
-    }
-    char *buf = calloc(1, 65536);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, 65535, f);
-    fclose(f);
-    assert_true(n > 0);
-    return buf;
-}
 
 static char *s_csv;
 
@@ -82,7 +69,9 @@ static int nosel_finish(void *ctx, char *msg, size_t msglen)
 static int group_setup(void **state)
 {
     (void)state;
-    s_csv = read_text(SOTA_ROOT "/partitions.csv");
+    size_t len;
+    s_csv = (char *)fx_read_file(SOTA_ROOT "/partitions.csv", &len);
+    assert_true(len > 0);
     s_early_ops = ota_writer_ops;
     s_early_ops.begin = early_begin;
     s_early_ops.write = early_write;

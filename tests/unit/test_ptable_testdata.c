@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_files.h"
 #include "ptable.h"
 
 #define PT_DIR SOTA_TESTDATA "/ptables"
@@ -24,34 +25,12 @@ static const char *const s_names[] = {
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-/* The whole file, NUL-terminated; *len without the NUL. Fails the test if missing. */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        print_error("cannot open %s\n", path);
-        fail();
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    if (len) {
-        *len = (size_t)n;
-    }
-    return buf;
-}
-
+/* PT_DIR/<name><suffix>, as fx_read_file (NUL-terminated; fails the test if missing). */
 static uint8_t *slurp_name(const char *name, const char *suffix, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s%s", PT_DIR, name, suffix);
-    return slurp(path, len);
+    return fx_read_file(path, len);
 }
 
 /* Warnings and the error of one run, as the CLI would print them. */
@@ -246,7 +225,7 @@ static void test_bin_every_prefix(void **state)
         char path[512];
         snprintf(path, sizeof path, "%s/%s", PT_DIR, files[k]);
         size_t blen;
-        uint8_t *bin = slurp(path, &blen);
+        uint8_t *bin = fx_read_file(path, &blen);
         ptable_t full, t;
         char err[256];
         assert_int_equal(pt_from_bin(bin, blen, &full, err, sizeof err), 0);
@@ -357,7 +336,7 @@ static int convert(const char *file, messages_t *m, uint8_t *out, size_t *outlen
     char path[512];
     snprintf(path, sizeof path, "%s/invalid/%s", PT_DIR, file);
     size_t len;
-    uint8_t *data = slurp(path, &len);
+    uint8_t *data = fx_read_file(path, &len);
     pt_opts_t o = opts_4mb(m);
     static ptable_t t;
     char err[2048] = "";
@@ -390,7 +369,7 @@ static void test_errors_tsv(void **state)
 {
     (void)state;
     size_t len;
-    char *tsv = (char *)slurp(PT_DIR "/invalid/errors.tsv", &len);
+    char *tsv = (char *)fx_read_file(PT_DIR "/invalid/errors.tsv", &len);
     unsigned rejected = 0, accepted = 0;
     char *save = NULL;
     for (char *line = strtok_r(tsv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -461,12 +440,12 @@ static void test_accepted_files(void **state)
     size_t outlen = 0;
     size_t blen;
     assert_int_equal(convert("max_partitions_ok_94.csv", &m, out, &outlen), 0);
-    uint8_t *want = slurp(PT_DIR "/invalid/max_partitions_ok_94.bin", &blen);
+    uint8_t *want = fx_read_file(PT_DIR "/invalid/max_partitions_ok_94.bin", &blen);
     assert_int_equal(blen, PT_MAX_LEN);
     expect_bytes(out, want, PT_MAX_LEN, "max_partitions_ok_94");
     free(want);
 
-    uint8_t *bin = slurp(PT_DIR "/invalid/bin_no_md5.bin", &blen);
+    uint8_t *bin = fx_read_file(PT_DIR "/invalid/bin_no_md5.bin", &blen);
     ptable_t t;
     char err[256];
     assert_int_equal(pt_from_bin(bin, blen, &t, err, sizeof err), 0);

@@ -1,0 +1,268 @@
+/* Test fixture: the app slot of an update session (core/sota_update.h) as RAM with NOR
+ * rules, behind sota_update_ops_t. Header-only, for the cmocka tests of tests/unit:
+ * include after cmocka.h (a broken rule fails the running test through it).
+ *
+ * The slot:
+ *  - erase sets bytes to 0xFF and takes one aligned 64 KiB block or one 4 KiB sector,
+ *    nothing else; programming ANDs (bits go 1 -> 0 only);
+ *  - counts what the session did (begin, erase by kind, write, finish, abort, bytes
+ *    is_erased looked at);
+ *  - injects faults on request: the Nth write, finish, a read at an offset;
+ *  - checks the session's side of the contract. Offsets out of the slot, and erases of
+ *    another size or alignment, fail the test at once. Two rules are the test's choice:
+ *    a write that needs a bit 0 -> 1 (an erase was skipped), and an erase or write while
+ *    begin has not been called exactly once. Each is either recorded in a flag that the
+ *    test asserts (FX_RECORD, the default) or fails the test in the callback (FX_FAIL).
+ *
+ * Use: fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF); set fault and rule fields; run a
+ * session with &fx_slot_ops (or &fx_slot_ops_no_read) and s as ctx; check the counters;
+ * fx_slot_free(s). */
+#ifndef FIXTURE_SLOT_H
+#define FIXTURE_SLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sota_update.h"
+
+/* ota_0 of partitions.csv on a 4 MiB chip: what the session tests configure. */
+#define FX_SLOT_SIZE   0x100000u
+#define FX_SLOT_OFFSET 0x110000u
+#define FX_FLASH_SIZE  0x400000u
+
+/* The platform codes the injected faults return (sota_update_t.platform_err). */
+#define FX_SLOT_ERR_WRITE 0x6001
+#define FX_SLOT_ERR_READ  0x6002
+
+typedef enum {
+    FX_RECORD = 0, /* a broken rule sets its flag; the test asserts the flag */
+    FX_FAIL,       /* a broken rule fails the running test at once */
+} fx_rule_t;
+
+typedef struct {
+    uint8_t *mem;               /* size bytes, malloc'd */
+    uint32_t size;
+
+    /* what the session did (fx_slot_reset clears them) */
+    int begins, finishes, aborts;
+    int writes;                 /* write calls, an injected failure included */
+    int erases;                 /* block_erases + sector_erases */
+    int block_erases, sector_erases;
+    uint64_t bytes_checked;     /* bytes is_erased looked at */
+    bool wrote_unerased;        /* a write needed 0 -> 1 (on_unerased == FX_RECORD) */
+    bool touched_before_begin;  /* an erase or write while begins != 1 (on_early == FX_RECORD) */
+
+    /* faults to inject (kept by fx_slot_reset) */
+    int fail_write_at;          /* the Nth write (1-based) returns FX_SLOT_ERR_WRITE; 0: never */
+    int fail_finish;            /* finish writes a reason and returns this; 0: succeeds */
+    uint32_t fail_read_at;      /* a read starting here returns FX_SLOT_ERR_READ; 0: never */
+
+    /* what a broken rule does (kept by fx_slot_reset) */
+    fx_rule_t on_unerased;
+    fx_rule_t on_early;
+} fx_slot_t;
+
+/* Clear the counters and flags and fill the slot with `fill`; faults and rules stay. */
+static inline void fx_slot_reset(fx_slot_t *s, uint8_t fill)
+{
+    memset(s->mem, fill, s->size);
+    s->begins = s->finishes = s->aborts = 0;
+    s->writes = s->erases = s->block_erases = s->sector_erases = 0;
+    s->bytes_checked = 0;
+    s->wrote_unerased = false;
+    s->touched_before_begin = false;
+}
+
+/* A slot of `size` bytes, all `fill` (0xFF: blank; anything else: an old image that
+ * needs erasing), no faults, both rules FX_RECORD. Free with fx_slot_free. */
+static inline fx_slot_t *fx_slot_new(uint32_t size, uint8_t fill)
+{
+    fx_slot_t *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->size = size;
+    s->mem = malloc(size);
+    assert_non_null(s->mem);
+    fx_slot_reset(s, fill);
+    return s;
+}
+
+static inline void fx_slot_free(fx_slot_t *s)
+{
+    if (s) {
+        free(s->mem);
+        free(s);
+    }
+}
+
+static inline void fx_slot_in_range(const fx_slot_t *s, const char *op, uint32_t off, uint64_t len)
+{
+    if ((uint64_t)off + len > s->size) {
+        fail_msg("slot %s of %llu bytes at 0x%x: past the slot end 0x%x", op,
+                 (unsigned long long)len, (unsigned)off, (unsigned)s->size);
+    }
+}
+
+/* The order rule: nothing is erased or written outside one begin. */
+static inline void fx_slot_check_begun(fx_slot_t *s, const char *op, uint32_t off)
+{
+    if (s->begins == 1) {
+        return;
+    }
+    if (s->on_early == FX_FAIL) {
+        fail_msg("slot %s at 0x%x after %d begin calls, want exactly 1", op, (unsigned)off, s->begins);
+    }
+    s->touched_before_begin = true;
+}
+
+static inline int fx_slot_begin(void *ctx)
+{
+    fx_slot_t *s = ctx;
+    s->begins++;
+    return 0;
+}
+
+static inline int fx_slot_is_erased(void *ctx, uint32_t off, uint32_t len, bool *erased)
+{
+    fx_slot_t *s = ctx;
+    fx_slot_in_range(s, "is_erased", off, len);
+    s->bytes_checked += len;
+    *erased = true;
+    for (uint32_t i = 0; i < len; i++) {
+        if (s->mem[off + i] != 0xFF) {
+            *erased = false;
+            break;
+        }
+    }
+    return 0;
+}
+
+static inline int fx_slot_erase(void *ctx, uint32_t off, uint32_t len)
+{
+    fx_slot_t *s = ctx;
+    fx_slot_check_begun(s, "erase", off);
+    if (len != SOTA_UPDATE_BLOCK && len != SOTA_UPDATE_SECTOR) {
+        fail_msg("slot erase of %u bytes at 0x%x: neither a block nor a sector", (unsigned)len, (unsigned)off);
+    }
+    if (off % len != 0) {
+        fail_msg("slot erase of %u bytes at 0x%x: not aligned", (unsigned)len, (unsigned)off);
+    }
+    fx_slot_in_range(s, "erase", off, len);
+    memset(s->mem + off, 0xFF, len);
+    s->erases++;
+    if (len == SOTA_UPDATE_BLOCK) {
+        s->block_erases++;
+    } else {
+        s->sector_erases++;
+    }
+    return 0;
+}
+
+static inline int fx_slot_write(void *ctx, uint32_t off, const void *data, size_t len)
+{
+    fx_slot_t *s = ctx;
+    fx_slot_check_begun(s, "write", off);
+    s->writes++;
+    if (s->fail_write_at && s->writes == s->fail_write_at) {
+        return FX_SLOT_ERR_WRITE;
+    }
+    fx_slot_in_range(s, "write", off, len);
+    const uint8_t *d = data;
+    for (size_t i = 0; i < len; i++) {
+        if ((s->mem[off + i] & d[i]) != d[i]) {
+            if (s->on_unerased == FX_FAIL) {
+                fail_msg("slot write at 0x%zx: 0x%02x over 0x%02x needs an erase first",
+                         (size_t)off + i, d[i], s->mem[off + i]);
+            }
+            s->wrote_unerased = true;
+        }
+        s->mem[off + i] &= d[i];
+    }
+    return 0;
+}
+
+static inline int fx_slot_finish(void *ctx, char *msg, size_t msglen)
+{
+    fx_slot_t *s = ctx;
+    s->finishes++;
+    if (s->fail_finish) {
+        snprintf(msg, msglen, "test: finish fails");
+    }
+    return s->fail_finish;
+}
+
+static inline void fx_slot_abort(void *ctx)
+{
+    fx_slot_t *s = ctx;
+    s->aborts++;
+}
+
+static inline int fx_slot_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    fx_slot_t *s = ctx;
+    if (s->fail_read_at && off == s->fail_read_at) {
+        return FX_SLOT_ERR_READ;
+    }
+    fx_slot_in_range(s, "read", off, len);
+    memcpy(buf, s->mem + off, len);
+    return 0;
+}
+
+/* Every operation; the session reads the slot back only under policy.require_signed. */
+static const sota_update_ops_t fx_slot_ops = {
+    .begin = fx_slot_begin, .is_erased = fx_slot_is_erased, .erase = fx_slot_erase,
+    .write = fx_slot_write, .finish = fx_slot_finish, .abort = fx_slot_abort,
+    .read = fx_slot_read,
+};
+
+/* Without read: the platform that cannot read the slot back. */
+static const sota_update_ops_t fx_slot_ops_no_read = {
+    .begin = fx_slot_begin, .is_erased = fx_slot_is_erased, .erase = fx_slot_erase,
+    .write = fx_slot_write, .finish = fx_slot_finish, .abort = fx_slot_abort,
+};
+
+/* The session configuration the tests start from: ota_0 (FX_SLOT_SIZE at FX_SLOT_OFFSET)
+ * of a 4 MiB esp32 v3.0, app description and SHA-256 required, running softap-ota
+ * 0.1.0, `announced` bytes announced (exactly, or as an upper bound). */
+static inline sota_update_cfg_t fx_slot_cfg(uint64_t announced, bool exact)
+{
+    sota_update_cfg_t c;
+    memset(&c, 0, sizeof c);
+    c.img.chip = sota_chip_by_name("esp32");
+    c.img.chip_rev = 300;
+    c.img.slot_size = FX_SLOT_SIZE;
+    c.img.slot_offset = FX_SLOT_OFFSET;
+    c.img.flash_size = FX_FLASH_SIZE;
+    c.policy.require_app_desc = true;
+    c.policy.require_sha256 = true;
+    c.running_project = "softap-ota";
+    c.running_version = "0.1.0";
+    c.announced_len = announced;
+    c.announced_exact = exact;
+    return c;
+}
+
+/* Start a session on slot s and feed it data in pieces of `piece` bytes (the last one
+ * shorter), stopping at the first refusal, then finish. Returns the first error, or
+ * finish's result. A feed that fails must return the session's own err (checked). */
+static inline sota_upd_err_t fx_slot_run(sota_update_t *u, fx_slot_t *s, const sota_update_cfg_t *c,
+                                         const sota_update_ops_t *ops, const uint8_t *data, size_t len,
+                                         size_t piece)
+{
+    assert_true(piece > 0);
+    sota_update_init(u, c, ops, s);
+    for (size_t off = 0; off < len; off += piece) {
+        size_t n = len - off < piece ? len - off : piece;
+        sota_upd_err_t e = sota_update_feed(u, data + off, n);
+        if (e != SOTA_UPD_OK) {
+            assert_int_equal(e, u->err);
+            return e;
+        }
+    }
+    return sota_update_finish(u);
+}
+
+#endif
