@@ -70,7 +70,11 @@ typedef struct {
     sota_file_kind_t kind;
     const sota_chip_t *chip;  /* chip of the ESP image found (app, bootloader, merged);
                                * NULL if none or an unknown chip id */
-    uint16_t chip_id;         /* its chip id as read (valid when offset != UINT32_MAX) */
+    uint16_t chip_id;         /* its chip id as read (valid when offset != UINT32_MAX);
+                               * a file that starts with 0xE9 but is shorter than the
+                               * 24-byte header has no chip id to read: it is reported
+                               * as an app of this_chip (chip and chip_id are this_chip's)
+                               * and left to the verifier, which calls it truncated */
     uint32_t offset;          /* file offset of that ESP image header, else UINT32_MAX */
     char message[256];        /* what the file is and what to upload instead */
 } sota_ident_t;
