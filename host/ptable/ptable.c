@@ -1034,8 +1034,9 @@ static int verify_rows(const rows_t *rows, const pt_opts_t *o, char *err, size_t
 
 /* PartitionTable.verify_size_fits: the end of the row with the highest offset (the first
  * such row in table order). */
-static int check_flash_size(const rows_t *rows, uint32_t flash_size, char *err, size_t errlen)
+static int check_flash_size(const rows_t *rows, const pt_opts_t *o, char *err, size_t errlen)
 {
+    const uint32_t flash_size = o->flash_size;
     if (flash_size == 0 || rows->n == 0) {
         return 0;
     }
@@ -1047,6 +1048,16 @@ static int check_flash_size(const rows_t *rows, uint32_t flash_size, char *err, 
     }
     int64_t end = last->offset + last->size;
     if ((int64_t)flash_size >= end) {
+        /* gen_esp32part looks at that one row only; a row at a lower offset may still
+         * run past the flash, and then the bootloader refuses the table: say so. */
+        for (size_t i = 0; i < rows->n; i++) {
+            const row_t *r = &rows->v[i];
+            if ((int64_t)r->offset + r->size > (int64_t)flash_size) {
+                warn(o, "partition '%s' ends at 0x%" PRIx64 ", past the end of the 0x%x-byte flash: "
+                     "gen_esp32part accepts this table, but the bootloader will refuse it and "
+                     "nothing will boot", r->name, (int64_t)r->offset + r->size, (unsigned)flash_size);
+            }
+        }
         return 0;
     }
     char fs[32];
@@ -1141,7 +1152,7 @@ int pt_from_csv(const char *csv, const pt_opts_t *opts, ptable_t *out, char *err
         rc = verify_rows(&rows, &o, err, errlen);
     }
     if (rc == 0) {
-        rc = check_flash_size(&rows, o.flash_size, err, errlen);
+        rc = check_flash_size(&rows, &o, err, errlen);
     }
     if (rc == 0) {
         rc = rows_to_table(&rows, &o, out, err, errlen);
@@ -1175,7 +1186,7 @@ int pt_check(const ptable_t *t, const pt_opts_t *opts, char *err, size_t errlen)
         rc = verify_rows(&rows, &o, err, errlen);
     }
     if (rc == 0) {
-        rc = check_flash_size(&rows, o.flash_size, err, errlen);
+        rc = check_flash_size(&rows, &o, err, errlen);
     }
     rows_free(&rows);
     return rc;

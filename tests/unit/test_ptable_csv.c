@@ -235,6 +235,14 @@ static const csv_case_t s_cases[] = {
     { .name = "flash_one_sector_over", .flash_size = 4 * MIB, .csv = "a,app,factory,,0x3F1000\n",
       .error = "Partitions tables occupies 4.0MB of flash (4198400 bytes) which does not fit in "
                "configured flash size 4MB" },
+    /* gen_esp32part checks only the row with the highest offset: an empty factory at the
+     * same offset as a 4 MiB ota_0 passes it, but the bootloader would refuse the table */
+    { .name = "flash_over_by_a_lower_row", .flash_size = 4 * MIB,
+      .csv = "nvs,data,nvs,,0x6000\nfactory,app,factory,,0M\nota_0,app,ota_0,,4M\n",
+      .warning = "partition 'ota_0' ends at 0x410000, past the end of the 0x400000-byte flash",
+      .count = 3, .rows = { { "nvs", 1, 2, 0x9000, 0x6000, 0 },
+                            { "factory", 0, 0, 0x10000, 0, 0 },
+                            { "ota_0", 0, 0x10, 0x10000, 0x400000, 0 } } },
     { .name = "flash_2mb", .flash_size = 2 * MIB, .csv = "a,app,factory,,2M\n",
       .error = "Partitions tables occupies 2.1MB of flash (2162688 bytes) which does not fit in "
                "configured flash size 2MB" },
