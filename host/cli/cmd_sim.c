@@ -321,6 +321,10 @@ int sota_cmd_sim(int argc, char **argv)
     nvs_host_set_path(nvs_path);
     httpd_host_set_port_override(port);
     sota_host_set_dns_port(dns_port);
+    if (dns_port == 0) {
+        fprintf(stderr, "sota sim: captive DNS is off in this simulation (--dns-port N serves it "
+                "on 127.0.0.1:N); the device's warning about port 53 below is expected\n");
+    }
 
     /* Ctrl-C and kill are taken by this thread alone (sigwait below): block them before
      * the app starts its threads, which inherit the mask. */
