@@ -52,8 +52,12 @@ static void health_task(void *arg)
         ota_store_save(false, msg, run->label);
         ota_store_save_failed(d->project_name, d->version);
         esp_err_t err = esp_ota_mark_app_invalid_rollback_and_reboot();
-        /* only returns when no other app can boot: keep running this one */
-        ESP_LOGE(TAG, "rollback impossible (%s): keeping %s", esp_err_to_name(err), run->label);
+        /* only returns when no other app can boot: keep running this one, and say so */
+        snprintf(msg, sizeof msg, "%s %s in %s failed its health check, but no other app can boot "
+                 "(%s): it keeps running; upload a working build", d->project_name, d->version,
+                 run->label, esp_err_to_name(err));
+        ESP_LOGE(TAG, "%s", msg);
+        ota_store_save(false, msg, run->label);
     }
     vTaskDelete(NULL);
 }
