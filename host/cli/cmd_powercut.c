@@ -1,7 +1,7 @@
 /* `sota powercut`: the power-cut sweep on the emulated device (host/powercut). Every
  * scenario's clean run is counted, then cut at each of its flash operations, cleanly
- * and torn; after each cut the device reboots and the invariant of DESIGN.md is
- * checked. The last line is always "cut points: N tried, F failed". */
+ * and torn; after each cut the device reboots, the invariant of DESIGN.md is checked,
+ * and one more uncut update must succeed and boot. The last line is always "cut points: N tried, F failed". */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,7 +19,8 @@ static void usage(FILE *out)
             "                     [--ptable CSV] [--verbose]\n"
             "Cut the power at every flash operation of an update, a first boot, a rollback...\n"
             "on the emulated device, reboot after each cut and check that it boots the\n"
-            "previous app or the complete new one, and reports what booted.\n"
+            "previous app or the complete new one, reports what booted, and still takes an\n"
+            "update: after every run one more uncut update of another app must boot.\n"
             "  --image FILE     the uploaded app (default: a %u KiB imagegen app for esp32)\n"
             "  --scenario NAME  only this scenario (default: all):\n",
             PC_DEFAULT_IMAGE_SIZE / 1024u);
@@ -182,8 +183,8 @@ int sota_cmd_powercut(int argc, char **argv)
                 snprintf(point, sizeof point, "cut %" PRIu64 " %s", cut, pc_mode_name(md));
             }
             if (rc == PC_OK && r->ok) {
-                printf("%s %s: ok: %" PRIu64 " flash operations %s, then booted %s\n", name, point, r->ops,
-                       cut ? "before the cut" : "in the run", r->what);
+                printf("%s %s: ok: %" PRIu64 " flash operations %s, then booted %s, then an uncut update "
+                       "booted\n", name, point, r->ops, cut ? "before the cut" : "in the run", r->what);
             } else {
                 tally.failed++;
                 printf("FAIL %s %s: booted %s: %s\n", name, point, rc == PC_OK ? r->what : "(not run)", r->why);

@@ -28,6 +28,7 @@ enum {
     IMG_B,
     IMG_C,
     IMG_NEW,       /* the uploaded app */
+    IMG_NEXT,      /* the update after the run: proves the device can still be updated */
     IMG_COUNT
 };
 
@@ -411,6 +412,18 @@ int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
     if (ge == IMAGEGEN_OK && !opts->image) {
         ge = build_image(h, IMG_NEW, "2.0.0", PC_DEFAULT_IMAGE_SIZE, 5);
     }
+    if (ge == IMAGEGEN_OK) {
+        /* a version above the new app's (its own with ".1" appended), so that even a
+         * refuse_downgrade policy would take it */
+        char next_ver[33] = "2.1.0";
+        const pc_image_t *ni = &h->img[IMG_NEW];
+        const uint8_t *d = ni->data + SOTA_APP_DESC_OFFSET;
+        if (ni->len >= SOTA_APP_DESC_OFFSET + 0x50 &&
+            (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24) == SOTA_APP_DESC_MAGIC && d[0x10]) {
+            snprintf(next_ver, sizeof next_ver, "%.29s.1", (const char *)d + 0x10);
+        }
+        ge = build_image(h, IMG_NEXT, next_ver, nlen, 6);
+    }
     if (ge != IMAGEGEN_OK) {
         put(err, errlen, "could not make the scenarios' apps for %s (%u bytes): %s", h->chip->name,
             (unsigned)nlen, imagegen_strerror(ge));
@@ -707,6 +720,65 @@ static bool check(pc_harness_t *h, const sc_def_t *def, bool clean, esp_err_t bo
     return check_status_json(h, r->label, d, state, res);
 }
 
+/* After the checks: the device that booted can still be updated. One more complete,
+ * uncut update of IMG_NEXT through the path the scenario uses (update session + the
+ * scenario's writer), a reboot, and IMG_NEXT must boot from the slot it was written to,
+ * selected by otadata, byte for byte, verifying. The running app is confirmed first if
+ * it is pending verification: esp_ota_begin refuses to write while the running app has
+ * not confirmed itself (rollback enabled), and the component confirms it once its health
+ * check passes (ota_health.c), before anyone can upload. res->booted and res->what keep
+ * describing the boot after the cut. */
+static bool check_updatable(pc_harness_t *h, pc_result_t *res)
+{
+    const char *after = res->booted;
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    esp_ota_img_states_t st = ESP_OTA_IMG_UNDEFINED;
+    if (run && esp_ota_get_state_partition(run, &st) == ESP_OK && st == ESP_OTA_IMG_PENDING_VERIFY) {
+        esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
+        if (err != ESP_OK) {
+            return fail(res, "then the device cannot be updated: confirming %s "
+                        "(esp_ota_mark_app_valid_cancel_rollback) failed: %s", after, esp_err_to_name(err));
+        }
+    }
+    const pc_image_t *im = &h->img[IMG_NEXT];
+    const esp_partition_t *target = esp_ota_get_next_update_partition(NULL);
+    char msg[sizeof res->why - 120];
+    msg[0] = '\0';
+    const sota_update_ops_t *ops = h->opts.writer ? h->opts.writer : &ota_writer_ops;
+    if (!run_update(h, im, ops, msg, sizeof msg)) {
+        return fail(res, "then the device cannot be updated: an uncut update from %s failed: %s", after, msg);
+    }
+    esp_err_t err = dev_boot(h);
+    const boot_result_t *r = &h->boot;
+    if (err != ESP_OK) {
+        return fail(res, "then after an uncut update from %s nothing boots (%s): %s", after, esp_err_to_name(err),
+                    r->reason);
+    }
+    if (!target || r->offset != target->address) {
+        return fail(res, "then an uncut update from %s wrote %s, but %s booted after it: %s", after,
+                    target ? target->label : "no slot", r->label, r->reason);
+    }
+    if (r->selected_index != r->booted_index) {
+        return fail(res, "then after an uncut update from %s otadata selected %s, which does not verify: the "
+                    "bootloader fell back to %s", after, index_label(h, r->selected_index), r->label);
+    }
+    if (memcmp(nor_map(h->dev) + r->offset, im->data, im->len) != 0) {
+        return fail(res, "then an uncut update from %s booted %s, but its bytes are not the uploaded image's",
+                    after, r->label);
+    }
+    sota_img_err_t ve = boot_verify_partition(h->dev, h->chip, 0, r->offset, r->size, h->verify);
+    if (ve != SOTA_IMG_OK) {
+        return fail(res, "then an uncut update from %s booted %s, which does not verify: %s", after, r->label,
+                    sota_img_message(h->verify));
+    }
+    const esp_app_desc_t *d = esp_app_get_description();
+    if (memcmp(d, im->data + SOTA_APP_DESC_OFFSET, sizeof *d) != 0) {
+        return fail(res, "then after an uncut update from %s, esp_app_get_description() is not the new image's",
+                    after);
+    }
+    return true;
+}
+
 /* ---- runs -------------------------------------------------------------------------- */
 
 int pc_run(pc_harness_t *h, pc_scenario_t sc, uint64_t cut, nor_cut_mode_t mode, pc_result_t *res)
@@ -756,7 +828,9 @@ int pc_run(pc_harness_t *h, pc_scenario_t sc, uint64_t cut, nor_cut_mode_t mode,
 
     res->ok = true;
     esp_err_t err = dev_boot(h);
-    check(h, def, cut == 0, err, res);
+    if (check(h, def, cut == 0, err, res)) {
+        check_updatable(h, res);
+    }
     if (cut == 0 && !run_ok) {
         /* the run's own failure says more than the checks that follow from it */
         res->ok = true;

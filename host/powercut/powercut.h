@@ -19,8 +19,15 @@
  *        esp_app_get_description(), esp_ota_get_state_partition() (agreeing with the
  *        bootloader's otadata, and never NEW/INVALID/ABORTED for the running app),
  *        esp_ota_get_boot_partition() (the next boot keeps it), and the component's
- *        GET /api/status JSON (running_partition, project, version, running_state).
- *   A run without a cut must end in the scenario's success outcome (e.g. the new app).
+ *        GET /api/status JSON (running_partition, project, version, running_state);
+ *      - the device can still be updated: the running app is confirmed if it is pending
+ *        verification (as the component does once its health check passes), then one
+ *        more complete, uncut update of another app (the new app's project, its version
+ *        with ".1" appended) through the same session and writer, a reboot, and that
+ *        app must boot from the slot it was written to, selected by otadata, with
+ *        exactly its bytes, verifying.
+ *   A run without a cut must end in the scenario's success outcome (e.g. the new app),
+ *   and must leave the device updatable too.
  *
  * The device: esp32 (or the chip of the given image), the given partition table (with
  * factory, ota_0, ota_1, otadata), app rollback enabled, the component's default
@@ -87,7 +94,8 @@ typedef struct {
     /* Partition table CSV text (required), as partitions.csv; needs a factory app,
      * ota_0, ota_1 and a 0x2000-byte otadata partition, on a 4 MiB flash. */
     const char *ptable_csv;
-    /* The update session's writer. NULL: the component's ota_writer_ops. Its ctx is an
+    /* The update session's writer, for the scenario's update and for the update that
+     * follows every run. NULL: the component's ota_writer_ops. Its ctx is an
      * ota_writer_t (ota_internal.h) set up by ota_writer_target; tests put a broken
      * writer here to prove the checks can fail. */
     const sota_update_ops_t *writer;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `sota powercut`: the whole sweep (every scenario, clean and torn cuts) passes and ends
-# with "cut points: N tried, 0 failed"; one torn cut point replays alone; a given image
+# with "cut points: N tried, 0 failed" (after every cut the device must also take one
+# more uncut update); one torn cut point replays alone; a given image
 # is swept too; usage errors exit 2. Last line: "N passed, M failed".
 . "$(dirname "$0")/lib.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -32,6 +33,13 @@ check_match "replay cut $k torn: the run and what booted" \
   "^update-blank cut $k torn: ok: $((k - 1)) flash operations before the cut, then booted factory " \
   "$(printf '%s\n' "$out" | head -n1)"
 check "replay cut $k torn: last line" "cut points: 1 tried, 0 failed" "$(printf '%s\n' "$out" | tail -n1)"
+check_match "replay cut $k torn: then it still takes an update" ", then an uncut update booted$" \
+  "$(printf '%s\n' "$out" | head -n1)"
+# a cut that leaves the new app pending verification: it is confirmed, then updated
+out=$("$SOTA" powercut --scenario first-boot --cut 1 --mode clean 2>&1)
+check_match "first-boot cut 1: pending app, then updated" \
+  "^first-boot cut 1 clean: ok: 0 flash operations before the cut, then booted ota_0 \(softap-ota 2\.0\.0, pending_verify\), then an uncut update booted$" \
+  "$(printf '%s\n' "$out" | head -n1)"
 # the last operation (the otadata write) and the one after it
 out=$("$SOTA" powercut --scenario update-blank --cut "$n" --mode torn 2>&1)
 check "replay cut N=$n torn (set-boot): last line" "cut points: 1 tried, 0 failed" "$(printf '%s\n' "$out" | tail -n1)"

@@ -35,7 +35,20 @@ static pc_harness_t *open_with(const sota_update_ops_t *writer, size_t chunk)
 
 static sota_update_ops_t s_early_ops;   /* selects the slot after its first write */
 static sota_update_ops_t s_nosel_ops;   /* verifies but never selects the slot */
+static sota_update_ops_t s_noota1_ops;  /* cannot write ota_1 */
 static bool s_early_done;
+
+/* Stands for a device that an earlier step left unable to write its other slot: every
+ * update into ota_0 works, so every run passes the boot checks, but the update that
+ * should follow from ota_0 (into ota_1) cannot begin. */
+static int noota1_begin(void *ctx)
+{
+    const ota_writer_t *w = ctx;
+    if (w->part->subtype == ESP_PARTITION_SUBTYPE_APP_OTA_MIN + 1) {
+        return ESP_ERR_OTA_PARTITION_CONFLICT;
+    }
+    return ota_writer_ops.begin(ctx);
+}
 
 static int early_begin(void *ctx)
 {
@@ -77,6 +90,8 @@ static int group_setup(void **state)
     s_early_ops.write = early_write;
     s_nosel_ops = ota_writer_ops;
     s_nosel_ops.finish = nosel_finish;
+    s_noota1_ops = ota_writer_ops;
+    s_noota1_ops.begin = noota1_begin;
     return 0;
 }
 
@@ -347,6 +362,81 @@ static void test_sweep_catches_unselected_slot(void **state)
     pc_close(h);
 }
 
+/* After each run the device must still take an uncut update. With a writer that cannot
+ * write ota_1, a run that ends with ota_0 running (the next update goes to ota_1) fails,
+ * one that ends with factory running (next update into ota_0) passes: update-blank and
+ * first-boot fail without a cut, update-blank passes after a cut at 1; rollback passes
+ * without a cut (factory) and fails after an early cut (ota_0 pending). A pending app is confirmed before the update, as the component
+ * does: first-boot cut before the bootloader's write leaves ota_0 pending_verify after
+ * the reboot, and the product's writer still updates it. */
+static void test_sweep_catches_not_updatable(void **state)
+{
+    (void)state;
+    static const struct {
+        const sota_update_ops_t *writer;
+        pc_scenario_t sc;
+        uint64_t cut;
+        nor_cut_mode_t mode;
+        bool ok;
+        const char *what;
+    } cases[] = {
+        { &s_noota1_ops, PC_SC_UPDATE_BLANK, 0, NOR_CUT_CLEAN, false, "ota_0 (softap-ota 2.0.0, pending_verify)" },
+        { &s_noota1_ops, PC_SC_UPDATE_BLANK, 1, NOR_CUT_CLEAN, true, "factory (softap-ota 1.0.0, factory)" },
+        { &s_noota1_ops, PC_SC_UPDATE_BLANK, 1, NOR_CUT_TORN, true, "factory (softap-ota 1.0.0, factory)" },
+        { &s_noota1_ops, PC_SC_FIRST_BOOT, 0, NOR_CUT_CLEAN, false, "ota_0 (softap-ota 2.0.0, valid)" },
+        { &s_noota1_ops, PC_SC_ROLLBACK, 0, NOR_CUT_CLEAN, true, "factory (softap-ota 1.0.0, factory)" },
+        { &s_noota1_ops, PC_SC_ROLLBACK, 1, NOR_CUT_CLEAN, false, "ota_0 (softap-ota 2.0.0, pending_verify)" },
+        { NULL, PC_SC_FIRST_BOOT, 1, NOR_CUT_CLEAN, true, "ota_0 (softap-ota 2.0.0, pending_verify)" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pc_harness_t *h = open_with(cases[i].writer, 0);
+        pc_result_t r;
+        assert_int_equal(pc_run(h, cases[i].sc, cases[i].cut, cases[i].mode, &r), PC_OK);
+        if (r.ok != cases[i].ok || strcmp(r.what, cases[i].what) != 0) {
+            fail_msg("case %zu: ok %d (want %d), what '%s' (want '%s'), why '%s'", i, r.ok, cases[i].ok, r.what,
+                     cases[i].what, r.why);
+        }
+        if (!cases[i].ok && !strstr(r.why, "then the device cannot be updated: an uncut update from ")) {
+            fail_msg("case %zu: why '%s'", i, r.why);
+        }
+        pc_close(h);
+    }
+
+    /* the sweep reports each failure with its replay line */
+    pc_harness_t *h = open_with(&s_noota1_ops, 0);
+    pc_result_t r;
+    assert_int_equal(pc_run(h, PC_SC_ROLLBACK, 0, NOR_CUT_CLEAN, &r), PC_OK);
+    uint64_t n = r.ops;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    pc_tally_t t = { 0, 0 };
+    assert_int_equal(pc_sweep(h, PC_SC_ROLLBACK, true, false, out, "X", &t), PC_OK);
+    fclose(out);
+    assert_int_equal(t.tried, n);
+    /* cuts before the bootloader's PENDING_VERIFY write leave ota_0 to run, later ones
+     * end in factory */
+    assert_in_range(t.failed, 1, n - 1);
+    assert_non_null(strstr(text, "FAIL rollback cut 1 clean: booted ota_0 (softap-ota 2.0.0, pending_verify): then "
+                                 "the device cannot be updated"));
+    assert_non_null(strstr(text, "  replay: X --scenario rollback --cut 1 --mode clean\n"));
+    assert_null(strstr(text, "FAIL rollback cut 0"));
+    free(text);
+    /* without a cut it fails and the sweep stops there */
+    out = open_memstream(&text, &len);
+    assert_non_null(out);
+    t = (pc_tally_t){ 0, 0 };
+    assert_int_equal(pc_sweep(h, PC_SC_UPDATE_BLANK, true, true, out, NULL, &t), PC_OK);
+    fclose(out);
+    assert_int_equal(t.tried, 1);
+    assert_int_equal(t.failed, 1);
+    assert_non_null(strstr(text, "FAIL update-blank cut 0 (no cut): ota_0 (softap-ota 2.0.0, pending_verify): then "
+                                 "the device cannot be updated"));
+    free(text);
+    pc_close(h);
+}
+
 /* A caller's image: the harness uses its chip and project name for the older apps. */
 static void test_given_image(void **state)
 {
@@ -385,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_sweep_real_writer),
         cmocka_unit_test(test_sweep_catches_early_otadata),
         cmocka_unit_test(test_sweep_catches_unselected_slot),
+        cmocka_unit_test(test_sweep_catches_not_updatable),
         cmocka_unit_test(test_given_image),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
