@@ -27,7 +27,8 @@ free_port() { # a loopback port nobody listens on
   echo "no free port" >&2; return 1
 }
 
-# start_sim NAME [sim options...]: a simulator on its own flash file and port
+# start_sim NAME [sim options...]: a simulator on its own flash file and port, up once
+# $SIM_READY (default wait_up: /api/status answers 200) says so
 start_sim() {
   local name=$1; shift
   PORT=$(free_port)
@@ -35,7 +36,7 @@ start_sim() {
   SIM_LOG="$TMP/$name.log"
   ASAN_OPTIONS=detect_leaks=0 "$SOTA" sim --flash "$FLASH" --port "$PORT" "$@" >>"$SIM_LOG" 2>&1 &
   SIM_PID=$!
-  wait_up 20 || { bad "$name: simulator did not come up"; tail -20 "$SIM_LOG"; return 1; }
+  "${SIM_READY:-wait_up}" 20 || { bad "$name: simulator did not come up"; tail -20 "$SIM_LOG"; return 1; }
 }
 
 stop_sim() {
@@ -56,6 +57,16 @@ wait_up() {
   local i
   for i in $(seq 1 $(($1 * 10))); do
     curl -sf -m 1 "$(URL /api/status)" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_http SECONDS: until the server answers HTTP at all (a 401 counts)
+wait_http() {
+  local i
+  for i in $(seq 1 $(($1 * 10))); do
+    [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$(URL /api/status)")" != 000 ] && return 0
     sleep 0.1
   done
   return 1

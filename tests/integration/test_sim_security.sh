@@ -13,21 +13,8 @@ TOKEN=$(printf '%s:%s' "$AUSER" "$APASS" | base64)
 
 # --- helpers (lib.sh's status/wait_up ask without credentials) ------------------------
 
-# start_any NAME [sim options...]: like start_sim, but up means "answers HTTP at all"
-start_any() {
-  local name=$1; shift
-  PORT=$(free_port)
-  FLASH="$TMP/$name.flash"
-  SIM_LOG="$TMP/$name.log"
-  ASAN_OPTIONS=detect_leaks=0 "$SOTA" sim --flash "$FLASH" --port "$PORT" "$@" >>"$SIM_LOG" 2>&1 &
-  SIM_PID=$!
-  local i
-  for i in $(seq 1 200); do
-    [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$(URL /api/status)")" != 000 ] && return 0
-    sleep 0.1
-  done
-  bad "$name: simulator did not come up"; tail -20 "$SIM_LOG"; return 1
-}
+# start_any NAME [sim options...]: start_sim, up once it answers HTTP at all (a 401 counts)
+start_any() { SIM_READY=wait_http start_sim "$@"; }
 astatus() { curl -sf -m 3 -u "$AUSER:$APASS" "$(URL /api/status)"; }
 afield() { astatus | jq -r "$1"; }
 await_afield() { # JQ VALUE SECONDS, with credentials

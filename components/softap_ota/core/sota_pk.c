@@ -14,6 +14,17 @@
 #error "mbedtls/version.h did not define MBEDTLS_VERSION_MAJOR"
 #endif
 
+/* A P-256 public key as SEC1 wants it: 0x04 (uncompressed), X, Y. */
+#define P256_POINT_LEN (1 + 2 * SOTA_PK_P256_LEN)
+
+static void p256_point(const uint8_t x[SOTA_PK_P256_LEN], const uint8_t y[SOTA_PK_P256_LEN],
+                       uint8_t point[P256_POINT_LEN])
+{
+    point[0] = 0x04;
+    memcpy(point + 1, x, SOTA_PK_P256_LEN);
+    memcpy(point + 1 + SOTA_PK_P256_LEN, y, SOTA_PK_P256_LEN);
+}
+
 #if MBEDTLS_VERSION_MAJOR >= 4
 
 #include <psa/crypto.h>
@@ -111,10 +122,8 @@ sota_pk_err_t sota_pk_verify_p256(const uint8_t x[SOTA_PK_P256_LEN], const uint8
                                   const uint8_t hash[SOTA_PK_HASH_LEN],
                                   const uint8_t r[SOTA_PK_P256_LEN], const uint8_t s[SOTA_PK_P256_LEN])
 {
-    uint8_t point[1 + 2 * SOTA_PK_P256_LEN];
-    point[0] = 0x04; /* uncompressed */
-    memcpy(point + 1, x, SOTA_PK_P256_LEN);
-    memcpy(point + 1 + SOTA_PK_P256_LEN, y, SOTA_PK_P256_LEN);
+    uint8_t point[P256_POINT_LEN];
+    p256_point(x, y, point);
     uint8_t rs[2 * SOTA_PK_P256_LEN];
     memcpy(rs, r, SOTA_PK_P256_LEN);
     memcpy(rs + SOTA_PK_P256_LEN, s, SOTA_PK_P256_LEN);
@@ -185,10 +194,8 @@ sota_pk_err_t sota_pk_verify_p256(const uint8_t x[SOTA_PK_P256_LEN], const uint8
                                   const uint8_t hash[SOTA_PK_HASH_LEN],
                                   const uint8_t r[SOTA_PK_P256_LEN], const uint8_t s[SOTA_PK_P256_LEN])
 {
-    uint8_t point[1 + 2 * SOTA_PK_P256_LEN];
-    point[0] = 0x04; /* uncompressed */
-    memcpy(point + 1, x, SOTA_PK_P256_LEN);
-    memcpy(point + 1 + SOTA_PK_P256_LEN, y, SOTA_PK_P256_LEN);
+    uint8_t point[P256_POINT_LEN];
+    p256_point(x, y, point);
 
     mbedtls_ecp_group grp;
     mbedtls_ecp_point q;
