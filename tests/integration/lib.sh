@@ -75,11 +75,12 @@ wait_http() {
 status() { curl -sf -m 3 "$(URL /api/status)"; }
 field() { status | jq -r "$1"; }
 
-# wait_field JQ VALUE SECONDS: until the status field has the value
+# wait_field JQ VALUE SECONDS: until the status field has the value ($STATUS_CMD, default
+# status, fetches the status)
 wait_field() {
   local i v=""
   for i in $(seq 1 $(($3 * 10))); do
-    v=$(status 2>/dev/null | jq -r "$1" 2>/dev/null)
+    v=$("${STATUS_CMD:-status}" 2>/dev/null | jq -r "$1" 2>/dev/null)
     [ "$v" = "$2" ] && return 0
     sleep 0.1
   done

@@ -17,15 +17,7 @@ TOKEN=$(printf '%s:%s' "$AUSER" "$APASS" | base64)
 start_any() { SIM_READY=wait_http start_sim "$@"; }
 astatus() { curl -sf -m 3 -u "$AUSER:$APASS" "$(URL /api/status)"; }
 afield() { astatus | jq -r "$1"; }
-await_afield() { # JQ VALUE SECONDS, with credentials
-  local i v=""
-  for i in $(seq 1 $(($3 * 10))); do
-    v=$(astatus 2>/dev/null | jq -r "$1" 2>/dev/null)
-    [ "$v" = "$2" ] && return 0
-    sleep 0.1
-  done
-  echo "  (last $1 = '$v')"; return 1
-}
+await_afield() { STATUS_CMD=astatus wait_field "$@"; } # JQ VALUE SECONDS, with credentials
 # req OUT_PREFIX curl-args...: sets CODE, BODY and HDRS (response headers)
 req() {
   local out
