@@ -40,6 +40,11 @@ typedef struct {
 
     char verify_msg[200];
 
+    uint16_t efuse_blk_rev;
+    bool flash_encryption;             /* app partitions are encrypted (part_io.c) */
+    uint8_t *enc_written;              /* flash encryption: one bit per 16-byte block of
+                                          the chip, set once programmed, cleared by erase */
+
     bool secure_boot;                  /* Secure Boot V2: esp_ota_end checks signatures */
     uint8_t sb_key_digest[32];         /* the trusted key digest ("eFuse") */
 } sota_dev_t;
@@ -74,6 +79,13 @@ sota_img_err_t sota_dev_verify_image(const esp_partition_t *p, bool silent);
 /* The same, and *image_len (may be NULL) gets the image's length (checksum and appended
  * SHA-256 included) when the verifier got to its end, else 0. */
 sota_img_err_t sota_dev_verify_image_len(const esp_partition_t *p, bool silent, uint32_t *image_len);
+
+/* Flash encryption (part_io.c): set up the written-block map from the flash contents
+ * at power-on (a block that is not all 0xFF is programmed; one that is counts as
+ * erased, which a block written as 0xFF before a reset is not on a device), and free
+ * it. Returns ESP_OK or ESP_ERR_NO_MEM. */
+esp_err_t sota_dev_enc_attach(void);
+void sota_dev_enc_detach(void);
 
 /* Drop every open OTA handle (reboot / shutdown). */
 void sota_dev_ota_drop_all(void);

@@ -106,7 +106,7 @@ sota_img_err_t sota_dev_verify_image_len(const esp_partition_t *p, bool silent, 
     sota_img_params_t params = {
         .chip = chip,
         .chip_rev = sota_host_chip_rev(),
-        .efuse_blk_rev = 0,
+        .efuse_blk_rev = g_sota_dev.efuse_blk_rev,
         .slot_size = p->size,
         .slot_offset = p->address,
         .flash_size = (uint32_t)nor_size(g_sota_dev.flash),
@@ -172,6 +172,7 @@ void sota_host_shutdown(void)
 {
     sota_dev_ota_drop_all();
     sota_dev_unload_partitions();
+    sota_dev_enc_detach();
     if (g_sota_dev.own_flash) {
         nor_close(g_sota_dev.flash);
     }
@@ -230,6 +231,12 @@ esp_err_t sota_host_attach(const sota_host_config_t *cfg)
     g_sota_dev.restart_hook = cfg->restart_hook;
     g_sota_dev.restart_ctx = cfg->restart_ctx;
     g_sota_dev.quiet = cfg->quiet;
+    g_sota_dev.efuse_blk_rev = cfg->efuse_blk_rev;
+    g_sota_dev.flash_encryption = cfg->flash_encryption;
+    if (sota_dev_enc_attach() != ESP_OK) {
+        sota_host_shutdown();
+        return ESP_ERR_NO_MEM;
+    }
     g_sota_dev.secure_boot = cfg->secure_boot_key_digest != NULL;
     if (g_sota_dev.secure_boot) {
         memcpy(g_sota_dev.sb_key_digest, cfg->secure_boot_key_digest, sizeof g_sota_dev.sb_key_digest);
@@ -325,6 +332,11 @@ nor_flash_t *sota_host_flash(void)
 const sota_chip_t *sota_host_chip(void)
 {
     return g_sota_dev.chip ? g_sota_dev.chip : sota_chip_by_name("esp32");
+}
+
+uint16_t sota_host_efuse_blk_rev(void)
+{
+    return g_sota_dev.efuse_blk_rev;
 }
 
 uint16_t sota_host_chip_rev(void)

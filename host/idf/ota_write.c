@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "device_internal.h"
+#include "esp_flash_encrypt.h"
 #include "esp_log.h"
 #include "esp_ota_ops.h"
 #include "ptable.h"
@@ -15,6 +16,8 @@ typedef struct ota_entry {
     const esp_partition_t *part;
     bool need_erase;          /* OTA_WITH_SEQUENTIAL_WRITES: erase as writes advance */
     uint32_t wrote_size;
+    uint8_t partial[16];      /* flash encryption: esp_ota_write's incomplete last block */
+    uint8_t partial_len;
     struct ota_entry *next;
 } ota_entry_t;
 
@@ -165,7 +168,7 @@ esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
             return err;
         }
     }
-    if (e->wrote_size == 0) {
+    if (e->wrote_size == 0 && e->partial_len == 0) {
         if ((p->type == ESP_PARTITION_TYPE_APP || p->type == ESP_PARTITION_TYPE_BOOTLOADER) &&
             bytes[0] != ESP_IMAGE_HEADER_MAGIC) {
             ESP_LOGE(TAG, "OTA image has invalid magic byte (expected 0xE9, saw 0x%02x): not an app image",
@@ -177,6 +180,31 @@ esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
             ESP_LOGE(TAG, "Partition table image has invalid magic word (expected 0x50AA, saw 0x%04x)",
                      (unsigned)(bytes[0] | bytes[1] << 8));
             return ESP_ERR_OTA_VALIDATE_FAILED;
+        }
+    }
+    if (p->encrypted) {
+        /* Encrypted writes take whole 16-byte blocks: keep what does not fill one. */
+        if (e->partial_len) {
+            size_t take = 16u - e->partial_len < size ? 16u - e->partial_len : size;
+            memcpy(e->partial + e->partial_len, bytes, take);
+            e->partial_len = (uint8_t)(e->partial_len + take);
+            if (e->partial_len < 16) {
+                return ESP_OK;
+            }
+            esp_err_t err = esp_partition_write(p, e->wrote_size, e->partial, 16);
+            if (err != ESP_OK) {
+                return err;
+            }
+            e->wrote_size += 16;
+            e->partial_len = 0;
+            bytes += take;
+            size -= take;
+        }
+        e->partial_len = (uint8_t)(size % 16);
+        size -= e->partial_len;
+        memcpy(e->partial, bytes + size, e->partial_len);
+        if (size == 0) {
+            return ESP_OK;
         }
     }
     esp_err_t err = esp_partition_write(p, e->wrote_size, bytes, size);
@@ -202,6 +230,10 @@ esp_err_t esp_ota_write_with_offset(esp_ota_handle_t handle, const void *data, s
         ESP_LOGE(TAG, "esp_ota_write_with_offset on a handle opened with OTA_WITH_SEQUENTIAL_WRITES: "
                       "the partition was not erased; open it with the image size or OTA_SIZE_UNKNOWN");
         return ESP_ERR_INVALID_STATE;
+    }
+    if (esp_flash_encryption_enabled() && size % 16) {
+        ESP_LOGE(TAG, "Size should be 16byte aligned for flash encryption case");
+        return ESP_ERR_INVALID_ARG;
     }
     esp_err_t err = esp_partition_write(e->part, offset, data, size);
     if (err == ESP_OK) {
@@ -268,6 +300,16 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     }
     esp_err_t err = ESP_OK;
     const esp_partition_t *p = e->part;
+    if (e->partial_len) {
+        /* the last incomplete block of esp_ota_write, padded */
+        memset(e->partial + e->partial_len, 0xFF, sizeof e->partial - e->partial_len);
+        err = esp_partition_write(p, e->wrote_size, e->partial, sizeof e->partial);
+        if (err != ESP_OK) {
+            remove_entry(e);
+            return ESP_ERR_INVALID_STATE;
+        }
+        e->wrote_size += sizeof e->partial;
+    }
     if (e->wrote_size == 0) {
         ESP_LOGE(TAG, "esp_ota_end: nothing was written to '%s'", p->label);
         err = ESP_ERR_INVALID_ARG;

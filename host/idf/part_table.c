@@ -76,7 +76,9 @@ esp_err_t sota_dev_load_partitions(void)
             p->erase_size = ESP_PARTITION_SECTOR_SIZE;
             memcpy(p->label, e->label, sizeof p->label - 1);
             p->label[sizeof p->label - 1] = '\0';
-            p->encrypted = false; /* flash encryption is off on the simulated device */
+            /* with flash encryption, app partitions are always encrypted, others when flagged */
+            p->encrypted = g_sota_dev.flash_encryption &&
+                           (p->type == ESP_PARTITION_TYPE_APP || (e->flags & PART_FLAG_ENCRYPTED) != 0);
             p->readonly = (e->flags & PART_FLAG_READONLY) != 0;
         }
         g_sota_dev.nparts = t->count;

@@ -10,6 +10,7 @@
 #include "device_internal.h"
 #include "esp_app_desc.h"
 #include "esp_chip_info.h"
+#include "hal/efuse_hal.h"
 #include "esp_idf_version.h"
 #include "esp_log.h"
 #include "esp_system.h"
@@ -154,4 +155,19 @@ int esp_app_get_elf_sha256(char *dst, size_t size)
     memcpy(dst, str, n);
     dst[n - 1] = '\0';
     return (int)n;
+}
+
+uint32_t efuse_hal_blk_version(void)
+{
+    return sota_host_efuse_blk_rev();
+}
+
+uint32_t efuse_hal_chip_revision(void)
+{
+    return sota_host_chip_rev();
+}
+
+bool efuse_hal_flash_encryption_enabled(void)
+{
+    return g_sota_dev.flash_encryption;
 }

@@ -370,7 +370,7 @@ static void on_desc(sota_img_t *v)
             return;
         }
     }
-    if (!v->is_boot && v->p.chip->efuse_blk_check && check_efuse_rev(v)) {
+    if (!v->is_boot && v->p.chip->efuse_blk_check && !v->p.no_efuse_blk_check && check_efuse_rev(v)) {
         return;
     }
     checksum(v, v->buf, SOTA_APP_DESC_LEN);

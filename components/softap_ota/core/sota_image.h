@@ -57,6 +57,8 @@ typedef struct {
     const sota_chip_t *chip;  /* the chip the image must run on (required) */
     uint16_t chip_rev;        /* its revision, major*100+minor (e.g. 300 for v3.0) */
     uint16_t efuse_blk_rev;   /* its eFuse block revision, major*100+minor (usually 0) */
+    bool no_efuse_blk_check;  /* skip the app description's eFuse block revision range, as
+                               * bootloaders before ESP-IDF 5.4 do */
     uint32_t slot_size;       /* size of the app partition the image is written to */
     uint32_t slot_offset;     /* absolute flash address of that partition (64 KiB aligned).
                                * Equal to chip->bootloader_offset (0 on C3, S3, C6...), the

@@ -41,12 +41,21 @@ typedef struct {
     const esp_partition_t *part;
     esp_ota_handle_t handle;
     bool open;
+    /* Flash encryption: the slot takes whole 16-byte blocks at 16-byte aligned offsets
+     * only. The last incomplete block of the file waits here until the next write or
+     * the end (padded with 0xFF); erased flash does not read as 0xFF. */
+    bool encrypted;
+    bool tail_flushed;
+    uint32_t end;              /* slot offset after the last byte written */
+    uint8_t carry_len;
+    uint8_t carry[16];
     char failed_project[33];   /* the session's cfg points at these */
     char failed_version[33];
 } ota_writer_t;
 extern const sota_update_ops_t ota_writer_ops;
-/* Point w at the slot to write and fill cfg for an update session: the chip, revision
- * and slot the new image must fit, the running app's identity and the policy of c. */
+/* Point w at the slot to write and fill cfg for an update session: the chip, its
+ * revision, eFuse block revision and flash size, the slot the new image must fit, the
+ * running app's identity and the policy of c. */
 esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_update_cfg_t *cfg);
 
 /* ota_auth.c: who may use the HTTP server (HTTP server task only) */

@@ -1,14 +1,31 @@
 /* The update session's access to the app slot, through ESP-IDF's public OTA and
  * partition APIs. The session decides what to erase (64 KiB blocks ahead of the writes,
- * skipping what reads as erased); this file only carries it out. */
+ * skipping what reads as erased); this file only carries it out.
+ *
+ * With flash encryption on (esp_flash_encryption_enabled(), every app partition is
+ * encrypted) the slot obeys two more rules, the same on every ESP-IDF release from 5.0:
+ * esp_ota_write_with_offset refuses a size that is not a multiple of 16 (and the flash
+ * driver an offset that is not 16-byte aligned), and reads are decrypted, so erased
+ * flash reads as noise while a block written as 0xFF reads as 0xFF although it is
+ * programmed. The writer then writes whole aligned 16-byte blocks only (the last
+ * incomplete block waits in w->carry, padded with 0xFF at the end) and reports nothing
+ * as erased, so the session erases everything it writes. */
 #include <string.h>
 
 #include "esp_app_desc.h"
 #include "esp_app_format.h"
 #include "esp_chip_info.h"
+#include "esp_flash.h"
+#include "esp_flash_encrypt.h"
+#include "esp_idf_version.h"
 #include "esp_log.h"
 #include "ota_internal.h"
 #include "sota_chip.h"
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 4, 0)
+#include "hal/efuse_hal.h"
+#endif
+
+#define ENC_BLOCK 16u /* flash encryption's write unit */
 
 static const char *TAG = "softap_ota";
 
@@ -25,6 +42,9 @@ static int w_begin(void *ctx)
      * blank. The session then erases the rest ahead of the writes, skipping what reads
      * as erased, this included. */
     uint32_t first = w->part->size < SOTA_UPDATE_BLOCK ? (uint32_t)w->part->size : SOTA_UPDATE_BLOCK;
+    w->encrypted = esp_flash_encryption_enabled();
+    w->carry_len = 0;
+    w->tail_flushed = false;
     bool blank = false;
     int rc = w_is_erased(w, 0, first, &blank);
     if (rc) {
@@ -43,6 +63,11 @@ static int w_is_erased(void *ctx, uint32_t off, uint32_t len, bool *erased)
 {
     ota_writer_t *w = ctx;
     uint32_t buf[64];
+    if (w->encrypted) {
+        /* decrypted reads cannot tell erased flash from programmed 0xFF blocks */
+        *erased = false;
+        return 0;
+    }
     *erased = true;
     for (uint32_t pos = 0; pos < len; pos += sizeof buf) {
         uint32_t n = len - pos < sizeof buf ? len - pos : (uint32_t)sizeof buf;
@@ -66,17 +91,80 @@ static int w_erase(void *ctx, uint32_t off, uint32_t len)
     return esp_partition_erase_range(w->part, off, len);
 }
 
+/* Encrypted slot: write [off, off+len) as whole 16-byte blocks; the session writes in
+ * order from offset 0, so the carry always starts on a block boundary. */
+static esp_err_t enc_write(ota_writer_t *w, uint32_t off, const uint8_t *p, size_t len)
+{
+    if (w->tail_flushed || (off - w->carry_len) % ENC_BLOCK != 0) {
+        ESP_LOGE(TAG, "internal: encrypted write at 0x%x out of order", (unsigned)off);
+        return ESP_ERR_INVALID_STATE;
+    }
+    if (w->carry_len) {
+        size_t take = ENC_BLOCK - w->carry_len < len ? ENC_BLOCK - w->carry_len : len;
+        memcpy(w->carry + w->carry_len, p, take);
+        w->carry_len = (uint8_t)(w->carry_len + take);
+        p += take;
+        len -= take;
+        off += (uint32_t)take;
+        if (w->carry_len < ENC_BLOCK) {
+            return ESP_OK;
+        }
+        esp_err_t err = esp_ota_write_with_offset(w->handle, w->carry, ENC_BLOCK, off - ENC_BLOCK);
+        if (err != ESP_OK) {
+            return err;
+        }
+        w->carry_len = 0;
+    }
+    size_t whole = len / ENC_BLOCK * ENC_BLOCK;
+    if (whole) {
+        esp_err_t err = esp_ota_write_with_offset(w->handle, p, whole, off);
+        if (err != ESP_OK) {
+            return err;
+        }
+    }
+    w->carry_len = (uint8_t)(len - whole);
+    memcpy(w->carry, p + whole, w->carry_len);
+    return ESP_OK;
+}
+
+/* Encrypted slot, after the last write: the incomplete last block, padded with 0xFF
+ * (the sector it lies in was erased for the bytes before the padding). */
+static esp_err_t enc_flush(ota_writer_t *w, uint32_t end)
+{
+    if (!w->encrypted || w->tail_flushed) {
+        return ESP_OK;
+    }
+    w->tail_flushed = true;
+    if (!w->carry_len) {
+        return ESP_OK;
+    }
+    memset(w->carry + w->carry_len, 0xFF, ENC_BLOCK - w->carry_len);
+    esp_err_t err = esp_ota_write_with_offset(w->handle, w->carry, ENC_BLOCK, end - w->carry_len);
+    w->carry_len = 0;
+    return err;
+}
+
 static int w_write(void *ctx, uint32_t off, const void *data, size_t len)
 {
     ota_writer_t *w = ctx;
+    if (w->encrypted) {
+        int rc = enc_write(w, off, data, len);
+        w->end = off + (uint32_t)len;
+        return rc;
+    }
     return esp_ota_write_with_offset(w->handle, data, len, off);
 }
 
 static int w_finish(void *ctx, char *msg, size_t msglen)
 {
     ota_writer_t *w = ctx;
+    esp_err_t err = enc_flush(w, w->end);
+    if (err != ESP_OK) {
+        snprintf(msg, msglen, "writing the last bytes: %s", esp_err_to_name(err));
+        return err; /* the session aborts the handle */
+    }
     w->open = false;
-    esp_err_t err = esp_ota_end(w->handle); /* verifies the image from flash */
+    err = esp_ota_end(w->handle); /* verifies the image from flash */
     if (err != ESP_OK) {
         snprintf(msg, msglen, "esp_ota_end: %s", esp_err_to_name(err));
         return err;
@@ -101,7 +189,9 @@ static void w_abort(void *ctx)
 static int w_read(void *ctx, uint32_t off, void *buf, size_t len)
 {
     ota_writer_t *w = ctx;
-    return esp_partition_read(w->part, off, buf, len);
+    /* reads come after the last write (the signature check): the tail must be in flash */
+    esp_err_t err = enc_flush(w, w->end);
+    return err != ESP_OK ? err : esp_partition_read(w->part, off, buf, len);
 }
 
 const sota_update_ops_t ota_writer_ops = {
@@ -142,6 +232,18 @@ esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_
     memset(cfg, 0, sizeof *cfg);
     cfg->img.chip = chip;
     cfg->img.chip_rev = info.revision;
+    /* What the bootloader checks an app against: the eFuse block revision (checked from
+     * ESP-IDF 5.4, whose app description carries the range; older releases check none)
+     * and the flash size the app runs with. */
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 4, 0)
+    cfg->img.efuse_blk_rev = (uint16_t)efuse_hal_blk_version();
+#else
+    cfg->img.no_efuse_blk_check = true;
+#endif
+    uint32_t flash_size = 0;
+    if (esp_flash_get_size(NULL, &flash_size) == ESP_OK) {
+        cfg->img.flash_size = flash_size;
+    }
     cfg->img.slot_size = (uint32_t)w->part->size;
     cfg->img.slot_offset = (uint32_t)w->part->address;
     cfg->policy.require_app_desc = c->require_app_desc;

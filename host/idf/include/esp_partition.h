@@ -123,7 +123,8 @@ typedef struct {
     uint32_t size;                    /* bytes */
     uint32_t erase_size;              /* erase alignment: 0x1000 */
     char label[17];                   /* NUL-terminated */
-    bool encrypted;                   /* always false on the host */
+    bool encrypted;                   /* flash encryption on (sota_host_config_t) and an app
+                                         partition or flagged "encrypted" */
     bool readonly;                    /* table flag "readonly": writes/erases refused */
 } esp_partition_t;
 

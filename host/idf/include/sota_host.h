@@ -45,6 +45,9 @@ typedef struct {
     size_t flash_size;
     const sota_chip_t *chip;          /* NULL: esp32 */
     uint16_t chip_rev;                /* major * 100 + minor; 0: the chip's default */
+    uint16_t efuse_blk_rev;           /* eFuse block revision, major * 100 + minor */
+    bool flash_encryption;            /* flash encryption on: app partitions are encrypted
+                                         (esp_partition.h says what that changes) */
     bool rollback_enabled;            /* CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE */
     uint32_t table_offset;            /* 0: CONFIG_PARTITION_TABLE_OFFSET (0x8000) */
     char *const *argv;                /* NULL-terminated, re-executed by esp_restart();
@@ -95,6 +98,9 @@ nor_flash_t *sota_host_flash(void);
 /* The simulated chip and its revision (esp32 / its default before anything is attached). */
 const sota_chip_t *sota_host_chip(void);
 uint16_t sota_host_chip_rev(void);
+
+/* The simulated chip's eFuse block revision (major * 100 + minor). */
+uint16_t sota_host_efuse_blk_rev(void);
 
 /* Whether the simulated bootloader has app rollback enabled. */
 bool sota_host_rollback_enabled(void);
