@@ -32,7 +32,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: sota sim [--flash FILE] [--port N] [--chip C] [--chip-rev X.Y]\n"
             "                [--dns-port N] [--health ok|fail|hang] [--no-rollback]\n"
-            "                [--ptable CSV]\n"
+            "                [--ptable CSV] [--flash-encryption] [--efuse-blk-rev X.Y]\n"
+            "                [--country CC]\n"
             "Run the updater on an emulated 4 MB flash and serve it on http://127.0.0.1:N.\n"
             "  --flash FILE   flash image (default build/flash.bin), created if missing\n"
             "  --port N       HTTP port (default 8080)\n"
@@ -43,6 +44,11 @@ static void usage(FILE *out)
             "                 at once), hang (never confirm: rolled back at the next reset)\n"
             "  --no-rollback  bootloader without CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE\n"
             "  --ptable CSV   partition table for a new flash (default partitions.csv)\n"
+            "  --flash-encryption  the chip has flash encryption on: app partitions take\n"
+            "                 whole aligned 16-byte writes, erased flash reads as noise\n"
+            "  --efuse-blk-rev X.Y  the chip's eFuse block revision (default 0.0)\n"
+            "  --country CC   the access point's Wi-Fi country (softap_ota_config_t.country;\n"
+            "                 default: ESP-IDF's \"01\", channels 1..11)\n"
             "Overrides of the updater's Kconfig defaults (for tests):\n"
             "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n"
             "Who may update (all off by default):\n"
@@ -163,6 +169,8 @@ int sota_cmd_sim(int argc, char **argv)
     const char *csv = SOTA_ROOT "/partitions.csv";
     const sota_chip_t *chip = sota_chip_by_name("esp32");
     int chip_rev = 0;
+    int efuse_blk_rev = 0;
+    bool flash_encryption = false;
     uint16_t port = 8080, dns_port = 0;
     sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1 };
     bool rollback = true;
@@ -179,6 +187,8 @@ int sota_cmd_sim(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--no-rollback")) {
             rollback = false;
+        } else if (!strcmp(a, "--flash-encryption")) {
+            flash_encryption = true;
         } else if (!strcmp(a, "--no-origin-check")) {
             app.no_origin_check = true;
         } else if (!strcmp(a, "--require-same-project")) {
@@ -217,6 +227,20 @@ int sota_cmd_sim(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (!strcmp(a, "--efuse-blk-rev")) {
+            efuse_blk_rev = sota_chip_parse_rev(v);
+            if (efuse_blk_rev < 0) {
+                fprintf(stderr, "sota sim: --efuse-blk-rev %s: expected X.Y, e.g. 1.0\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--country")) {
+            if (strlen(v) != 2) {
+                fprintf(stderr, "sota sim: --country %s: expected a two-letter country code "
+                        "(e.g. DE, US, JP) or 01 (world safe mode)\n", v);
+                return 2;
+            }
+            app.country = v, i++;
         } else if (!strcmp(a, "--recv-timeout") || !strcmp(a, "--max-timeouts") ||
                    !strcmp(a, "--deadline") || !strcmp(a, "--health-delay")) {
             char *end;
@@ -305,6 +329,8 @@ int sota_cmd_sim(int argc, char **argv)
         .flash_path = flash,
         .chip = chip,
         .chip_rev = (uint16_t)chip_rev,
+        .efuse_blk_rev = (uint16_t)efuse_blk_rev,
+        .flash_encryption = flash_encryption,
         .rollback_enabled = rollback,
         .argv = exec_argv,
         .secure_boot_key_digest = secure_boot ? sb_digest : NULL,

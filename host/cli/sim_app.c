@@ -31,7 +31,7 @@ void sim_app_run(const sim_app_opts_t *o)
                     o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
                     o->refuse_failed_version;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
-        !o->upload_deadline_s && o->health_delay_ms < 0 && !security) {
+        !o->upload_deadline_s && o->health_delay_ms < 0 && !security && !o->country) {
         app_main();
         return;
     }
@@ -51,6 +51,9 @@ void sim_app_run(const sim_app_opts_t *o)
     }
     if (o->health_delay_ms >= 0) {
         cfg.health_delay_ms = (uint32_t)o->health_delay_ms;
+    }
+    if (o->country) {
+        cfg.country = o->country;
     }
     if (o->ap_password) {
         cfg.password = o->ap_password;

@@ -18,6 +18,7 @@ typedef struct {
     unsigned max_recv_timeouts;
     unsigned upload_deadline_s;
     long health_delay_ms;      /* -1: keep */
+    const char *country;       /* Wi-Fi country code */
     /* who may update */
     const char *ap_password;   /* Wi-Fi password (WPA2) */
     const char *http_user;     /* HTTP Basic authentication */

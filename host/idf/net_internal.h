@@ -19,4 +19,11 @@ esp_netif_t *net_ap_netif(void);
  * NULL is ignored. */
 void net_ap_netif_set_up(esp_netif_t *netif, bool up);
 
+/* The DHCP server of netif leases an address to mac (the one it holds, or the next
+ * free one of the subnet), dropping the oldest lease if all CONFIG_LWIP_DHCPS_MAX_STATION_NUM
+ * are taken. false if the server is not running. */
+bool net_dhcps_lease(esp_netif_t *netif, const uint8_t mac[6], esp_ip4_addr_t *ip);
+/* The lease of mac ends (the station left). */
+void net_dhcps_release(esp_netif_t *netif, const uint8_t mac[6]);
+
 #endif

@@ -22,9 +22,9 @@ static const char *TAG = "wifi";
 
 ESP_EVENT_DEFINE_BASE(WIFI_EVENT);
 
-/* ESP-IDF's default country is "CN": channels 1..13. */
-#define CHANNEL_MIN 1
-#define CHANNEL_MAX 13
+/* The Wi-Fi countries ESP-IDF knows (esp_wifi_set_country_code) and their channels. */
+static const char *const s_cc_11 = "01USCAMXTW";
+static const char *const s_cc_13 = "ATAUBEBGBRCHCNCYCZDEDKEEESFIFRGBGRHKHRHUIEINISITKRLILTLULVMTNLNONZPLPTROSESISK";
 
 typedef struct {
     bool used;
@@ -40,6 +40,34 @@ static wifi_mode_t s_mode;
 static wifi_ap_config_t s_ap;
 static wifi_sta_config_t s_sta;
 static station_t s_stations[ESP_WIFI_MAX_CONN_NUM];
+static wifi_country_t s_country;
+static bool s_init_again_invalid; /* ESP-IDF >= 6.0 */
+
+void sota_host_wifi_set_init_again_invalid_state(bool on)
+{
+    pthread_mutex_lock(&s_lock);
+    s_init_again_invalid = on;
+    pthread_mutex_unlock(&s_lock);
+}
+
+/* Channels of a country code, 0 if ESP-IDF does not know it. */
+static uint8_t country_channels(const char *cc)
+{
+    if (strcmp(cc, "JP") == 0) {
+        return 14;
+    }
+    for (const char *l = s_cc_11; *l; l += 2) {
+        if (l[0] == cc[0] && l[1] == cc[1]) {
+            return 11;
+        }
+    }
+    for (const char *l = s_cc_13; *l; l += 2) {
+        if (l[0] == cc[0] && l[1] == cc[1]) {
+            return 13;
+        }
+    }
+    return 0;
+}
 
 /* --- events to post once the lock is released --- */
 
@@ -160,6 +188,7 @@ static void station_leave(station_t *st, pending_t *p)
 {
     wifi_event_ap_stadisconnected_t ev = { .aid = st->aid };
     memcpy(ev.mac, st->mac, sizeof ev.mac);
+    net_dhcps_release(net_ap_netif(), st->mac);
     ESP_LOGI(TAG, "station %02x:%02x:%02x:%02x:%02x:%02x left, AID %u", st->mac[0], st->mac[1],
              st->mac[2], st->mac[3], st->mac[4], st->mac[5], (unsigned)st->aid);
     memset(st, 0, sizeof *st);
@@ -210,9 +239,10 @@ static esp_err_t check_ap_config(const wifi_ap_config_t *ap)
             }
         }
     }
-    if (ap->channel < CHANNEL_MIN || ap->channel > CHANNEL_MAX) {
-        ESP_LOGE(TAG, "AP config: channel %u is out of range %d..%d (country CN)",
-                 (unsigned)ap->channel, CHANNEL_MIN, CHANNEL_MAX);
+    if (ap->channel < s_country.schan || ap->channel >= s_country.schan + s_country.nchan) {
+        ESP_LOGE(TAG, "AP config: channel %u is out of range %u..%u (country \"%s\")",
+                 (unsigned)ap->channel, (unsigned)s_country.schan,
+                 (unsigned)(s_country.schan + s_country.nchan - 1), s_country.cc);
         return ESP_ERR_INVALID_ARG;
     }
     if (ap->max_connection > ESP_WIFI_MAX_CONN_NUM) {
@@ -240,6 +270,7 @@ esp_err_t esp_wifi_init(const wifi_init_config_t *config)
         ESP_LOGE(TAG, "esp_wifi_init: NVS is not initialised; call nvs_flash_init() first");
         return ESP_ERR_NVS_NOT_INITIALIZED;
     }
+    esp_err_t err = ESP_OK;
     pthread_mutex_lock(&s_lock);
     if (!s_inited) {
         s_inited = true;
@@ -248,9 +279,62 @@ esp_err_t esp_wifi_init(const wifi_init_config_t *config)
         default_ap_config();
         memset(&s_sta, 0, sizeof s_sta);
         memset(s_stations, 0, sizeof s_stations);
+        s_country = (wifi_country_t){ .cc = "01", .schan = 1, .nchan = 11, .max_tx_power = 20,
+                                      .policy = WIFI_COUNTRY_POLICY_AUTO };
+    } else if (s_init_again_invalid) {
+        ESP_LOGW(TAG, "esp_wifi_init: Wi-Fi is already initialised");
+        err = ESP_ERR_INVALID_STATE;
     }
     pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
+    return err;
+}
+
+esp_err_t esp_wifi_set_country_code(const char *country, bool ieee80211d_enabled)
+{
+    (void)ieee80211d_enabled;
+    if (!country || strlen(country) < 2) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    uint8_t n = country_channels(country);
+    if (n == 0) {
+        ESP_LOGE(TAG, "esp_wifi_set_country_code: '%.2s' is not a country ESP-IDF knows", country);
+        return ESP_ERR_INVALID_ARG;
+    }
+    pthread_mutex_lock(&s_lock);
+    esp_err_t err = s_inited ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
+    if (err == ESP_OK) {
+        memcpy(s_country.cc, country, 2);
+        s_country.cc[2] = '\0';
+        s_country.schan = 1;
+        s_country.nchan = n;
+        ESP_LOGI(TAG, "country %s: channels 1..%u", s_country.cc, (unsigned)n);
+    }
+    pthread_mutex_unlock(&s_lock);
+    return err;
+}
+
+esp_err_t esp_wifi_get_country_code(char *country)
+{
+    wifi_country_t c;
+    esp_err_t err = country ? esp_wifi_get_country(&c) : ESP_ERR_INVALID_ARG;
+    if (err == ESP_OK) {
+        memcpy(country, c.cc, sizeof c.cc);
+    }
+    return err;
+}
+
+esp_err_t esp_wifi_get_country(wifi_country_t *country)
+{
+    if (!country) {
+        return ESP_ERR_INVALID_ARG;
+    }
+    pthread_mutex_lock(&s_lock);
+    esp_err_t err = s_inited ? ESP_OK : ESP_ERR_WIFI_NOT_INIT;
+    if (err == ESP_OK) {
+        *country = s_country;
+    }
+    pthread_mutex_unlock(&s_lock);
+    return err;
 }
 
 esp_err_t esp_wifi_deinit(void)
@@ -527,12 +611,7 @@ esp_err_t sota_host_wifi_sta_connect(const uint8_t mac[6])
         push(&p, WIFI_EVENT, WIFI_EVENT_AP_STACONNECTED, &ev, sizeof ev);
 
         esp_netif_t *netif = net_ap_netif();
-        esp_netif_dhcp_status_t dhcps = ESP_NETIF_DHCP_STOPPED;
-        if (netif && esp_netif_dhcps_get_status(netif, &dhcps) == ESP_OK &&
-            dhcps == ESP_NETIF_DHCP_STARTED) {
-            esp_netif_ip_info_t ip;
-            esp_netif_get_ip_info(netif, &ip);
-            st->ip.addr = htonl(ntohl(ip.ip.addr) + st->aid);
+        if (net_dhcps_lease(netif, mac, &st->ip)) {
             ip_event_ap_staipassigned_t ipev = { .esp_netif = netif, .ip = st->ip };
             memcpy(ipev.mac, mac, 6);
             push(&p, IP_EVENT, IP_EVENT_AP_STAIPASSIGNED, &ipev, sizeof ipev);

@@ -11,13 +11,18 @@
 
 #include <cmocka.h>
 
+#include "esp_event.h"
+#include "esp_netif.h"
 #include "esp_ota_ops.h"
+#include "esp_wifi.h"
 #include "imagegen.h"
 #include "nor_flash.h"
 #include "nvs_flash.h"
+#include "ota_internal.h"
 #include "ptable.h"
 #include "softap_ota.h"
 #include "sota_host.h"
+#include "sota_host_net.h"
 #include "sota_host_nvs.h"
 
 static jmp_buf s_restart;
@@ -166,6 +171,184 @@ static void test_start_refuses_bad_config(void **state)
     nor_close(f);
 }
 
+/* make_device, with the running app confirmed (no health check runs) and NVS up. */
+static nor_flash_t *make_running_device(sota_host_config_t *cfg)
+{
+    nor_flash_t *f = make_device(cfg);
+    assert_int_equal(esp_ota_mark_app_valid_cancel_rollback(), ESP_OK);
+    assert_int_equal(nvs_flash_init(), ESP_OK);
+    return f;
+}
+
+/* The updater's settings for these tests: an ephemeral HTTP port on 127.0.0.1. */
+static softap_ota_config_t start_cfg(void)
+{
+    softap_ota_config_t c = SOFTAP_OTA_CONFIG_DEFAULT();
+    c.http_port = 0;
+    return c;
+}
+
+/* An app that brought its own Wi-Fi (default AP interface, driver initialised and
+ * started as a station): the component reuses the interface (a second one asserts),
+ * adds the AP to the app's mode, and on stop gives the mode back without
+ * de-initialising the app's driver. Must run before any other test creates the AP
+ * interface (esp_netif cannot be de-initialised). */
+static void test_start_inside_app_with_wifi(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    assert_int_equal(esp_netif_init(), ESP_OK);
+    esp_err_t e = esp_event_loop_create_default();
+    assert_true(e == ESP_OK || e == ESP_ERR_INVALID_STATE);
+    assert_null(esp_netif_get_handle_from_ifkey("WIFI_AP_DEF"));
+    esp_netif_t *app_ap = esp_netif_create_default_wifi_ap();
+    assert_non_null(app_ap);
+    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
+    assert_int_equal(esp_wifi_init(&init), ESP_OK);
+    assert_int_equal(esp_wifi_set_mode(WIFI_MODE_STA), ESP_OK);
+    assert_int_equal(esp_wifi_start(), ESP_OK);
+
+    softap_ota_config_t c = start_cfg();
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    assert_ptr_equal(esp_netif_get_handle_from_ifkey("WIFI_AP_DEF"), app_ap);
+    wifi_mode_t m;
+    assert_int_equal(esp_wifi_get_mode(&m), ESP_OK);
+    assert_int_equal(m, WIFI_MODE_APSTA);
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    assert_int_equal(esp_wifi_get_mode(&m), ESP_OK); /* still initialised */
+    assert_int_equal(m, WIFI_MODE_STA);
+
+    assert_int_equal(esp_wifi_stop(), ESP_OK);
+    assert_int_equal(esp_wifi_deinit(), ESP_OK);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
+/* ESP-IDF 6.0 answers a second esp_wifi_init with ESP_ERR_INVALID_STATE: an app that
+ * initialised Wi-Fi (and nothing else) still gets the updater, and keeps its driver. */
+static void test_start_after_app_wifi_init_on_idf6(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    sota_host_wifi_set_init_again_invalid_state(true);
+    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
+    assert_int_equal(esp_wifi_init(&init), ESP_OK);
+    softap_ota_config_t c = start_cfg();
+    esp_err_t err = softap_ota_start(&c);
+    sota_host_wifi_set_init_again_invalid_state(false);
+    assert_int_equal(err, ESP_OK);
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    wifi_mode_t m;
+    assert_int_equal(esp_wifi_get_mode(&m), ESP_OK);
+    assert_int_equal(esp_wifi_stop(), ESP_OK);
+    assert_int_equal(esp_wifi_deinit(), ESP_OK);
+    /* a driver the component initialised itself is de-initialised by stop */
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    assert_int_equal(esp_wifi_get_mode(&m), ESP_ERR_WIFI_NOT_INIT);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
+/* Channels 12 and 13 are outside ESP-IDF's default country "01": refused with no
+ * country, accepted with one that has them; channel 11 works without. */
+static void test_start_channel_needs_country(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    static const struct {
+        uint8_t channel;
+        const char *country;
+        esp_err_t want;
+    } rows[] = {
+        { 11, "", ESP_OK }, { 12, "", ESP_ERR_INVALID_ARG }, { 13, NULL, ESP_ERR_INVALID_ARG },
+        { 12, "DE", ESP_OK }, { 13, "DE", ESP_OK }, { 13, "US", ESP_ERR_INVALID_ARG },
+        { 1, "XX", ESP_ERR_INVALID_ARG }, { 1, "DEU", ESP_ERR_INVALID_ARG },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        softap_ota_config_t c = start_cfg();
+        c.channel = rows[i].channel;
+        c.country = rows[i].country;
+        esp_err_t err = softap_ota_start(&c);
+        if (err != rows[i].want) {
+            fail_msg("channel %u country %s: got %s", rows[i].channel, rows[i].country ? rows[i].country : "NULL",
+                     esp_err_to_name(err));
+        }
+        if (err == ESP_OK) {
+            wifi_config_t wc;
+            assert_int_equal(esp_wifi_get_config(WIFI_IF_AP, &wc), ESP_OK);
+            assert_int_equal(wc.ap.channel, rows[i].channel);
+            assert_int_equal(softap_ota_stop(), ESP_OK);
+        }
+    }
+    sota_host_shutdown();
+    nor_close(f);
+}
+
+/* With 10 stations allowed, each of 10 stations holds a DHCP lease. */
+static void test_start_every_station_gets_a_lease(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    softap_ota_config_t c = start_cfg();
+    c.max_connections = 10;
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    wifi_config_t wc;
+    assert_int_equal(esp_wifi_get_config(WIFI_IF_AP, &wc), ESP_OK);
+    esp_netif_pair_mac_ip_t pairs[ESP_WIFI_MAX_CONN_NUM];
+    memset(pairs, 0, sizeof pairs);
+    int joined = 0;
+    for (int i = 0; i < ESP_WIFI_MAX_CONN_NUM; i++) {
+        pairs[i].mac[0] = 0x02;
+        pairs[i].mac[5] = (uint8_t)(0x40 + i);
+        joined += sota_host_wifi_sta_connect(pairs[i].mac) == ESP_OK;
+    }
+    assert_int_equal(joined, wc.ap.max_connection);
+    assert_int_equal(esp_netif_dhcps_get_clients_by_mac(esp_netif_get_handle_from_ifkey("WIFI_AP_DEF"),
+                                                        joined, pairs), ESP_OK);
+    for (int i = 0; i < joined; i++) {
+        if (pairs[i].ip.addr == 0) {
+            fail_msg("station %d of %d joined without a DHCP lease", i + 1, joined);
+        }
+    }
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
+/* A start that fails half-way (the access point does not start) leaves no
+ * authentication state and no copy of the passwords behind. */
+static void test_failed_start_leaves_nothing(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    softap_ota_config_t c = start_cfg();
+    c.channel = 13; /* not in country "01": the AP does not start */
+    c.password = "wifi-secret-1";
+    c.http_user = "admin";
+    c.http_password = "http-secret-1";
+    assert_int_equal(softap_ota_start(&c), ESP_ERR_INVALID_ARG);
+    bool auth_on = true;
+    uint32_t failures = 0;
+    ota_auth_info(&auth_on, &failures);
+    assert_false(auth_on);
+    assert_string_equal(ota_state_config()->password, "");
+    assert_string_equal(ota_state_config()->http_password, "");
+    wifi_mode_t m;
+    assert_int_equal(esp_wifi_get_mode(&m), ESP_ERR_WIFI_NOT_INIT);
+    /* and the next start works */
+    c.channel = 6;
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
 int main(void)
 {
     char nvs[512];
@@ -176,6 +359,11 @@ int main(void)
         cmocka_unit_test(test_reboot_to_factory),
         cmocka_unit_test(test_reboot_to_factory_without_factory),
         cmocka_unit_test(test_start_refuses_bad_config),
+        cmocka_unit_test(test_start_inside_app_with_wifi), /* first to make the AP interface */
+        cmocka_unit_test(test_start_after_app_wifi_init_on_idf6),
+        cmocka_unit_test(test_start_channel_needs_country),
+        cmocka_unit_test(test_start_every_station_gets_a_lease),
+        cmocka_unit_test(test_failed_start_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

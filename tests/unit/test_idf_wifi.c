@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -314,7 +316,18 @@ static void test_netif_ap(void **state)
 
     esp_netif_t *ap = esp_netif_create_default_wifi_ap();
     assert_non_null(ap);
-    assert_null(esp_netif_create_default_wifi_ap());          /* only once */
+    /* only once: a second one asserts (duplicate if_key), as on a device */
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        esp_netif_create_default_wifi_ap();
+        _exit(0);
+    }
+    int wst = 0;
+    assert_int_equal(waitpid(child, &wst, 0), child);
+    assert_true(WIFSIGNALED(wst));
+    assert_int_equal(WTERMSIG(wst), SIGABRT);
     assert_ptr_equal(esp_netif_get_handle_from_ifkey("WIFI_AP_DEF"), ap);
     assert_null(esp_netif_get_handle_from_ifkey("WIFI_STA_DEF"));
     assert_string_equal(esp_netif_get_ifkey(ap), "WIFI_AP_DEF");
@@ -552,7 +565,9 @@ static const ap_case_t k_ap_cases[] = {
     { "authmode max", WIFI_AUTH_MAX, "12345678", 1, 4, -1, 0, ESP_ERR_INVALID_ARG },
     { "channel 0", WIFI_AUTH_OPEN, "", 0, 4, -1, 0, ESP_ERR_INVALID_ARG },
     { "channel 1", WIFI_AUTH_OPEN, "", 1, 4, -1, 0, ESP_OK },
-    { "channel 13", WIFI_AUTH_OPEN, "", 13, 4, -1, 0, ESP_OK },
+    { "channel 11", WIFI_AUTH_OPEN, "", 11, 4, -1, 0, ESP_OK },      /* country "01": 1..11 */
+    { "channel 12", WIFI_AUTH_OPEN, "", 12, 4, -1, 0, ESP_ERR_INVALID_ARG },
+    { "channel 13", WIFI_AUTH_OPEN, "", 13, 4, -1, 0, ESP_ERR_INVALID_ARG },
     { "channel 14", WIFI_AUTH_OPEN, "", 14, 4, -1, 0, ESP_ERR_INVALID_ARG },
     { "channel 15", WIFI_AUTH_OPEN, "", 15, 4, -1, 0, ESP_ERR_INVALID_ARG },
     { "10 stations", WIFI_AUTH_OPEN, "", 1, 10, -1, 0, ESP_OK },
@@ -823,6 +838,95 @@ static void test_wifi_mac_and_misc(void **state)
 
 /* ---- host sockets ---------------------------------------------------------------------- */
 
+/* The country decides the AP's channels: "01" after esp_wifi_init (1..11), 1..13 for most
+ * countries, 1..14 for JP; unknown codes are refused and change nothing. */
+static void test_wifi_country_channels(void **state)
+{
+    (void)state;
+    assert_int_equal(esp_wifi_set_country_code("DE", false), ESP_ERR_WIFI_NOT_INIT);
+    init_wifi_ap();
+    static const struct {
+        const char *cc;
+        esp_err_t set;
+        uint8_t last_ok;            /* highest channel accepted afterwards */
+    } rows[] = {
+        { "01", ESP_OK, 11 }, { "US", ESP_OK, 11 }, { "DE", ESP_OK, 13 }, { "CN", ESP_OK, 13 },
+        { "JP", ESP_OK, 14 }, { "XX", ESP_ERR_INVALID_ARG, 14 }, { "0", ESP_ERR_INVALID_ARG, 14 },
+    };
+    char cc[3];
+    assert_int_equal(esp_wifi_get_country_code(cc), ESP_OK);
+    assert_string_equal(cc, "01");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(esp_wifi_set_country_code(rows[i].cc, false), rows[i].set);
+        wifi_country_t c;
+        assert_int_equal(esp_wifi_get_country(&c), ESP_OK);
+        assert_int_equal(c.schan, 1);
+        assert_int_equal(c.nchan, rows[i].last_ok);
+        wifi_config_t cfg = base_ap();
+        cfg.ap.channel = rows[i].last_ok;
+        assert_int_equal(esp_wifi_set_config(WIFI_IF_AP, &cfg), ESP_OK);
+        cfg.ap.channel = (uint8_t)(rows[i].last_ok + 1);
+        assert_int_equal(esp_wifi_set_config(WIFI_IF_AP, &cfg), ESP_ERR_INVALID_ARG);
+    }
+    /* a new init starts from "01" again */
+    assert_int_equal(esp_wifi_deinit(), ESP_OK);
+    init_wifi_ap();
+    assert_int_equal(esp_wifi_get_country_code(cc), ESP_OK);
+    assert_string_equal(cc, "01");
+}
+
+/* esp_wifi_init on an initialised driver: ESP_OK as ESP-IDF 5.x answers, or
+ * ESP_ERR_INVALID_STATE as 6.0 does; the driver stays initialised either way. */
+static void test_wifi_init_again(void **state)
+{
+    (void)state;
+    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
+    assert_int_equal(esp_wifi_init(&init), ESP_OK);
+    assert_int_equal(esp_wifi_init(&init), ESP_OK);
+    sota_host_wifi_set_init_again_invalid_state(true);
+    assert_int_equal(esp_wifi_init(&init), ESP_ERR_INVALID_STATE);
+    wifi_mode_t m;
+    assert_int_equal(esp_wifi_get_mode(&m), ESP_OK);
+    assert_int_equal(esp_wifi_deinit(), ESP_OK);
+    assert_int_equal(esp_wifi_init(&init), ESP_OK); /* a first init is fine on 6.0 too */
+    sota_host_wifi_set_init_again_invalid_state(false);
+}
+
+/* The DHCP server has CONFIG_LWIP_DHCPS_MAX_STATION_NUM leases: up to that many stations
+ * each hold an address; one more takes the oldest station's lease, silently. */
+static void test_wifi_dhcp_leases(void **state)
+{
+    (void)state;
+    init_wifi_ap();
+    wifi_config_t cfg = base_ap();
+    cfg.ap.max_connection = ESP_WIFI_MAX_CONN_NUM;
+    assert_int_equal(esp_wifi_set_config(WIFI_IF_AP, &cfg), ESP_OK);
+    assert_int_equal(esp_wifi_start(), ESP_OK);
+    esp_netif_t *ap = esp_netif_get_handle_from_ifkey("WIFI_AP_DEF");
+    assert_non_null(ap);
+    const int leases = CONFIG_LWIP_DHCPS_MAX_STATION_NUM;
+    const int n = leases < ESP_WIFI_MAX_CONN_NUM ? leases + 1 : ESP_WIFI_MAX_CONN_NUM;
+    esp_netif_pair_mac_ip_t pairs[ESP_WIFI_MAX_CONN_NUM];
+    memset(pairs, 0, sizeof pairs);
+    for (int i = 0; i < n; i++) {
+        pairs[i].mac[0] = 0x02;
+        pairs[i].mac[5] = (uint8_t)(i + 1);
+        assert_int_equal(sota_host_wifi_sta_connect(pairs[i].mac), ESP_OK);
+    }
+    drain(NULL);
+    assert_int_equal(esp_netif_dhcps_get_clients_by_mac(ap, n, pairs), ESP_OK);
+    int with_ip = 0;
+    for (int i = 0; i < n; i++) {
+        with_ip += pairs[i].ip.addr != 0;
+    }
+    assert_int_equal(with_ip, n <= leases ? n : leases);
+    if (n > leases) {
+        assert_int_equal(pairs[0].ip.addr, 0);      /* the oldest lost its lease */
+        assert_int_equal(pairs[n - 1].ip.addr, ESP_IP4TOADDR(192, 168, 4, 2)); /* and its address */
+    }
+    assert_int_equal(esp_netif_dhcps_get_clients_by_mac(ap, 0, pairs), ESP_ERR_ESP_NETIF_INVALID_PARAMS);
+}
+
 static void test_host_net_helpers(void **state)
 {
     (void)state;
@@ -876,6 +980,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wifi_log_and_mode_switch, wifi_setup, wifi_teardown),
         cmocka_unit_test_setup_teardown(test_wifi_simulated_stations, wifi_setup, wifi_teardown),
         cmocka_unit_test_setup_teardown(test_wifi_mac_and_misc, wifi_setup, wifi_teardown),
+        cmocka_unit_test_setup_teardown(test_wifi_country_channels, wifi_setup, wifi_teardown),
+        cmocka_unit_test_setup_teardown(test_wifi_init_again, wifi_setup, wifi_teardown),
+        cmocka_unit_test_setup_teardown(test_wifi_dhcp_leases, wifi_setup, wifi_teardown),
         cmocka_unit_test(test_host_net_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

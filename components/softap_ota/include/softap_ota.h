@@ -42,8 +42,13 @@ typedef struct {
     /* Access point */
     const char *ssid;             /* network name; "ESP32 OTA Update" */
     const char *password;         /* "" or NULL: open network; else WPA2, 8..63 chars */
-    uint8_t channel;              /* 1..13 */
-    uint8_t max_connections;      /* stations at once, 1..10 */
+    uint8_t channel;              /* 1..13, and allowed in the Wi-Fi country (below) */
+    const char *country;          /* "" or NULL: keep the driver's country (ESP-IDF's
+                                     default "01": channels 1..11); else a two-letter
+                                     code ("DE", "JP", "US", ...) set with
+                                     esp_wifi_set_country_code before the AP starts */
+    uint8_t max_connections;      /* stations at once, 1..10, and at most the DHCP
+                                     leases (CONFIG_LWIP_DHCPS_MAX_STATION_NUM) */
     bool start_ap;                /* false: the app brings its own network; serve on it */
     bool captive_dns;             /* answer every DNS query with the AP address */
     /* HTTP */
@@ -132,6 +137,7 @@ typedef struct {
     .ssid = CONFIG_SOFTAP_OTA_SSID,                                            \
     .password = CONFIG_SOFTAP_OTA_PASSWORD,                                    \
     .channel = CONFIG_SOFTAP_OTA_CHANNEL,                                      \
+    .country = CONFIG_SOFTAP_OTA_COUNTRY,                                      \
     .max_connections = CONFIG_SOFTAP_OTA_MAX_CONNECTIONS,                      \
     .start_ap = true,                                                          \
     .captive_dns = SOFTAP_OTA_CAPTIVE_DNS_DEFAULT,                             \

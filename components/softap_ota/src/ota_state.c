@@ -11,6 +11,7 @@ static SemaphoreHandle_t s_lock;
 static softap_ota_config_t s_cfg;
 static char s_ssid[33];
 static char s_password[65];
+static char s_country[3];
 static char s_http_user[SOTA_AUTH_USER_MAX + 2];       /* one more: too long stays too long */
 static char s_http_password[SOTA_AUTH_PASSWORD_MAX + 2];
 static char s_key_digest[2 * SOTA_SIG_DIGEST_LEN + 2];
@@ -50,6 +51,8 @@ esp_err_t ota_state_init(const softap_ota_config_t *cfg)
     /* keep our own copies of the strings: the caller's may be temporary */
     snprintf(s_ssid, sizeof s_ssid, "%s", cfg->ssid ? cfg->ssid : "");
     snprintf(s_password, sizeof s_password, "%s", cfg->password ? cfg->password : "");
+    snprintf(s_country, sizeof s_country, "%s", cfg->country ? cfg->country : "");
+    s_cfg.country = s_country;
     s_cfg.ssid = s_ssid;
     s_cfg.password = s_password;
     snprintf(s_http_user, sizeof s_http_user, "%s", cfg->http_user ? cfg->http_user : "");

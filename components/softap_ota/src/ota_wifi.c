@@ -1,4 +1,7 @@
-/* The access point: open, or WPA2 when a password is set. */
+/* The access point: open, or WPA2 when a password is set. Inside an app that brought
+ * its own Wi-Fi, the component reuses the app's default AP interface and Wi-Fi driver,
+ * adds the AP to the app's mode, and gives the mode back on stop; it de-initialises
+ * only a driver it initialised itself. */
 #include <string.h>
 
 #include "esp_event.h"
@@ -11,7 +14,8 @@
 static const char *TAG = "softap_ota";
 static bool s_up;
 static bool s_inited;
-static esp_netif_t *s_netif;
+static bool s_own_driver;     /* esp_wifi_init was ours: stop and de-initialise on stop */
+static wifi_mode_t s_app_mode; /* the app's mode when the driver was the app's */
 static esp_event_handler_instance_t s_handler;
 
 esp_err_t ota_wifi_check_config(const softap_ota_config_t *cfg)
@@ -36,6 +40,54 @@ esp_err_t ota_wifi_check_config(const softap_ota_config_t *cfg)
     if (cfg->max_connections < 1 || cfg->max_connections > 10) {
         ESP_LOGE(TAG, "max connections %u is out of range 1..10: set CONFIG_SOFTAP_OTA_MAX_CONNECTIONS",
                  (unsigned)cfg->max_connections);
+        return ESP_ERR_INVALID_ARG;
+    }
+    size_t cc_len = cfg->country ? strlen(cfg->country) : 0;
+    if (cc_len != 0 && cc_len != 2) {
+        ESP_LOGE(TAG, "Wi-Fi country '%s' is not a two-letter code: set CONFIG_SOFTAP_OTA_COUNTRY to "
+                 "e.g. DE, US or JP, or leave it empty", cfg->country);
+        return ESP_ERR_INVALID_ARG;
+    }
+    return ESP_OK;
+}
+
+/* Stations beyond the DHCP server's leases would join without an address (lwIP drops
+ * the oldest lease, silently): accept no more stations than there are leases. */
+static uint8_t max_stations(uint8_t wanted)
+{
+#ifdef CONFIG_LWIP_DHCPS_MAX_STATION_NUM
+    if (wanted > CONFIG_LWIP_DHCPS_MAX_STATION_NUM) {
+        ESP_LOGW(TAG, "max connections %u limited to %u, the DHCP server's leases: raise "
+                 "CONFIG_LWIP_DHCPS_MAX_STATION_NUM to allow more", (unsigned)wanted,
+                 (unsigned)CONFIG_LWIP_DHCPS_MAX_STATION_NUM);
+        return (uint8_t)CONFIG_LWIP_DHCPS_MAX_STATION_NUM;
+    }
+#endif
+    return wanted;
+}
+
+/* Set the configured country, then check that it allows the channel. */
+static esp_err_t set_country(const softap_ota_config_t *cfg)
+{
+    esp_err_t err = ESP_OK;
+    if (cfg->country && cfg->country[0]) {
+        err = esp_wifi_set_country_code(cfg->country, false);
+        if (err != ESP_OK) {
+            ESP_LOGE(TAG, "Wi-Fi country '%s' refused (%s): set CONFIG_SOFTAP_OTA_COUNTRY to a "
+                     "country ESP-IDF knows", cfg->country, esp_err_to_name(err));
+            return err;
+        }
+    }
+    wifi_country_t c;
+    err = esp_wifi_get_country(&c);
+    if (err != ESP_OK) {
+        return err;
+    }
+    if (cfg->channel < c.schan || cfg->channel >= c.schan + c.nchan) {
+        ESP_LOGE(TAG, "Wi-Fi channel %u is not allowed in country '%.2s' (channels %u..%u): pick one "
+                 "of those (CONFIG_SOFTAP_OTA_CHANNEL) or set CONFIG_SOFTAP_OTA_COUNTRY to where the "
+                 "device is used, if it allows the channel (e.g. DE or JP for 12 and 13)",
+                 (unsigned)cfg->channel, c.cc, (unsigned)c.schan, (unsigned)(c.schan + c.nchan - 1));
         return ESP_ERR_INVALID_ARG;
     }
     return ESP_OK;
@@ -73,16 +125,25 @@ esp_err_t ota_wifi_start(const softap_ota_config_t *cfg)
     if (err != ESP_OK) {
         return err;
     }
-    if (!s_netif) {
-        s_netif = esp_netif_create_default_wifi_ap();
-        if (!s_netif) {
-            return ESP_FAIL;
-        }
+    /* The default AP interface, the app's if it made one (creating a second one
+     * asserts), else ours; kept after stop, found again at the next start. */
+    if (!esp_netif_get_handle_from_ifkey("WIFI_AP_DEF") && !esp_netif_create_default_wifi_ap()) {
+        return ESP_FAIL;
     }
-    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
-    err = esp_wifi_init(&init);
-    if (err != ESP_OK) {
-        return err;
+    wifi_mode_t mode = WIFI_MODE_NULL;
+    s_own_driver = esp_wifi_get_mode(&mode) == ESP_ERR_WIFI_NOT_INIT;
+    s_app_mode = mode;
+    if (s_own_driver) {
+        wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
+        err = esp_wifi_init(&init);
+        if (err == ESP_ERR_INVALID_STATE) {
+            /* ESP-IDF >= 6.0: initialised by the app meanwhile; it stays the app's */
+            s_own_driver = false;
+            err = esp_wifi_get_mode(&s_app_mode);
+        }
+        if (err != ESP_OK) {
+            return err;
+        }
     }
     s_inited = true;
     esp_event_handler_instance_register(WIFI_EVENT, ESP_EVENT_ANY_ID, on_wifi_event, NULL, &s_handler);
@@ -93,7 +154,7 @@ esp_err_t ota_wifi_start(const softap_ota_config_t *cfg)
     memcpy(wc.ap.ssid, cfg->ssid, ssid_len);
     wc.ap.ssid_len = (uint8_t)ssid_len;
     wc.ap.channel = cfg->channel;
-    wc.ap.max_connection = cfg->max_connections;
+    wc.ap.max_connection = max_stations(cfg->max_connections);
     size_t pw_len = cfg->password ? strlen(cfg->password) : 0;
     if (pw_len) {
         memcpy(wc.ap.password, cfg->password, pw_len);
@@ -102,7 +163,11 @@ esp_err_t ota_wifi_start(const softap_ota_config_t *cfg)
         wc.ap.authmode = WIFI_AUTH_OPEN;
     }
     wc.ap.pmf_cfg.required = false;
-    err = esp_wifi_set_mode(WIFI_MODE_AP);
+    bool app_sta = s_app_mode == WIFI_MODE_STA || s_app_mode == WIFI_MODE_APSTA;
+    err = esp_wifi_set_mode(app_sta ? WIFI_MODE_APSTA : WIFI_MODE_AP);
+    if (err == ESP_OK) {
+        err = set_country(cfg);
+    }
     if (err == ESP_OK) {
         err = esp_wifi_set_config(WIFI_IF_AP, &wc);
     }
@@ -124,12 +189,16 @@ esp_err_t ota_wifi_stop(void)
     if (!s_inited) {
         return ESP_OK;
     }
-    esp_wifi_stop();
     if (s_handler) {
         esp_event_handler_instance_unregister(WIFI_EVENT, ESP_EVENT_ANY_ID, s_handler);
         s_handler = NULL;
     }
-    esp_wifi_deinit();
+    if (s_own_driver) {
+        esp_wifi_stop();
+        esp_wifi_deinit();
+    } else {
+        esp_wifi_set_mode(s_app_mode); /* the app's driver: give its mode back */
+    }
     s_inited = false;
     s_up = false;
     return ESP_OK;

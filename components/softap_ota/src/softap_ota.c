@@ -39,22 +39,18 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
     if (err == ESP_OK) {
         err = ota_sig_init(cfg);
     }
-    if (err != ESP_OK) {
-        ota_auth_deinit();
-        return err;
-    }
-    if (cfg->start_ap) {
+    if (err == ESP_OK && cfg->start_ap) {
         err = ota_wifi_start(cfg);
-        if (err != ESP_OK) {
-            return err;
-        }
-        s_ap = true;
-        if (cfg->captive_dns) {
+        s_ap = err == ESP_OK;
+        if (s_ap && cfg->captive_dns) {
             s_dns = ota_dns_start() == ESP_OK; /* optional: the page works without it */
         }
     }
-    err = ota_http_start(cfg, &s_http);
+    if (err == ESP_OK) {
+        err = ota_http_start(cfg, &s_http);
+    }
     if (err != ESP_OK) {
+        /* undo what started, and forget the credentials */
         softap_ota_stop();
         return err;
     }

@@ -66,6 +66,15 @@ esp_err_t esp_netif_set_ip_info(esp_netif_t *esp_netif, const esp_netif_ip_info_
 /* The DHCP server's state. ESP_OK, or ESP_ERR_INVALID_ARG for NULL arguments. */
 esp_err_t esp_netif_dhcps_get_status(esp_netif_t *esp_netif, esp_netif_dhcp_status_t *status);
 
+typedef struct {
+    uint8_t mac[6];
+    esp_ip4_addr_t ip;
+} esp_netif_pair_mac_ip_t;
+
+/* Fill the ip of each of the num pairs from the DHCP server's leases by mac (0.0.0.0 if
+ * that MAC holds no lease). ESP_OK; ESP_ERR_ESP_NETIF_INVALID_PARAMS for NULL or num < 1. */
+esp_err_t esp_netif_dhcps_get_clients_by_mac(esp_netif_t *esp_netif, int num, esp_netif_pair_mac_ip_t *mac_ip_pair);
+
 /* Start the DHCP server: now if the interface is up, else when it comes up. Returns
  * ESP_OK; ESP_ERR_INVALID_ARG for NULL; ESP_ERR_ESP_NETIF_DHCP_ALREADY_STARTED. */
 esp_err_t esp_netif_dhcps_start(esp_netif_t *esp_netif);

@@ -136,7 +136,7 @@ esp_err_t esp_wifi_stop(void);
  *   ESP_ERR_WIFI_SSID if ssid_len > 32;
  *   ESP_ERR_WIFI_PASSWORD if authmode is not WIFI_AUTH_OPEN and the password has fewer
  *     than 8 characters, or has 64 that are not all hex digits (WPA rules);
- *   ESP_ERR_INVALID_ARG if the channel is not 1..13 (ESP-IDF's default country "CN"),
+ *   ESP_ERR_INVALID_ARG if the channel is not allowed in the country (esp_wifi_init: "01", 1..11),
  *     authmode is WEP, enterprise or out of range, max_connection >
  *     ESP_WIFI_MAX_CONN_NUM, or beacon_interval is neither 0 nor 100..60000. */
 esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf);
@@ -158,6 +158,15 @@ esp_err_t esp_wifi_get_mac(wifi_interface_t ifx, uint8_t mac[6]);
 /* Accepted and remembered; nothing is stored either way on the host. ESP_OK;
  * ESP_ERR_WIFI_NOT_INIT; ESP_ERR_INVALID_ARG for a value out of range. */
 esp_err_t esp_wifi_set_storage(wifi_storage_t storage);
+
+/* The country the AP runs under: ESP-IDF's list of codes ("01" world safe mode, "AT",
+ * ... "US"); the host knows each one's channels ("01", "US", "CA", "MX", "TW": 1..11;
+ * "JP": 1..14; the others 1..13). esp_wifi_init resets it to "01" (1..11), as on a device;
+ * esp_wifi_set_config refuses an AP channel outside it. ESP_OK; ESP_ERR_WIFI_NOT_INIT;
+ * ESP_ERR_INVALID_ARG for NULL or a code not in the list. */
+esp_err_t esp_wifi_set_country_code(const char *country, bool ieee80211d_enabled);
+esp_err_t esp_wifi_get_country_code(char *country);
+esp_err_t esp_wifi_get_country(wifi_country_t *country);
 esp_err_t esp_wifi_set_ps(wifi_ps_type_t type);
 
 #ifdef __cplusplus

@@ -48,6 +48,10 @@
 #ifndef CONFIG_LWIP_UDP_RECVMBOX_SIZE
 #define CONFIG_LWIP_UDP_RECVMBOX_SIZE 6
 #endif
+/* leases of the soft-AP's DHCP server (net_netif.c) */
+#ifndef CONFIG_LWIP_DHCPS_MAX_STATION_NUM
+#define CONFIG_LWIP_DHCPS_MAX_STATION_NUM 8
+#endif
 
 /* --- FreeRTOS, esp_event, esp_wifi (ESP-IDF defaults) --- */
 #ifndef CONFIG_FREERTOS_HZ

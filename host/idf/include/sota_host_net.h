@@ -19,6 +19,7 @@
 #ifndef SOTA_HOST_NET_H
 #define SOTA_HOST_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "esp_err.h"
@@ -45,8 +46,15 @@ uint32_t sota_host_bind_addr(void);
  * IP_EVENT_AP_STAIPASSIGNED are posted to the default loop. mac: 6 bytes.
  * Returns ESP_OK; ESP_ERR_INVALID_ARG if mac is NULL; ESP_ERR_WIFI_NOT_STARTED if the
  * soft-AP is not running; ESP_ERR_INVALID_STATE if that station is already associated;
+ * The DHCP server has CONFIG_LWIP_DHCPS_MAX_STATION_NUM leases; when they are all taken
+ * the oldest is dropped without notice, as lwIP's dhcpserver does (its station keeps
+ * associated without an address: esp_netif_dhcps_get_clients_by_mac no longer finds it).
  * ESP_ERR_NO_MEM if max_connection stations already are (a device would refuse it). */
 esp_err_t sota_host_wifi_sta_connect(const uint8_t mac[6]);
+
+/* Model ESP-IDF >= 6.0, whose esp_wifi_init answers ESP_ERR_INVALID_STATE when the
+ * driver is already initialised (5.x answers ESP_OK). Default off. Thread-safe. */
+void sota_host_wifi_set_init_again_invalid_state(bool on);
 
 /* Simulate that station leaving: WIFI_EVENT_AP_STADISCONNECTED is posted.
  * Returns ESP_OK; ESP_ERR_INVALID_ARG if mac is NULL; ESP_ERR_NOT_FOUND if it is not
