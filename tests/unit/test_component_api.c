@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -349,6 +350,82 @@ static void test_failed_start_leaves_nothing(void **state)
     nor_close(f);
 }
 
+static bool health_bad(void *ctx)
+{
+    (void)ctx;
+    return false;
+}
+
+/* A new app fails its health check but no other app can boot (ota_0 and ota_1 only,
+ * ota_1 empty): the rollback is impossible, so the app keeps running and is marked
+ * valid; left pending verification it would refuse every upload until a reset. */
+static void test_failed_health_without_rollback_target_confirms(void **state)
+{
+    (void)state;
+    nor_err_t ne;
+    nor_flash_t *f = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
+    assert_non_null(f);
+    static const char *const csv = "nvs,data,nvs,0x9000,0x4000,\n"
+                                   "otadata,data,ota,0xd000,0x2000,\n"
+                                   "ota_0,app,ota_0,0x110000,1M,\n"
+                                   "ota_1,app,ota_1,0x210000,1M,\n";
+    ptable_t t;
+    pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
+    char err[200];
+    uint8_t bin[PT_MAX_LEN];
+    assert_int_equal(pt_from_csv(csv, &o, &t, err, sizeof err), 0);
+    assert_int_equal(pt_to_bin(&t, &o, bin, err, sizeof err), 0);
+    assert_int_equal(nor_load(f, PT_OFFSET_DEFAULT, bin, sizeof bin), NOR_OK);
+    imagegen_opts_t g;
+    imagegen_defaults(&g);
+    g.project = "app";
+    g.version = "2.0";
+    g.size = 20000;
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(imagegen_build(&g, &img, &len), 0);
+    assert_int_equal(nor_load(f, 0x110000, img, len), NOR_OK);
+    free(img);
+    sota_host_config_t cfg = { .flash = f, .rollback_enabled = true, .quiet = true, .restart_hook = on_restart };
+    assert_int_equal(sota_host_attach(&cfg), ESP_OK);
+    const esp_partition_t *p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_OTA_0, NULL);
+    assert_int_equal(esp_ota_set_boot_partition(p), ESP_OK);
+    assert_int_equal(sota_host_boot(&cfg, NULL), ESP_OK);
+    p = esp_ota_get_running_partition();
+    esp_ota_img_states_t st;
+    assert_int_equal(esp_ota_get_state_partition(p, &st), ESP_OK);
+    assert_int_equal(st, ESP_OTA_IMG_PENDING_VERIFY);
+    assert_int_equal(nvs_flash_init(), ESP_OK);
+
+    softap_ota_config_t c = start_cfg();
+    c.health_check = health_bad;
+    c.health_delay_ms = 0;
+    s_restarts = 0;
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    /* the health task's recorded result (kept for after the next reboot): at most 2 s */
+    bool ok = true;
+    char msg[320] = "", slot[17];
+    for (int i = 0; i < 200 && !strstr(msg, "no other app can boot"); i++) {
+        usleep(10000);
+        ota_store_load(&ok, msg, sizeof msg, slot, sizeof slot);
+    }
+    usleep(50000);
+    assert_int_equal(s_restarts, 0);
+    assert_false(ok);
+    if (!strstr(msg, "marked valid")) {
+        fail_msg("recorded: %s", msg);
+    }
+    assert_int_equal(esp_ota_get_state_partition(p, &st), ESP_OK);
+    assert_int_equal(st, ESP_OTA_IMG_VALID);
+    /* an update can begin */
+    esp_ota_handle_t h;
+    assert_int_equal(esp_ota_begin(esp_ota_get_next_update_partition(NULL), 4096, &h), ESP_OK);
+    assert_int_equal(esp_ota_abort(h), ESP_OK);
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
 int main(void)
 {
     char nvs[512];
@@ -364,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_start_channel_needs_country),
         cmocka_unit_test(test_start_every_station_gets_a_lease),
         cmocka_unit_test(test_failed_start_leaves_nothing),
+        cmocka_unit_test(test_failed_health_without_rollback_target_confirms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,7 @@ static void health_task(void *arg)
     const esp_app_desc_t *d = esp_app_get_description();
     const esp_partition_t *run = esp_ota_get_running_partition();
     bool healthy = j->check ? j->check(j->ctx) : default_check(j);
-    char msg[200];
+    char msg[320];
     if (healthy) {
         esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
         if (err == ESP_OK) {
@@ -52,10 +52,15 @@ static void health_task(void *arg)
         ota_store_save(false, msg, run->label);
         ota_store_save_failed(d->project_name, d->version);
         esp_err_t err = esp_ota_mark_app_invalid_rollback_and_reboot();
-        /* only returns when no other app can boot: keep running this one, and say so */
+        /* Only returns when no other app can boot. Left pending verification, the app
+         * would refuse every upload (esp_ota_begin: ESP_ERR_OTA_ROLLBACK_INVALID_STATE)
+         * until a reset, and the reset boots it again: it is the only bootable app, so
+         * confirm it, and say so. */
+        esp_err_t verr = esp_ota_mark_app_valid_cancel_rollback();
         snprintf(msg, sizeof msg, "%s %s in %s failed its health check, but no other app can boot "
-                 "(%s): it keeps running; upload a working build", d->project_name, d->version,
-                 run->label, esp_err_to_name(err));
+                 "(%s): it keeps running%s; upload a working build", d->project_name, d->version,
+                 run->label, esp_err_to_name(err),
+                 verr == ESP_OK ? " and was marked valid so that uploads are accepted" : "");
         ESP_LOGE(TAG, "%s", msg);
         ota_store_save(false, msg, run->label);
     }
