@@ -5,6 +5,7 @@
 
 #include "device_internal.h"
 #include "esp_app_format.h"
+#include "esp_efuse.h"
 #include "esp_flash.h"
 #include "esp_flash_encrypt.h"
 #include "esp_log.h"
@@ -99,6 +100,11 @@ static void enc_noise(uint32_t addr, uint8_t *dst, size_t len)
 }
 
 bool esp_flash_encryption_enabled(void)
+{
+    return g_sota_dev.flash_encryption;
+}
+
+bool esp_efuse_is_flash_encryption_enabled(void)
 {
     return g_sota_dev.flash_encryption;
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +26,7 @@
 #include "ptable.h"
 #include "softap_ota.h"
 #include "sota_host.h"
+#include "sota_host_httpd.h"
 #include "sota_host_net.h"
 #include "sota_host_nvs.h"
 
@@ -426,6 +430,75 @@ static void test_failed_health_without_rollback_target_confirms(void **state)
     nor_close(f);
 }
 
+/* A loopback TCP port nobody listens on. */
+static uint16_t free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* softap_ota_stop while an upload streams in its own task: the upload is ended and
+ * waited for before the server (whose request the task uses) is stopped; the result
+ * says the app stopped it. */
+static void test_stop_during_upload(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    uint16_t port = free_port();
+    httpd_host_set_port_override(port);
+    softap_ota_config_t c = start_cfg();
+    c.recv_timeout_s = 1;
+    c.max_recv_timeouts = 30;
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+
+    imagegen_opts_t g;
+    imagegen_defaults(&g);
+    g.size = 200000;
+    uint8_t *img;
+    size_t len;
+    assert_int_equal(imagegen_build(&g, &img, &len), 0);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char head[200];
+    int hl = snprintf(head, sizeof head, "POST /update HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                      "application/octet-stream\r\nContent-Length: %zu\r\n\r\n", len);
+    assert_int_equal(send(fd, head, (size_t)hl, 0), hl);
+    assert_int_equal(send(fd, img, 65536, 0), 65536); /* then nothing more */
+    free(img);
+    softap_ota_status_t st = { 0 };
+    for (int i = 0; i < 500 && !(st.state == SOFTAP_OTA_RECEIVING && st.received >= 65536); i++) {
+        usleep(10000);
+        assert_int_equal(softap_ota_get_status(&st), ESP_OK);
+    }
+    assert_int_equal(st.state, SOFTAP_OTA_RECEIVING);
+
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    /* the upload ended before stop returned */
+    assert_int_equal(softap_ota_get_status(&st), ESP_OK);
+    assert_int_equal(st.state, SOFTAP_OTA_FAILED);
+    if (!strstr(st.last_message, "stopped by the app")) {
+        fail_msg("last message: %s", st.last_message);
+    }
+    close(fd);
+    httpd_host_set_port_override(0);
+    /* the running app is untouched and another start works */
+    assert_string_equal(esp_ota_get_running_partition()->label, "ota_0");
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
 int main(void)
 {
     char nvs[512];
@@ -442,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_start_every_station_gets_a_lease),
         cmocka_unit_test(test_failed_start_leaves_nothing),
         cmocka_unit_test(test_failed_health_without_rollback_target_confirms),
+        cmocka_unit_test(test_stop_during_upload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,7 +186,10 @@ typedef struct {
  * digits, require_signed with no trusted key...),
  * ESP_ERR_INVALID_STATE if already started, or the error of the failing ESP-IDF call. */
 esp_err_t softap_ota_start(const softap_ota_config_t *cfg);
-/* Stop the HTTP server, DNS and (if it started it) the access point. */
+/* Stop the HTTP server, DNS and (if it started it) the access point. An upload in
+ * progress is ended first (the running app stays; the client's connection is closed)
+ * and waited for, at most the receive timeout + 10 s: ESP_ERR_TIMEOUT if it did not end
+ * by then (nothing was stopped; call again). */
 esp_err_t softap_ota_stop(void);
 /* A snapshot of the updater's state. */
 esp_err_t softap_ota_get_status(softap_ota_status_t *out);

@@ -1,6 +1,7 @@
 /* HTTP: the page, the status API, the upload, and the captive-portal answers.
  * API (DESIGN.md): GET / (gzip page), GET /api/status (JSON), POST /update (raw body or
  * multipart/form-data). Errors are JSON {"error": code, "message": text}. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,11 @@ extern const uint8_t index_html_gz_end[] __asm__("_binary_index_html_gz_end");
 #define SOTA_ASYNC_UPLOAD 0
 #endif
 
+/* softap_ota_stop: uploads end at their next receive (s_stopping), and the server is
+ * stopped only once no upload task uses its request any more (s_upload_tasks). */
+static atomic_bool s_stopping;
+static atomic_int s_upload_tasks;
+
 static const char *status_line(int status)
 {
     switch (status) {
@@ -50,6 +56,7 @@ static const char *status_line(int status)
     case 415: return "415 Unsupported Media Type";
     case 422: return "422 Unprocessable Content";
     case 429: return "429 Too Many Requests";
+    case 503: return "503 Service Unavailable";
     default: return "500 Internal Server Error";
     }
 }
@@ -261,6 +268,15 @@ static int receive(upload_t *u, bool *close)
     uint32_t timeouts = 0;
 
     while (left > 0) {
+        if (atomic_load(&s_stopping)) {
+            char why[160];
+            snprintf(why, sizeof why, "the updater was stopped by the app after %u of %u bytes; the "
+                     "running app is unchanged", (unsigned)u->upd.received, (unsigned)req->content_len);
+            sota_update_cancel(&u->upd, why);
+            u->code = "stopped";
+            *close = true;
+            return 503;
+        }
         int n = httpd_req_recv(req, u->buf, left < sizeof u->buf ? left : sizeof u->buf);
         if (n == HTTPD_SOCK_ERR_TIMEOUT) {
             if (++timeouts >= cfg->max_recv_timeouts) {
@@ -428,7 +444,7 @@ static void upload_task(void *arg)
     char sink[512];
     int n = 0;
     size_t drained = 0;
-    while (err == ESP_OK && (n = httpd_req_recv(req, sink, sizeof sink)) > 0) {
+    while (err == ESP_OK && !atomic_load(&s_stopping) && (n = httpd_req_recv(req, sink, sizeof sink)) > 0) {
         drained += (size_t)n;
         if (drained > DRAIN_MAX) {
             err = ESP_FAIL; /* a refused body this large is not worth reading: close */
@@ -444,6 +460,7 @@ static void upload_task(void *arg)
     if (err != ESP_OK) {
         httpd_sess_trigger_close(hd, fd);
     }
+    atomic_fetch_sub(&s_upload_tasks, 1);
     vTaskDelete(NULL);
 }
 #endif
@@ -477,14 +494,38 @@ static esp_err_t update_post(httpd_req_t *req)
 #if SOTA_ASYNC_UPLOAD
     httpd_req_t *copy = NULL;
     if (httpd_req_async_handler_begin(req, &copy) == ESP_OK) {
+        atomic_fetch_add(&s_upload_tasks, 1);
         if (xTaskCreate(upload_task, "sota_upload", 8192, copy, 5, NULL) == pdPASS) {
             return ESP_OK;
         }
+        atomic_fetch_sub(&s_upload_tasks, 1);
         httpd_req_async_handler_complete(copy);
     }
     ESP_LOGW(TAG, "could not hand the upload to its own task; receiving it in the server task");
 #endif
     return upload_run(req);
+}
+
+esp_err_t ota_http_stop(httpd_handle_t http)
+{
+    /* An upload ends at its next receive, which returns within one receive timeout;
+     * verifying what was received takes a few seconds at most. */
+    atomic_store(&s_stopping, true);
+    const int64_t limit = esp_timer_get_time() +
+                          ((int64_t)ota_state_config()->recv_timeout_s + 10) * 1000000;
+    while (atomic_load(&s_upload_tasks) > 0 && esp_timer_get_time() < limit) {
+        vTaskDelay(pdMS_TO_TICKS(10));
+    }
+    if (atomic_load(&s_upload_tasks) > 0) {
+        ESP_LOGE(TAG, "the upload task did not end: the HTTP server is left running, since stopping "
+                 "it would free the request the upload still uses; call softap_ota_stop again");
+        atomic_store(&s_stopping, false);
+        return ESP_ERR_TIMEOUT;
+    }
+    /* a synchronous upload in the server task ends the same way before httpd_stop returns */
+    esp_err_t err = httpd_stop(http);
+    atomic_store(&s_stopping, false);
+    return err;
 }
 
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)

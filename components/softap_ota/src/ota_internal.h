@@ -82,6 +82,10 @@ size_t ota_sig_trusted(sota_sig_key_t *out, size_t max, const char **source);
 
 /* ota_http.c */
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out);
+/* End a running upload (it is answered 503 or dropped, the running app unchanged), wait
+ * until no upload task uses the server, then stop it. ESP_ERR_TIMEOUT (logged, server
+ * left running) if the upload task did not end within the receive timeout + 10 s. */
+esp_err_t ota_http_stop(httpd_handle_t http);
 /* ota_status.c: GET /api/status body (caller frees) */
 char *ota_status_json(void);
 

@@ -16,13 +16,20 @@
 #include "esp_app_format.h"
 #include "esp_chip_info.h"
 #include "esp_flash.h"
-#include "esp_flash_encrypt.h"
 #include "esp_idf_version.h"
 #include "esp_log.h"
 #include "ota_internal.h"
 #include "sota_chip.h"
 #if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 4, 0)
 #include "hal/efuse_hal.h"
+#endif
+/* esp_flash_encryption_enabled is deprecated from 6.0.1 for the eFuse API's own */
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(6, 0, 1)
+#include "esp_efuse.h"
+#define flash_encrypted() esp_efuse_is_flash_encryption_enabled()
+#else
+#include "esp_flash_encrypt.h"
+#define flash_encrypted() esp_flash_encryption_enabled()
 #endif
 
 #define ENC_BLOCK 16u /* flash encryption's write unit */
@@ -42,7 +49,7 @@ static int w_begin(void *ctx)
      * blank. The session then erases the rest ahead of the writes, skipping what reads
      * as erased, this included. */
     uint32_t first = w->part->size < SOTA_UPDATE_BLOCK ? (uint32_t)w->part->size : SOTA_UPDATE_BLOCK;
-    w->encrypted = esp_flash_encryption_enabled();
+    w->encrypted = flash_encrypted();
     w->carry_len = 0;
     w->tail_flushed = false;
     bool blank = false;

@@ -66,7 +66,10 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
 esp_err_t softap_ota_stop(void)
 {
     if (s_http) {
-        httpd_stop(s_http);
+        esp_err_t err = ota_http_stop(s_http);
+        if (err != ESP_OK) {
+            return err; /* an upload still runs: nothing else is torn down under it */
+        }
         s_http = NULL;
     }
     if (s_dns) {

@@ -1,0 +1,11 @@
+/* Host port of the part of ESP-IDF's esp_efuse.h (components/efuse, >= 6.0.1) the
+ * component uses. */
+#ifndef ESP_EFUSE_H
+#define ESP_EFUSE_H
+
+#include <stdbool.h>
+
+/* Whether flash encryption is on (the same as esp_flash_encryption_enabled()). */
+bool esp_efuse_is_flash_encryption_enabled(void);
+
+#endif
