@@ -34,12 +34,12 @@ static int read_slot(void *ctx, uint32_t offset, void *buf, size_t len)
 
 /* The verification with the revision taken as given. */
 static sota_img_err_t verify_slot(nor_flash_t *f, const sota_chip_t *chip, uint16_t chip_rev,
-                                  uint32_t offset, uint32_t size, sota_img_t *v)
+                                  uint16_t efuse_blk_rev, uint32_t offset, uint32_t size, sota_img_t *v)
 {
     sota_img_params_t p = {
         .chip = chip,
         .chip_rev = chip_rev,
-        .efuse_blk_rev = 0,
+        .efuse_blk_rev = efuse_blk_rev,
         .slot_size = size,
         .slot_offset = offset,
         .flash_size = (uint32_t)nor_size(f),
@@ -56,7 +56,7 @@ sota_img_err_t boot_verify_partition(nor_flash_t *f, const sota_chip_t *chip, ui
         chip = sota_chip_by_name("esp32");
         assert(chip);
     }
-    return verify_slot(f, chip, chip_rev ? chip_rev : chip->default_rev, offset, size, v);
+    return verify_slot(f, chip, chip_rev ? chip_rev : chip->default_rev, 0, offset, size, v);
 }
 
 /* ---- reason and log ---------------------------------------------------------------- */
@@ -374,7 +374,7 @@ boot_status_t boot_select(nor_flash_t *f, const boot_opts_t *opts, boot_result_t
             continue;
         }
         sota_img_t v;
-        sota_img_err_t ierr = verify_slot(f, chip, rev, p->offset, p->size, &v);
+        sota_img_err_t ierr = verify_slot(f, chip, rev, opts->efuse_blk_rev, p->offset, p->size, &v);
         if (ierr != SOTA_IMG_OK) {
             if (nor_is_dead(f)) {
                 r->status = BOOT_ERR_FLASH;

@@ -22,6 +22,7 @@ typedef struct {
     const sota_chip_t *chip;      /* chip whose images boot; NULL: esp32 */
     uint16_t chip_rev;            /* 0: the chip's default revision */
     bool chip_rev_exact;          /* chip_rev is used as given, even 0 (v0.0) */
+    uint16_t efuse_blk_rev;       /* the chip's eFuse block revision (major*100+minor) */
     bool rollback_enabled;        /* CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE */
     bool write;                   /* apply the bootloader's otadata writes to flash
                                      (false: decide only, flash untouched) */

@@ -32,6 +32,7 @@ static void usage(FILE *out)
         "       sota image make -o FILE [--chip C] [--version V] [--project P]\n"
         "                         [--secure-version N] [--size N] [--seed S] [--no-hash]\n"
         "                         [--min-chip-rev X.Y] [--max-chip-rev X.Y]\n"
+        "                         [--min-efuse-blk-rev X.Y]\n"
         "\n"
         "  info    the header, every segment (load address, length, file offset, memory\n"
         "          region), the app description, checksum and SHA-256 status, image length\n"
@@ -60,6 +61,7 @@ static void usage(FILE *out)
         "  --seed S            payload seed: the same options make the same bytes (default 0)\n"
         "  --no-hash           no appended SHA-256\n"
         "  --min-chip-rev, --max-chip-rev X.Y   header chip revision limits\n"
+        "  --min-efuse-blk-rev X.Y  esp_app_desc_t min_efuse_blk_rev_full (ESP-IDF >= 5.4)\n"
         "N is decimal, 0x-hex, or with a K or M suffix (1024-based): 1M = 0x100000.\n"
         "\n"
         "Exit status: 0 done/valid, 1 invalid image or I/O error, 2 usage error.\n");
@@ -117,7 +119,7 @@ typedef struct {
 
 typedef enum { OPT_CHIP, OPT_CHIP_REV, OPT_SLOT_SIZE, OPT_SLOT_OFFSET, OPT_FLASH_SIZE,
                OPT_OUT, OPT_VERSION, OPT_PROJECT, OPT_SECVER, OPT_SIZE, OPT_SEED,
-               OPT_NO_HASH, OPT_MIN_REV, OPT_MAX_REV } opt_id_t;
+               OPT_NO_HASH, OPT_MIN_REV, OPT_MAX_REV, OPT_MIN_EFUSE } opt_id_t;
 
 typedef struct {
     const char *name;
@@ -142,6 +144,7 @@ static const opt_def_t s_opts[] = {
     { "--no-hash", OPT_NO_HASH, false, "m" },
     { "--min-chip-rev", OPT_MIN_REV, true, "m" },
     { "--max-chip-rev", OPT_MAX_REV, true, "m" },
+    { "--min-efuse-blk-rev", OPT_MIN_EFUSE, true, "m" },
 };
 
 static int set_opt(opts_t *o, opt_id_t id, const char *name, const char *val)
@@ -159,6 +162,7 @@ static int set_opt(opts_t *o, opt_id_t id, const char *name, const char *val)
     case OPT_CHIP_REV:
     case OPT_MIN_REV:
     case OPT_MAX_REV:
+    case OPT_MIN_EFUSE:
         rev = sota_chip_parse_rev(val);
         if (rev < 0 || rev > 0xFFFF) {
             return usage_error("bad chip revision '%s' (expected X.Y, e.g. 3.0)", val);
@@ -167,6 +171,8 @@ static int set_opt(opts_t *o, opt_id_t id, const char *name, const char *val)
             o->chip_rev = rev;
         } else if (id == OPT_MIN_REV) {
             o->gen.min_chip_rev = (uint16_t)rev;
+        } else if (id == OPT_MIN_EFUSE) {
+            o->gen.min_efuse_blk_rev = (uint16_t)rev;
         } else {
             o->gen.max_chip_rev = (uint16_t)rev;
         }

@@ -33,7 +33,7 @@ static void usage(FILE *out)
             "usage: sota sim [--flash FILE] [--port N] [--chip C] [--chip-rev X.Y]\n"
             "                [--dns-port N] [--health ok|fail|hang] [--no-rollback]\n"
             "                [--ptable CSV] [--flash-encryption] [--efuse-blk-rev X.Y]\n"
-            "                [--country CC]\n"
+            "                [--country CC] [--channel N]\n"
             "Run the updater on an emulated 4 MB flash and serve it on http://127.0.0.1:N.\n"
             "  --flash FILE   flash image (default build/flash.bin), created if missing\n"
             "  --port N       HTTP port (default 8080)\n"
@@ -49,6 +49,7 @@ static void usage(FILE *out)
             "  --efuse-blk-rev X.Y  the chip's eFuse block revision (default 0.0)\n"
             "  --country CC   the access point's Wi-Fi country (softap_ota_config_t.country;\n"
             "                 default: ESP-IDF's \"01\", channels 1..11)\n"
+            "  --channel N    the access point's channel (default 1)\n"
             "Overrides of the updater's Kconfig defaults (for tests):\n"
             "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n"
             "Who may update (all off by default):\n"
@@ -241,6 +242,15 @@ int sota_cmd_sim(int argc, char **argv)
                 return 2;
             }
             app.country = v, i++;
+        } else if (!strcmp(a, "--channel")) {
+            char *end;
+            long val = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || val < 1 || val > 14) {
+                fprintf(stderr, "sota sim: --channel %s: expected 1..14\n", v);
+                return 2;
+            }
+            app.channel = (unsigned)val;
+            i++;
         } else if (!strcmp(a, "--recv-timeout") || !strcmp(a, "--max-timeouts") ||
                    !strcmp(a, "--deadline") || !strcmp(a, "--health-delay")) {
             char *end;

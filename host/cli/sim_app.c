@@ -1,6 +1,8 @@
 /* The simulator's app: see sim_app.h. */
 #include "sim_app.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "esp_log.h"
@@ -31,7 +33,8 @@ void sim_app_run(const sim_app_opts_t *o)
                     o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
                     o->refuse_failed_version;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
-        !o->upload_deadline_s && o->health_delay_ms < 0 && !security && !o->country) {
+        !o->upload_deadline_s && o->health_delay_ms < 0 && !security && !o->country &&
+        !o->channel) {
         app_main();
         return;
     }
@@ -51,6 +54,9 @@ void sim_app_run(const sim_app_opts_t *o)
     }
     if (o->health_delay_ms >= 0) {
         cfg.health_delay_ms = (uint32_t)o->health_delay_ms;
+    }
+    if (o->channel) {
+        cfg.channel = (uint8_t)o->channel;
     }
     if (o->country) {
         cfg.country = o->country;
@@ -81,5 +87,10 @@ void sim_app_run(const sim_app_opts_t *o)
     cfg.refuse_downgrade |= o->refuse_downgrade;
     cfg.refuse_lower_secure_version |= o->refuse_lower_secure_version;
     cfg.refuse_failed_version |= o->refuse_failed_version;
-    ESP_ERROR_CHECK(softap_ota_start(&cfg));
+    esp_err_t err = softap_ota_start(&cfg);
+    if (err != ESP_OK) {
+        /* the device's app would abort in ESP_ERROR_CHECK: say why (logged above) and stop */
+        fprintf(stderr, "sota sim: softap_ota_start failed: %s\n", esp_err_to_name(err));
+        exit(1);
+    }
 }

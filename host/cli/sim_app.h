@@ -19,6 +19,7 @@ typedef struct {
     unsigned upload_deadline_s;
     long health_delay_ms;      /* -1: keep */
     const char *country;       /* Wi-Fi country code */
+    unsigned channel;          /* Wi-Fi channel */
     /* who may update */
     const char *ap_password;   /* Wi-Fi password (WPA2) */
     const char *http_user;     /* HTTP Basic authentication */

@@ -268,6 +268,7 @@ esp_err_t sota_host_boot(const sota_host_config_t *cfg, boot_result_t *out)
     boot_opts_t opts = {
         .chip = g_sota_dev.chip,
         .chip_rev = g_sota_dev.chip_rev,
+        .efuse_blk_rev = g_sota_dev.efuse_blk_rev,
         .rollback_enabled = g_sota_dev.rollback_enabled,
         .write = true,
         .table_offset = g_sota_dev.table_offset,
