@@ -65,6 +65,9 @@ stack=$(awk -v roots=ota_http.c:update_post,ota_http.c:upload_task \
   -f "$ROOT/bench/stack_depth.awk" "${ci_files[@]}") || die "stack depth: the call graph did not match (see above)"
 put stack_max_bytes "${stack%% *}"
 echo "${stack#* }" >"$WORK/stack_chain.txt"
+# Every task the component creates, on the device's targets, against its stack size.
+stacks_ok=true
+"$ROOT/bench/task_stacks.sh" "$WORK" "$RES" "$BUILD/gen" || stacks_ok=false
 
 # --- 3. CPU per uploaded byte (callgrind) ------------------------------------------------
 say "bench: 3/5 instructions per uploaded byte (callgrind, 8 runs)"
@@ -153,6 +156,12 @@ for st in ours:"ours: session, erase-ahead, skip erased" ours_blank:"ours into a
 done
 printf '%-44s %18s %18s\n' "2. heap peak of the update path (bytes)" "$(j '.heap_peak_bytes["256k"]')" "$(j '.heap_peak_bytes["1000k"]')"
 printf '%-44s %18s\n' "   worst stack depth, update path (bytes)" "$(j .stack_max_bytes)"
+printf '%-44s %18s %18s\n' "   task stacks, device (bytes used/size, spare)" "xtensa" "rv32imc"
+for t in sota_upload httpd sota_health sota_dns; do
+  cell() { printf '%s+%s/%s %s%%' "$(j ".task_stack.$t.$1.own")" "$(j .task_stack.ext_bytes)" \
+             "$(j ".task_stack.$t.$1.stack")" "$(j ".task_stack.$t.$1.margin_pct")"; }
+  printf '%-44s %18s %18s\n' "     $t" "$(cell xtensa)" "$(cell rv32)"
+done
 printf '%-44s %18s %18s\n' "3. instructions per uploaded byte" "raw" "multipart"
 printf '%-44s %18s %18s\n' "   with SHA-256" "$(j .instr_per_byte.raw)" "$(j .instr_per_byte.multipart)"
 printf '%-44s %18s %18s\n' "   without SHA-256" "$(j .instr_per_byte.raw_nosha)" "$(j .instr_per_byte.multipart_nosha)"
@@ -166,3 +175,4 @@ printf '%-44s %18s\n' "5. host upload 1000 KiB: simulator/discard" "$(j .host_up
 printf '%s\n' "--------------------------------------------------------------------------------"
 printf 'deepest stack chain: %s\n' "$(cat "$WORK/stack_chain.txt")"
 printf 'written: %s\n' "$OUT"
+$stacks_ok || { say "bench: a task stack has less than 25 % to spare (see above)"; exit 1; }

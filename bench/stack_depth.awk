@@ -6,6 +6,7 @@
 # through a function pointer are resolved with `indirect`: an indirect call made in
 # file.c may reach each function listed for it (the callbacks the update path installs).
 # Functions without a .ci (ESP-IDF, mbedTLS, libc) count 0 bytes; recursion is cut.
+# -v per_call=N adds N bytes to every frame (an ABI's save area the .su omits).
 function short(t) {
     gsub(/"/, "", t)
     if (t ~ /^\//) sub(/^.*\//, "", t)  # /path/to/file.c:func -> file.c:func
@@ -48,7 +49,7 @@ function depth(n, path,    list, cnt, i, best, d, bp) {
     }
     onpath[n] = 0
     chain[n] = (n ~ /^@indirect/ ? "" : n) (bp != "" && n !~ /^@indirect/ ? " > " : "") bp
-    return best + frame[n]
+    return best + frame[n] + (known[n] ? per_call : 0)
 }
 END {
     np = split(indirect, groups, ";")

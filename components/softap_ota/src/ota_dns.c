@@ -70,7 +70,7 @@ esp_err_t ota_dns_start(void)
         return ESP_FAIL;
     }
     s_run = true;
-    if (xTaskCreate(dns_task, "sota_dns", 3072, NULL, 4, &s_task) != pdPASS) {
+    if (xTaskCreate(dns_task, "sota_dns", SOTA_DNS_STACK, NULL, 4, &s_task) != pdPASS) {
         s_run = false;
         close(s_sock);
         s_sock = -1;

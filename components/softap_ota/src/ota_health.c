@@ -78,7 +78,7 @@ void ota_health_start(const softap_ota_config_t *cfg, httpd_handle_t http)
              (unsigned)cfg->health_delay_ms);
     s_job = (health_job_t){ .check = cfg->health_check, .ctx = cfg->health_ctx,
                             .delay_ms = cfg->health_delay_ms, .start_ap = cfg->start_ap, .http = http };
-    if (xTaskCreate(health_task, "sota_health", 4096, &s_job, 5, NULL) != pdPASS) {
+    if (xTaskCreate(health_task, "sota_health", SOTA_HEALTH_STACK, &s_job, 5, NULL) != pdPASS) {
         ESP_LOGE(TAG, "could not start the health check task: the app stays pending and the "
                  "bootloader will roll it back at the next reset");
     }

@@ -495,7 +495,7 @@ static esp_err_t update_post(httpd_req_t *req)
     httpd_req_t *copy = NULL;
     if (httpd_req_async_handler_begin(req, &copy) == ESP_OK) {
         atomic_fetch_add(&s_upload_tasks, 1);
-        if (xTaskCreate(upload_task, "sota_upload", 8192, copy, 5, NULL) == pdPASS) {
+        if (xTaskCreate(upload_task, "sota_upload", SOTA_UPLOAD_STACK, copy, 5, NULL) == pdPASS) {
             return ESP_OK;
         }
         atomic_fetch_sub(&s_upload_tasks, 1);
@@ -536,7 +536,7 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
     hc.send_wait_timeout = cfg->recv_timeout_s;
     hc.max_uri_handlers = 12;
     hc.lru_purge_enable = true;
-    hc.stack_size = 8192;
+    hc.stack_size = SOTA_HTTPD_STACK;
     esp_err_t err = httpd_start(out, &hc);
     if (err != ESP_OK) {
         ESP_LOGE(TAG, "HTTP server did not start on port %u: %s", (unsigned)hc.server_port, esp_err_to_name(err));

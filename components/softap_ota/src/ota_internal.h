@@ -15,6 +15,14 @@
 #include "sota_sig.h"
 #include "sota_update.h"
 
+/* Stacks of the tasks the component creates, in bytes (ESP-IDF's xTaskCreate counts
+ * bytes). make bench compares each with its worst case on xtensa and rv32
+ * (bench/task_stacks.sh) and wants 25 % to spare. */
+#define SOTA_UPLOAD_STACK 10240  /* sota_upload: one upload, ESP-IDF >= 5.2 */
+#define SOTA_HTTPD_STACK 10240   /* the HTTP server task (uploads run in it before 5.2) */
+#define SOTA_HEALTH_STACK 5120   /* sota_health: confirm or roll back a new app */
+#define SOTA_DNS_STACK 6144      /* sota_dns: captive portal answers */
+
 /* ota_state.c: the one updater state, behind a mutex */
 esp_err_t ota_state_init(const softap_ota_config_t *cfg);
 void ota_state_deinit(void);
