@@ -1,5 +1,6 @@
 # Host entry of softap-ota. The ESP-IDF entry is CMakeLists.txt (idf.py build).
-#   make        build build/sota (the host command and simulator)
+#   make        build build/sota (the host command and simulator) and build/sota-idf-X.Y.Z
+#               (the simulator as each older modelled ESP-IDF release: sota sim --idf X.Y.Z)
 #   make run    build and start the simulator on http://127.0.0.1:8080
 #   make test   build everything with warnings as errors, under ASan+UBSan, and run every test
 #   make bench  the performance table (build/bench.json)
@@ -22,8 +23,8 @@ $(BUILD)/host/CMakeCache.txt: | deps
 	$(CMAKE_Q) -B $(BUILD)/host -DSOTA_TESTS=OFF
 
 $(BUILD)/sota: deps $(BUILD)/host/CMakeCache.txt FORCE
-	cmake --build $(BUILD)/host -j $(JOBS) --target sota -- --no-print-directory
-	cp $(BUILD)/host/sota $(BUILD)/sota
+	cmake --build $(BUILD)/host -j $(JOBS) --target sota_sims -- --no-print-directory
+	cp $(BUILD)/host/sota $(BUILD)/host/sota-idf-* $(BUILD)/
 
 run: $(BUILD)/sota
 	@echo "softap-ota simulator: open http://127.0.0.1:$(PORT)/ in a browser (Ctrl-C stops it)"
@@ -43,6 +44,6 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) FUZZ_BUILD=$(BUILD)/fuzz bash tests/integration/test_fuzz.sh
 
 clean:
-	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota
+	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota $(BUILD)/sota-idf-*
 
 FORCE:

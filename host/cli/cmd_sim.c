@@ -13,6 +13,7 @@
 
 #include "cli_file.h"
 #include "cmds.h"
+#include "idf_built.h"
 #include "esp_log.h"
 #include "imagegen.h"
 #include "nvs_flash.h"
@@ -21,6 +22,7 @@
 #include "sota_sig.h"
 #include "sota_host.h"
 #include "sota_host_httpd.h"
+#include "sota_host_idf.h"
 #include "sota_host_net.h"
 #include "sota_host_nvs.h"
 
@@ -33,7 +35,7 @@ static void usage(FILE *out)
             "usage: sota sim [--flash FILE] [--port N] [--chip C] [--chip-rev X.Y]\n"
             "                [--dns-port N] [--health ok|fail|hang] [--no-rollback]\n"
             "                [--ptable CSV] [--flash-encryption] [--efuse-blk-rev X.Y]\n"
-            "                [--country CC] [--channel N]\n"
+            "                [--country CC] [--channel N] [--idf X.Y.Z]\n"
             "Run the updater on an emulated 4 MB flash and serve it on http://127.0.0.1:N.\n"
             "  --flash FILE   flash image (default build/flash.bin), created if missing\n"
             "  --port N       HTTP port (default 8080)\n"
@@ -50,8 +52,11 @@ static void usage(FILE *out)
             "  --country CC   the access point's Wi-Fi country (softap_ota_config_t.country;\n"
             "                 default: ESP-IDF's \"01\", channels 1..11)\n"
             "  --channel N    the access point's channel (default 1)\n"
+            "  --idf X.Y.Z    behave like this ESP-IDF release (default: the newest modelled):\n"
+            "                 5.0, 5.1, 5.2.0, 5.2.4, 5.3.1, 5.4.2, 5.5.2 or 6.0\n"
             "Overrides of the updater's Kconfig defaults (for tests):\n"
             "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n"
+            "  --fail-task NAME  the first xTaskCreate of task NAME fails (out of memory)\n"
             "Who may update (all off by default):\n"
             "  --ap-password P          WPA2 access point (8..63 characters)\n"
             "  --auth USER:PASS         HTTP Basic authentication on the page, API and upload\n"
@@ -164,8 +169,70 @@ static int parse_port(const char *s, uint16_t *out)
     return 0;
 }
 
+/* --idf: run the simulator build of that release (build/sota-idf-X.Y.Z beside this
+ * program; plain sota is the newest). Returns only on an error (exit code) or when this
+ * build is the one asked for (0). */
+static int select_release(int argc, char **argv)
+{
+    const char *want = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--idf")) {
+            want = argv[i + 1];
+        }
+    }
+    char have[16], name[16];
+    sota_host_idf_str(sota_idf_built, have, sizeof have);
+    uint32_t rel = sota_idf_built;
+    if (want && (!sota_host_idf_parse(want, &rel) || !sota_host_idf_is_modelled(rel))) {
+        size_t n;
+        const uint32_t *all = sota_host_idf_modelled(&n);
+        fprintf(stderr, "sota sim: --idf %s: not a modelled ESP-IDF release; choose one of:", want);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(stderr, " %s", sota_host_idf_str(all[i], name, sizeof name));
+        }
+        fprintf(stderr, "\n");
+        return 2;
+    }
+    if (rel == sota_idf_built) {
+        sota_host_idf_set_release(rel);
+        return 0;
+    }
+    size_t n;
+    const uint32_t *all = sota_host_idf_modelled(&n);
+    char self[4096], path[4200];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) {
+        fprintf(stderr, "sota sim: cannot find this program's directory: %s\n", strerror(errno));
+        return 1;
+    }
+    self[len] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    if (rel == all[n - 1]) {
+        snprintf(path, sizeof path, "%s/sota", self);
+    } else {
+        snprintf(path, sizeof path, "%s/sota-idf-%s", self, sota_host_idf_str(rel, name, sizeof name));
+    }
+    char *args[128];
+    int k = 0;
+    args[k++] = "sota";
+    for (int i = 0; i < argc && k < 127; i++) {
+        args[k++] = argv[i];
+    }
+    args[k] = NULL;
+    execv(path, args);
+    fprintf(stderr, "sota sim: --idf %s: cannot run %s (%s): build it with make (it builds one "
+            "simulator per modelled release)\n", want, path, strerror(errno));
+    return 1;
+}
+
 int sota_cmd_sim(int argc, char **argv)
 {
+    int sel = select_release(argc, argv);
+    if (sel != 0) {
+        return sel;
+    }
+
     const char *flash = "build/flash.bin";
     const char *csv = SOTA_ROOT "/partitions.csv";
     const sota_chip_t *chip = sota_chip_by_name("esp32");
@@ -206,6 +273,10 @@ int sota_cmd_sim(int argc, char **argv)
             return 2;
         } else if (!strcmp(a, "--flash")) {
             flash = v, i++;
+        } else if (!strcmp(a, "--idf")) {
+            i++; /* select_release */
+        } else if (!strcmp(a, "--fail-task")) {
+            sota_host_fail_task_create(v, 1), i++;
         } else if (!strcmp(a, "--ptable")) {
             csv = v, i++;
         } else if (!strcmp(a, "--port") || !strcmp(a, "--dns-port")) {
@@ -371,8 +442,10 @@ int sota_cmd_sim(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s)\n", (unsigned)port,
-           boot.desc.project_name, boot.desc.version, boot.label, flash);
+    char idf[16];
+    printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s, ESP-IDF %s)\n",
+           (unsigned)port, boot.desc.project_name, boot.desc.version, boot.label, flash,
+           sota_host_idf_str(sota_idf_built, idf, sizeof idf));
     fflush(stdout);
 
     sim_app_run(&app);

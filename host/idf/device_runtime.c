@@ -7,7 +7,7 @@
 
 #include "boot.h"
 #include "device_internal.h"
-#include "esp_idf_version.h"
+#include "sota_host_idf.h"
 #include "esp_log.h"
 #include "sota_host.h"
 
@@ -29,17 +29,15 @@ void sota_dev_unlock(void)
     pthread_mutex_unlock(&s_flash_lock);
 }
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define HOST_IDF_VER "v" STR(ESP_IDF_VERSION_MAJOR) "." STR(ESP_IDF_VERSION_MINOR) "." STR(ESP_IDF_VERSION_PATCH)
-
 void sota_dev_default_app_desc(esp_app_desc_t *out)
 {
     memset(out, 0, sizeof *out);
     out->magic_word = ESP_APP_DESC_MAGIC_WORD;
     snprintf(out->version, sizeof out->version, "%s", "host");
     snprintf(out->project_name, sizeof out->project_name, "%s", "softap-ota-host");
-    snprintf(out->idf_ver, sizeof out->idf_ver, "%s", HOST_IDF_VER);
+    char ver[16];
+    snprintf(out->idf_ver, sizeof out->idf_ver, "v%s",
+             sota_host_idf_str(sota_host_idf_release(), ver, sizeof ver));
     out->mmu_page_size = 16;
 }
 

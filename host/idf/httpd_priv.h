@@ -61,6 +61,7 @@ struct httpd_req_aux {
         const char *field;
         const char *value;
     } *resp_hdrs;                     /* config.max_resp_headers entries */
+    bool resp_hdrs_shared;            /* an async copy using the server's array (5.2.0-5.2.3) */
     struct http_parser_url url_parse_res;
 };
 

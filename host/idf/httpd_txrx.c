@@ -10,6 +10,7 @@
 
 #include "esp_log.h"
 #include "httpd_priv.h"
+#include "sota_host_idf.h"
 
 static const char *TAG = "httpd_txrx";
 
@@ -463,39 +464,56 @@ esp_err_t httpd_req_handle_err(httpd_req_t *req, httpd_err_code_t error)
 
 /* ------------------------------------------------------------------ async requests */
 
+/* What these do depends on the modelled release (sota_host_idf.h): 5.2.0-5.2.3 and
+ * 5.3.0-5.3.1 leave the original request's body to the server task, which drains it
+ * while the copy reads the same socket; 5.2.0-5.2.3 share the response-header array;
+ * only 5.4.3+, 5.5.2+ and 6.0+ wake the server when the copy completes. */
 esp_err_t httpd_req_async_handler_begin(httpd_req_t *r, httpd_req_t **out)
 {
     if (r == NULL || out == NULL || r->aux == NULL) {
         return ESP_ERR_INVALID_ARG;
     }
+    if (!sota_host_idf_has_async_req()) {
+        ESP_LOGE(TAG, "httpd_req_async_handler_begin does not exist before ESP-IDF 5.2");
+        return ESP_ERR_NOT_SUPPORTED;
+    }
     struct httpd_data *hd = r->handle;
     struct httpd_req_aux *ra = r->aux;
+    bool shared = sota_host_idf_async_shares_resp_hdrs();
     httpd_req_t *copy = malloc(sizeof *copy);
     struct httpd_req_aux *ca = malloc(sizeof *ca);
     char *scratch = malloc(ra->scratch_cap + 1);
     char *hdrs = malloc(ra->hdrs_cap);
-    struct resp_hdr *resp = calloc(hd->config.max_resp_headers ? hd->config.max_resp_headers : 1,
-                                   sizeof *resp);
+    struct resp_hdr *resp = shared ? ra->resp_hdrs
+                                   : calloc(hd->config.max_resp_headers ? hd->config.max_resp_headers : 1,
+                                            sizeof *resp);
     if (!copy || !ca || !scratch || !hdrs || !resp) {
         free(copy);
         free(ca);
         free(scratch);
         free(hdrs);
-        free(resp);
+        if (!shared) {
+            free(resp);
+        }
         return ESP_ERR_NO_MEM;
     }
     memcpy(copy, r, sizeof *copy);
     memcpy(ca, ra, sizeof *ca);
     memcpy(scratch, ra->scratch, ra->scratch_len);
     memcpy(hdrs, ra->hdrs, ra->hdrs_len);
-    memcpy(resp, ra->resp_hdrs, hd->config.max_resp_headers * sizeof *resp);
+    if (!shared) {
+        memcpy(resp, ra->resp_hdrs, hd->config.max_resp_headers * sizeof *resp);
+    }
     ca->scratch = scratch;
     ca->hdrs = hdrs;
     ca->resp_hdrs = resp;
+    ca->resp_hdrs_shared = shared;
     copy->aux = ca;
 
-    /* The copy owns the rest of the body: the server must not drain it. */
-    ra->remaining_len = 0;
+    if (!sota_host_idf_async_drains_original()) {
+        /* The copy owns the rest of the body: the server must not drain it. */
+        ra->remaining_len = 0;
+    }
     ra->sd->for_async_req = true;
     *out = copy;
     return ESP_OK;
@@ -511,9 +529,14 @@ esp_err_t httpd_req_async_handler_complete(httpd_req_t *r)
     ra->sd->for_async_req = false;
     free(ra->scratch);
     free(ra->hdrs);
-    free(ra->resp_hdrs);
+    if (!ra->resp_hdrs_shared) {
+        free(ra->resp_hdrs);
+    }
     free(ra);
     free(r);
+    if (!sota_host_idf_async_complete_wakes()) {
+        return ESP_OK;
+    }
     /* Wake the server so it watches the session again. */
     if (httpd_host_wake(hd) != ESP_OK) {
         ESP_LOGW(TAG, "cannot notify the server that an async request completed");

@@ -13,6 +13,7 @@
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 #include "rtos_internal.h"
+#include "sota_host.h"
 
 static const char *TAG = "freertos";
 
@@ -29,6 +30,29 @@ struct tskTaskControlBlock {
 
 static pthread_key_t s_self_key;
 static pthread_once_t s_key_once = PTHREAD_ONCE_INIT;
+
+static pthread_mutex_t s_fail_lock = PTHREAD_MUTEX_INITIALIZER;
+static char s_fail_name[configMAX_TASK_NAME_LEN];
+static unsigned s_fail_count;
+
+void sota_host_fail_task_create(const char *name, unsigned count)
+{
+    pthread_mutex_lock(&s_fail_lock);
+    snprintf(s_fail_name, sizeof s_fail_name, "%s", name ? name : "");
+    s_fail_count = count;
+    pthread_mutex_unlock(&s_fail_lock);
+}
+
+static bool fail_injected(const char *name)
+{
+    pthread_mutex_lock(&s_fail_lock);
+    bool fail = s_fail_count > 0 && name && strncmp(name, s_fail_name, sizeof s_fail_name - 1) == 0;
+    if (fail) {
+        s_fail_count--;
+    }
+    pthread_mutex_unlock(&s_fail_lock);
+    return fail;
+}
 
 static void tcb_free(void *p)
 {
@@ -104,6 +128,10 @@ BaseType_t xTaskCreatePinnedToCore(TaskFunction_t pvTaskCode, const char *const 
     if (xCoreID != tskNO_AFFINITY && (xCoreID < 0 || xCoreID >= portNUM_PROCESSORS)) {
         ESP_LOGE(TAG, "xTaskCreatePinnedToCore(\"%s\"): core %d does not exist "
                  "(use 0, 1 or tskNO_AFFINITY)", pcName ? pcName : "", xCoreID);
+        return errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY;
+    }
+    if (fail_injected(pcName)) {
+        ESP_LOGW(TAG, "xTaskCreate(\"%s\"): out of memory (injected)", pcName);
         return errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY;
     }
     pthread_once(&s_key_once, key_init);

@@ -15,6 +15,7 @@
 #include "esp_wifi.h"
 #include "net_internal.h"
 #include "nvs.h"
+#include "sota_host_idf.h"
 #include "sota_host_net.h"
 #include "sota_host_nvs.h"
 
@@ -41,14 +42,6 @@ static wifi_ap_config_t s_ap;
 static wifi_sta_config_t s_sta;
 static station_t s_stations[ESP_WIFI_MAX_CONN_NUM];
 static wifi_country_t s_country;
-static bool s_init_again_invalid; /* ESP-IDF >= 6.0 */
-
-void sota_host_wifi_set_init_again_invalid_state(bool on)
-{
-    pthread_mutex_lock(&s_lock);
-    s_init_again_invalid = on;
-    pthread_mutex_unlock(&s_lock);
-}
 
 /* Channels of a country code, 0 if ESP-IDF does not know it. */
 static uint8_t country_channels(const char *cc)
@@ -272,6 +265,12 @@ esp_err_t esp_wifi_init(const wifi_init_config_t *config)
     }
     esp_err_t err = ESP_OK;
     pthread_mutex_lock(&s_lock);
+    if (s_inited && sota_host_idf_wifi_reinit_fails()) {
+        /* ESP-IDF 6.0 refuses a second init; 5.x answers ESP_OK (sota_host_idf.h). */
+        pthread_mutex_unlock(&s_lock);
+        ESP_LOGE(TAG, "Failed to init, WiFi is initialized by esp_wifi_init");
+        return ESP_ERR_INVALID_STATE;
+    }
     if (!s_inited) {
         s_inited = true;
         s_started = false;
@@ -281,9 +280,6 @@ esp_err_t esp_wifi_init(const wifi_init_config_t *config)
         memset(s_stations, 0, sizeof s_stations);
         s_country = (wifi_country_t){ .cc = "01", .schan = 1, .nchan = 11, .max_tx_power = 20,
                                       .policy = WIFI_COUNTRY_POLICY_AUTO };
-    } else if (s_init_again_invalid) {
-        ESP_LOGW(TAG, "esp_wifi_init: Wi-Fi is already initialised");
-        err = ESP_ERR_INVALID_STATE;
     }
     pthread_mutex_unlock(&s_lock);
     return err;

@@ -24,7 +24,7 @@ OTADATA  := $(wildcard $(ROOT)/host/otadata/*.c)
 BOOT     := $(wildcard $(ROOT)/host/boot/*.c)
 FLASH    := $(wildcard $(ROOT)/host/flash/*.c)
 IMAGEGEN := $(wildcard $(ROOT)/host/imagegen/*.c)
-HTTPD    := $(wildcard $(ROOT)/host/idf/httpd_*.c) $(ROOT)/host/idf/esp_err.c
+HTTPD    := $(wildcard $(ROOT)/host/idf/httpd_*.c) $(ROOT)/host/idf/esp_err.c $(ROOT)/host/idf/idf_release.c
 
 SRCS_image     := $(CORE)
 SRCS_ident     := $(CORE)

@@ -25,7 +25,9 @@
 #include "ota_internal.h"
 #include "ptable.h"
 #include "softap_ota.h"
+#include "esp_idf_version.h"
 #include "sota_host.h"
+#include "sota_host_idf.h"
 #include "sota_host_httpd.h"
 #include "sota_host_net.h"
 #include "sota_host_nvs.h"
@@ -237,12 +239,11 @@ static void test_start_after_app_wifi_init_on_idf6(void **state)
     (void)state;
     sota_host_config_t cfg;
     nor_flash_t *f = make_running_device(&cfg);
-    sota_host_wifi_set_init_again_invalid_state(true);
+    sota_host_idf_set_release(ESP_IDF_VERSION_VAL(6, 0, 0));
     wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
     assert_int_equal(esp_wifi_init(&init), ESP_OK);
     softap_ota_config_t c = start_cfg();
     esp_err_t err = softap_ota_start(&c);
-    sota_host_wifi_set_init_again_invalid_state(false);
     assert_int_equal(err, ESP_OK);
     assert_int_equal(softap_ota_stop(), ESP_OK);
     wifi_mode_t m;

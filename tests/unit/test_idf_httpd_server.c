@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cmocka.h>
@@ -30,6 +31,7 @@
 #include "esp_http_server.h"
 #include "esp_log.h"
 #include "sota_host_httpd.h"
+#include "sota_host_idf.h"
 
 #define WAIT_S 10
 #define MAX_BODY 16384
@@ -84,6 +86,8 @@ static int reset_state(void **state)
     sem_init(&g.release, 0, 0);
     sem_init(&g.work_done, 0, 0);
     atomic_store(&g_split, 0);
+    size_t n;
+    sota_host_idf_set_release(sota_host_idf_modelled(&n)[n - 1]); /* the newest */
     return 0;
 }
 
@@ -1334,6 +1338,24 @@ static void test_work_queue(void **state)
     assert_int_equal(httpd_stop(h), ESP_OK);
 }
 
+/* POST /async with a 300-byte body while the async thread waits; another connection is
+ * served meanwhile; then the thread is released and its answer read into r. Returns
+ * the connection of the async request. */
+static int async_300(uint16_t port, resp_t *r)
+{
+    int a = client_connect(port);
+    client_sends(a, "POST /async HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n");
+    char body[300];
+    memset(body, 'b', sizeof body);
+    client_send(a, body, sizeof body);
+    /* Served while the async request waits (and after the server is done with it). */
+    expect_exchange(port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello");
+    sem_post(&g.release);
+    assert_true(read_response(a, r));
+    sem_wait_bounded(&g.done);
+    return a;
+}
+
 static void test_async_request(void **state)
 {
     (void)state;
@@ -1341,18 +1363,9 @@ static void test_async_request(void **state)
     httpd_handle_t h = start_server(&cfg);
     uint16_t port = httpd_host_port(h);
     resp_t *r = malloc(sizeof *r);
-    int a = client_connect(port);
-    client_sends(a, "POST /async HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n");
-    char body[300];
-    memset(body, 'b', sizeof body);
-    client_send(a, body, sizeof body);
-    /* The server is free for others while the async request waits; the server does not
-     * drain the body the async thread owns. */
-    expect_exchange(port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello");
-    sem_post(&g.release);
-    assert_true(read_response(a, r));
+    /* the server does not drain the body the async thread owns */
+    int a = async_300(port, r);
     assert_string_equal(r->body, "async 300");
-    sem_wait_bounded(&g.done);
     /* The session is handed back to the server. */
     client_sends(a, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_true(read_response(a, r));
@@ -1360,6 +1373,93 @@ static void test_async_request(void **state)
     close(a);
     free(r);
     assert_int_equal(httpd_stop(h), ESP_OK);
+}
+
+/* ---- the async request API per ESP-IDF release (sota_host_idf.h) --------------------------- */
+
+#define REL(a, b, c) ESP_IDF_VERSION_VAL(a, b, c)
+
+/* Before ESP-IDF's fix (5.2.4, 5.3.2) the server drains the body of a request handed to
+ * another thread itself, so the copy finds nothing left to read; from the fix on the
+ * copy receives the whole body. */
+static void test_async_release_drain(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t release;
+        const char *body; /* what the async thread answers: the bytes it could read */
+    } rows[] = {
+        { REL(5, 2, 0), "async 0" }, { REL(5, 2, 3), "async 0" }, { REL(5, 2, 4), "async 300" },
+        { REL(5, 3, 1), "async 0" }, { REL(5, 3, 2), "async 300" }, { REL(5, 4, 0), "async 300" },
+    };
+    resp_t *r = malloc(sizeof *r);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        reset_state(NULL);
+        sota_host_idf_set_release(rows[i].release);
+        httpd_config_t cfg = test_config();
+        cfg.recv_wait_timeout = 1;
+        httpd_handle_t h = start_server(&cfg);
+        int a = async_300(httpd_host_port(h), r);
+        assert_string_equal(r->body, rows[i].body);
+        close(a);
+        assert_int_equal(httpd_stop(h), ESP_OK);
+    }
+    free(r);
+}
+
+/* Whether fd has bytes to read within ms. */
+static bool readable_within(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, ms) == 1;
+}
+
+/* Only from 5.4.3 / 5.5.2 on does completing an async request wake the server: before,
+ * the next request on that connection waits until something else wakes it. */
+static void test_async_release_wake(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t release;
+        bool wakes;
+    } rows[] = {
+        { REL(5, 2, 4), false }, { REL(5, 4, 2), false }, { REL(5, 4, 3), true },
+        { REL(5, 5, 1), false }, { REL(5, 5, 2), true }, { REL(6, 0, 0), true },
+    };
+    resp_t *r = malloc(sizeof *r);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        reset_state(NULL);
+        sota_host_idf_set_release(rows[i].release);
+        httpd_config_t cfg = test_config();
+        httpd_handle_t h = start_server(&cfg);
+        uint16_t port = httpd_host_port(h);
+        int a = client_connect(port);
+        int b = client_connect(port);
+        client_sends(a, "POST /async HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        /* Once b is served the server waits again, with a's session handed over. */
+        client_sends(b, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_true(read_response(b, r));
+        usleep(50 * 1000);
+        sem_post(&g.release);
+        assert_true(read_response(a, r));
+        assert_string_equal(r->body, "async 0");
+        sem_wait_bounded(&g.done);
+        client_sends(a, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        if (rows[i].wakes) {
+            assert_true(readable_within(a, WAIT_S * 1000));
+        } else {
+            assert_false(readable_within(a, 300));
+            /* traffic on another connection wakes the server, which then sees a again */
+            client_sends(b, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+            assert_true(read_response(b, r));
+        }
+        close(b);
+        assert_true(read_response(a, r));
+        assert_string_equal(r->body, "Hello");
+        close(a);
+        assert_int_equal(httpd_stop(h), ESP_OK);
+    }
+    free(r);
 }
 
 /* ---- start/stop and configuration ---------------------------------------------------------- */
@@ -1478,6 +1578,8 @@ int main(void)
         cmocka_unit_test_setup(test_trigger_close, reset_state),
         cmocka_unit_test_setup(test_work_queue, reset_state),
         cmocka_unit_test_setup(test_async_request, reset_state),
+        cmocka_unit_test_setup(test_async_release_drain, reset_state),
+        cmocka_unit_test_setup(test_async_release_wake, reset_state),
         cmocka_unit_test_setup(test_start_stop_config, reset_state),
         cmocka_unit_test_setup(test_handler_registration, reset_state),
     };

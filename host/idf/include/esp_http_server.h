@@ -53,6 +53,7 @@
 #include <http_parser.h>
 #include <sdkconfig.h>
 #include <esp_err.h>
+#include <esp_idf_version.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -361,16 +362,23 @@ esp_err_t httpd_sess_set_recv_override(httpd_handle_t hd, int sockfd, httpd_recv
 esp_err_t httpd_sess_set_send_override(httpd_handle_t hd, int sockfd, httpd_send_func_t send_func);
 esp_err_t httpd_sess_set_pending_override(httpd_handle_t hd, int sockfd, httpd_pending_func_t pending_func);
 
+/* Declared from ESP-IDF 5.2 on, as in ESP-IDF. */
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 0)
 /* Copy the current request so another thread can finish it. The server stops watching
  * the session (it will not read from it nor purge it) until
  * httpd_req_async_handler_complete(*out) is called, which must happen on every path.
- * Returns ESP_OK; ESP_ERR_INVALID_ARG for NULL arguments; ESP_ERR_NO_MEM. */
+ * Returns ESP_OK; ESP_ERR_INVALID_ARG for NULL arguments; ESP_ERR_NO_MEM.
+ * Releases differ (sota_host_idf.h): before 5.2.4 / 5.3.2 the server still drains the
+ * original request's body itself after the handler returns, concurrently with the
+ * copy; 5.2.0-5.2.3 share the response headers between the copy and the server. */
 esp_err_t httpd_req_async_handler_begin(httpd_req_t *r, httpd_req_t **out);
 
 /* Finish a request copied with httpd_req_async_handler_begin(): free the copy and hand
  * the session back to the server. Returns ESP_OK; ESP_ERR_INVALID_ARG for NULL;
- * ESP_FAIL when the server could not be notified. */
+ * ESP_FAIL when the server could not be notified. Before 5.4.3 / 5.5.2 the server is
+ * not woken: it watches the session again only once something else wakes it. */
 esp_err_t httpd_req_async_handler_complete(httpd_req_t *r);
+#endif
 
 /* Socket of the request's session, or -1 for a NULL request. */
 int httpd_req_to_sockfd(httpd_req_t *r);

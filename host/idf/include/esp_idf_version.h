@@ -1,11 +1,23 @@
-/* Host port of ESP-IDF's esp_idf_version.h (components/esp_common). The host port
- * implements the API of ESP-IDF 5.x (checked against master for behaviour). */
+/* Host port of ESP-IDF's esp_idf_version.h (components/esp_common).
+ *
+ * The version a translation unit sees is the ESP-IDF release it is built for: the host
+ * build compiles the component and main/ once per modelled release with
+ * SOTA_HOST_IDF_MAJOR/MINOR/PATCH set (host/CMakeLists.txt); everything else sees the
+ * newest modelled release. The host port itself (host/idf) must not branch on these
+ * macros: it asks sota_host_idf_release() at run time (sota_host_idf.h). */
 #ifndef ESP_IDF_VERSION_H
 #define ESP_IDF_VERSION_H
 
-#define ESP_IDF_VERSION_MAJOR 5
-#define ESP_IDF_VERSION_MINOR 5
-#define ESP_IDF_VERSION_PATCH 0
+#ifndef SOTA_HOST_IDF_MAJOR
+/* the newest modelled release (the last of SOTA_IDF_RELEASES in host/CMakeLists.txt) */
+#define SOTA_HOST_IDF_MAJOR 6
+#define SOTA_HOST_IDF_MINOR 0
+#define SOTA_HOST_IDF_PATCH 0
+#endif
+
+#define ESP_IDF_VERSION_MAJOR SOTA_HOST_IDF_MAJOR
+#define ESP_IDF_VERSION_MINOR SOTA_HOST_IDF_MINOR
+#define ESP_IDF_VERSION_PATCH SOTA_HOST_IDF_PATCH
 
 #define ESP_IDF_VERSION_VAL(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
 
@@ -13,8 +25,8 @@
                                             ESP_IDF_VERSION_PATCH)
 
 /* The ESP-IDF version the running app was built with: its app description's idf_ver
- * (e.g. "v5.5.1"), or "v5.5.0" before the simulated device has booted. Never NULL;
- * valid until the next boot. */
+ * (e.g. "v5.5.1"), or "v<modelled release>" before the simulated device has booted.
+ * Never NULL; valid until the next boot. */
 const char *esp_get_idf_version(void);
 
 #endif

@@ -109,4 +109,8 @@ bool sota_host_rollback_enabled(void);
  * ran ("valid ..." or which check failed), "" if none yet. Valid until the next one. */
 const char *sota_host_last_verify_message(void);
 
+/* Fault injection for tests: the next `count` xTaskCreate calls for a task named `name`
+ * fail as on a device out of memory (errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY). */
+void sota_host_fail_task_create(const char *name, unsigned count);
+
 #endif

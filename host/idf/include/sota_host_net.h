@@ -52,10 +52,6 @@ uint32_t sota_host_bind_addr(void);
  * ESP_ERR_NO_MEM if max_connection stations already are (a device would refuse it). */
 esp_err_t sota_host_wifi_sta_connect(const uint8_t mac[6]);
 
-/* Model ESP-IDF >= 6.0, whose esp_wifi_init answers ESP_ERR_INVALID_STATE when the
- * driver is already initialised (5.x answers ESP_OK). Default off. Thread-safe. */
-void sota_host_wifi_set_init_again_invalid_state(bool on);
-
 /* Simulate that station leaving: WIFI_EVENT_AP_STADISCONNECTED is posted.
  * Returns ESP_OK; ESP_ERR_INVALID_ARG if mac is NULL; ESP_ERR_NOT_FOUND if it is not
  * associated. */
