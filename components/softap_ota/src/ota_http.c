@@ -28,12 +28,28 @@ extern const uint8_t index_html_gz_end[] __asm__("_binary_index_html_gz_end");
 #define REBOOT_DELAY_US (500 * 1000)
 #define DRAIN_MAX (4u * 1024 * 1024) /* unread body bytes read and dropped before closing */
 
-/* Uploads run in their own task where the server can hand a request over (ESP-IDF 5.2
- * and later), so that /api/status answers and a second upload gets 409 meanwhile. */
-#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 0)
+/* Uploads run in their own task where the server hands a request over safely, so that
+ * /api/status answers and a second upload gets 409 meanwhile. The async request API
+ * exists from 5.2.0, but before ESP-IDF's fix "prevent concurrent access to socket used
+ * in async http requests" (5.2.4, 5.3.2, 5.4.0) httpd_req_async_handler_begin leaves
+ * the original request's body length set: the server task drains the body the upload
+ * task is reading, then closes the session under it. Those releases (and 5.0, 5.1)
+ * receive the upload in the server task. */
+#if (ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 4) && ESP_IDF_VERSION < ESP_IDF_VERSION_VAL(5, 3, 0)) || \
+    ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 3, 2)
 #define SOTA_ASYNC_UPLOAD 1
 #else
 #define SOTA_ASYNC_UPLOAD 0
+#endif
+
+/* httpd_req_async_handler_complete wakes the server task only from 5.4.3 / 5.5.2 on;
+ * before, the server does not watch the connection again until something else wakes
+ * it, and the next request on a kept-alive connection waits. */
+#if (ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 4, 3) && ESP_IDF_VERSION < ESP_IDF_VERSION_VAL(5, 5, 0)) || \
+    ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 5, 2)
+#define SOTA_ASYNC_COMPLETE_WAKES 1
+#else
+#define SOTA_ASYNC_COMPLETE_WAKES 0
 #endif
 
 /* softap_ota_stop: uploads end at their next receive (s_stopping), and the server is
@@ -433,9 +449,30 @@ static esp_err_t upload_run(httpd_req_t *req)
 }
 
 #if SOTA_ASYNC_UPLOAD
+#if !SOTA_ASYNC_COMPLETE_WAKES
+static void wake_server(void *arg)
+{
+    (void)arg; /* running at all is the point: the server looks at its sessions again */
+}
+#endif
+
+/* The upload task is created before the request is copied, and waits for the copy:
+ * once httpd_req_async_handler_begin succeeded, the original request's body reads as
+ * 0 bytes, so the choice between the task and the server task must be made before. */
+typedef struct {
+    httpd_req_t *req; /* the async copy, or NULL: exit */
+} upload_handoff_t;
+
 static void upload_task(void *arg)
 {
-    httpd_req_t *req = arg;
+    upload_handoff_t *h = arg;
+    ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+    httpd_req_t *req = h->req;
+    free(h);
+    if (!req) {
+        vTaskDelete(NULL);
+        return;
+    }
     esp_err_t err = upload_run(req);
     /* ESP-IDF drains the body a handler left unread, and closes the connection when the
      * handler fails, only for requests it dispatched itself: an async request does both
@@ -458,10 +495,39 @@ static void upload_task(void *arg)
     int fd = httpd_req_to_sockfd(req);
     httpd_req_async_handler_complete(req);
     if (err != ESP_OK) {
-        httpd_sess_trigger_close(hd, fd);
+        httpd_sess_trigger_close(hd, fd); /* queued: also wakes the server */
     }
+#if !SOTA_ASYNC_COMPLETE_WAKES
+    else if (httpd_queue_work(hd, wake_server, NULL) != ESP_OK) {
+        ESP_LOGW(TAG, "could not wake the HTTP server after an upload: the next request on "
+                 "this connection waits for other traffic");
+    }
+#endif
     atomic_fetch_sub(&s_upload_tasks, 1);
     vTaskDelete(NULL);
+}
+
+/* Hand the upload to its own task. Returns false, with the request untouched, when the
+ * server task must receive it itself. */
+static bool upload_in_task(httpd_req_t *req)
+{
+    upload_handoff_t *h = calloc(1, sizeof *h);
+    TaskHandle_t task = NULL;
+    if (!h || xTaskCreate(upload_task, "sota_upload", SOTA_UPLOAD_STACK, h, 5, &task) != pdPASS) {
+        free(h);
+        ESP_LOGW(TAG, "no memory for the upload task; receiving the upload in the server task");
+        return false;
+    }
+    httpd_req_t *copy = NULL;
+    bool ok = httpd_req_async_handler_begin(req, &copy) == ESP_OK;
+    if (ok) {
+        atomic_fetch_add(&s_upload_tasks, 1); /* the task ends it */
+    } else {
+        ESP_LOGW(TAG, "could not hand the upload over; receiving it in the server task");
+    }
+    h->req = ok ? copy : NULL; /* the task frees h */
+    xTaskNotifyGive(task);
+    return ok;
 }
 #endif
 
@@ -492,16 +558,9 @@ static esp_err_t update_post(httpd_req_t *req)
         return send_error(req, 409, "busy", msg);
     }
 #if SOTA_ASYNC_UPLOAD
-    httpd_req_t *copy = NULL;
-    if (httpd_req_async_handler_begin(req, &copy) == ESP_OK) {
-        atomic_fetch_add(&s_upload_tasks, 1);
-        if (xTaskCreate(upload_task, "sota_upload", SOTA_UPLOAD_STACK, copy, 5, NULL) == pdPASS) {
-            return ESP_OK;
-        }
-        atomic_fetch_sub(&s_upload_tasks, 1);
-        httpd_req_async_handler_complete(copy);
+    if (upload_in_task(req)) {
+        return ESP_OK;
     }
-    ESP_LOGW(TAG, "could not hand the upload to its own task; receiving it in the server task");
 #endif
     return upload_run(req);
 }
