@@ -180,8 +180,7 @@ static int select_release(int argc, char **argv)
             want = argv[i + 1];
         }
     }
-    char have[16], name[16];
-    sota_host_idf_str(sota_idf_built, have, sizeof have);
+    char name[16];
     uint32_t rel = sota_idf_built;
     if (want && (!sota_host_idf_parse(want, &rel) || !sota_host_idf_is_modelled(rel))) {
         size_t n;
