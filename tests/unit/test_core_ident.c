@@ -248,8 +248,9 @@ static file_t f_fat_wl(void)
 static file_t f_spiffs_len(void)
 {
     file_t f = make(0x10000, 0xFF);
-    put16(f.b + 0xFE, (0x20140529u ^ 256u ^ 16u) & 0xFFFF);
-    put16(f.b + 0x10FE, (0x20140529u ^ 256u ^ 15u) & 0xFFFF);
+    put16(f.b + 0xFC, (0x20140529u ^ 256u ^ 16u) & 0xFFFF);   /* magic: 4 bytes before the end */
+    put16(f.b + 0x10FC, (0x20140529u ^ 256u ^ 15u) & 0xFFFF);
+    put16(f.b + 0xFE, 3);                                      /* erase count */
     f.b[0] = 0x01;   /* an object id in the lookup table */
     return f;
 }
@@ -258,8 +259,99 @@ static file_t f_spiffs_plain(void)
 {
     file_t f = make(0x8000, 0xFF);
     for (size_t b = 0; b < 8; b++) {
-        put16(f.b + b * 0x1000 + 0x1FE, (0x20140529u ^ 512u) & 0xFFFF);
+        put16(f.b + b * 0x1000 + 0x1FC, (0x20140529u ^ 512u) & 0xFFFF);
     }
+    return f;
+}
+
+/* mkspiffs without magic: object 1's index page (id 0x8001) and a data page (0x0001). */
+static file_t f_spiffs_nomagic(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    put16(f.b + 0, 0x8001);
+    put16(f.b + 2, 0x0001);
+    put16(f.b + 0xFE, 0);           /* erase count */
+    memset(f.b + 0x100, 0x5A, 0x200);
+    put16(f.b + 0x10FE, 0);
+    return f;
+}
+
+/* Not SPIFFS: object ids, but bytes after them in the lookup page. */
+static file_t f_spiffs_broken(void)
+{
+    file_t f = f_spiffs_nomagic();
+    f.b[0x40] = 0x12;
+    return f;
+}
+
+/* esp32: the bootloader at file offset 0 (esptool merge_bin from 0x1000): table at 0x7000,
+ * app at 0xF000. Written at 0x0 this board would not boot. */
+static file_t f_merged_esp32_at0(void)
+{
+    file_t f = make(0x20000, 0xFF);
+    esp_header(&f, 0, 0, 0x3FFF0030, false);
+    f.b[0x7000] = 0xAA;
+    f.b[0x7001] = 0x50;
+    esp_header(&f, 0xF000, 0, 0x3F400020, true);
+    return f;
+}
+
+/* A web installer's 64 KiB first part for esp32: 0xFF, bootloader at 0x1000, table at 0x8000. */
+static file_t f_part_esp32(void)
+{
+    file_t f = make(0x10000, 0xFF);
+    esp_header(&f, 0x1000, 0, 0x3FFF0030, false);
+    f.b[0x8000] = 0xAA;
+    f.b[0x8001] = 0x50;
+    return f;
+}
+
+/* Arduino's boot_app0.bin: 8 KiB of 0xFF. */
+static file_t f_otadata_blank(void)
+{
+    return make(0x2000, 0xFF);
+}
+
+/* otadata with ota_seq 1 in sector 0 (its CRC is 0x55bef33b... computed here). */
+static file_t f_otadata_seq1(void)
+{
+    file_t f = make(0x2000, 0xFF);
+    put32(f.b, 1);
+    uint32_t reg = 0;
+    for (int i = 0; i < 4; i++) {
+        reg ^= f.b[i];
+        for (int k = 0; k < 8; k++) {
+            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
+        }
+    }
+    put32(f.b + 28, ~reg);
+    return f;
+}
+
+/* The same with a wrong CRC: not otadata. */
+static file_t f_otadata_badcrc(void)
+{
+    file_t f = f_otadata_seq1();
+    f.b[28] ^= 1;
+    return f;
+}
+
+/* ESP8266 (Arduino): E9, then segment 0 loads at 0x4010F000 where ESP32 has 0xEE. */
+static file_t f_esp8266(void)
+{
+    file_t f = make(0x60000, 0x11);
+    static const uint8_t h[16] = { 0xE9, 0x01, 0x02, 0x40, 0x00, 0xF0, 0x10, 0x40,
+                                   0x00, 0xF0, 0x10, 0x40, 0x80, 0x05, 0x00, 0x00 };
+    memcpy(f.b, h, sizeof h);
+    return f;
+}
+
+/* ESP8266 esptool v2 image: magic EA, 4 segments. */
+static file_t f_esp8266_v2(void)
+{
+    file_t f = make(0x60000, 0x11);
+    static const uint8_t h[8] = { 0xEA, 0x04, 0x00, 0x00, 0x00, 0x00, 0x21, 0x40 };
+    memcpy(f.b, h, sizeof h);
     return f;
 }
 
@@ -295,56 +387,64 @@ typedef struct {
     const char *says;               /* a piece of the message */
 } case_t;
 
+#define K(x) SOTA_FILE_##x
 static const case_t s_cases[] = {
-    { "app esp32", f_app_esp32, "esp32", SOTA_FILE_APP, SOTA_FILE_APP, SOTA_FILE_APP,
+    { "app esp32", f_app_esp32, "esp32", K(APP), K(APP), K(APP),
       "project \"blink\", version \"2.1\"" },
-    { "app esp32, any chip", f_app_esp32, NULL, SOTA_FILE_APP, SOTA_FILE_APP, SOTA_FILE_APP,
-      "app image for esp32" },
-    { "app esp32 no desc", f_app_esp32_nodesc, "esp32", SOTA_FILE_APP, SOTA_FILE_APP,
-      SOTA_FILE_APP, "app image for esp32." },
-    { "app c3 on esp32", f_app_c3, "esp32", SOTA_FILE_APP_OTHER_CHIP, SOTA_FILE_APP_OTHER_CHIP,
-      SOTA_FILE_APP_OTHER_CHIP, "esp32c3 (chip id 5), but this device is an esp32 (chip id 0)" },
-    { "app c3 on c3", f_app_c3, "esp32c3", SOTA_FILE_APP, SOTA_FILE_APP, SOTA_FILE_APP,
-      "esp32c3" },
-    { "header only", f_header_only, "esp32", SOTA_FILE_APP, SOTA_FILE_NEED_MORE, SOTA_FILE_APP,
-      "app image" },
-    { "unknown chip id", f_unknown_chip, "esp32", SOTA_FILE_APP_OTHER_CHIP,
-      SOTA_FILE_APP_OTHER_CHIP, SOTA_FILE_APP_OTHER_CHIP, "chip id 255" },
-    { "bootloader", f_bootloader, "esp32", SOTA_FILE_BOOTLOADER, SOTA_FILE_BOOTLOADER,
-      SOTA_FILE_BOOTLOADER, "bootloader.bin" },
-    { "merged at 0", f_merged_at0, "esp32c3", SOTA_FILE_MERGED, SOTA_FILE_BOOTLOADER,
-      SOTA_FILE_MERGED, "merged flash image for esp32c3 (bootloader at 0x0" },
-    { "merged, table only", f_merged_small, "esp32c3", SOTA_FILE_BOOTLOADER,
-      SOTA_FILE_BOOTLOADER, SOTA_FILE_MERGED, "esp32c3" },
-    { "merged esp32", f_merged_esp32, "esp32", SOTA_FILE_MERGED, SOTA_FILE_MERGED,
-      SOTA_FILE_MERGED, "bootloader at 0x1000" },
-    { "merged p4", f_merged_p4, "esp32p4", SOTA_FILE_ERASED, SOTA_FILE_ERASED, SOTA_FILE_MERGED,
-      "0xFF" },
-    { "partition table", f_ptable, "esp32", SOTA_FILE_PTABLE, SOTA_FILE_NEED_MORE,
-      SOTA_FILE_PTABLE, "partition-table.bin" },
-    { "elf", f_elf, "esp32", SOTA_FILE_ELF, SOTA_FILE_ELF, SOTA_FILE_ELF,
-      "This is an ELF file (the .elf from build/, for debuggers). Upload the .bin next to it: "
-      "build/<project>.bin." },
-    { "gzip", f_gzip, "esp32", SOTA_FILE_GZIP, SOTA_FILE_NEED_MORE, SOTA_FILE_GZIP, "gunzip" },
-    { "zip", f_zip, "esp32", SOTA_FILE_ZIP, SOTA_FILE_NEED_MORE, SOTA_FILE_ZIP, "zip archive" },
-    { "uf2", f_uf2, "esp32s3", SOTA_FILE_UF2, SOTA_FILE_UF2, SOTA_FILE_UF2, "UF2" },
-    { "littlefs", f_littlefs, "esp32", SOTA_FILE_LITTLEFS, SOTA_FILE_LITTLEFS,
-      SOTA_FILE_LITTLEFS, "LittleFS" },
-    { "littlefs block 1", f_littlefs_block1, "esp32", SOTA_FILE_LITTLEFS, SOTA_FILE_LITTLEFS,
-      SOTA_FILE_LITTLEFS, "LittleFS" },
-    { "fat", f_fat, "esp32", SOTA_FILE_FAT, SOTA_FILE_FAT, SOTA_FILE_FAT, "FAT" },
-    { "fat, E9 jump", f_fat_e9, "esp32", SOTA_FILE_FAT, SOTA_FILE_FAT, SOTA_FILE_FAT, "FAT" },
-    { "fat with wear levelling", f_fat_wl, "esp32", SOTA_FILE_FAT, SOTA_FILE_FAT, SOTA_FILE_FAT,
-      "wear levelling" },
-    { "spiffs, length magic", f_spiffs_len, "esp32", SOTA_FILE_SPIFFS, SOTA_FILE_UNKNOWN,
-      SOTA_FILE_SPIFFS, "SPIFFS" },
-    { "spiffs, plain magic", f_spiffs_plain, "esp32", SOTA_FILE_SPIFFS, SOTA_FILE_SPIFFS,
-      SOTA_FILE_SPIFFS, "SPIFFS" },
-    { "erased", f_erased, "esp32", SOTA_FILE_ERASED, SOTA_FILE_ERASED, SOTA_FILE_ERASED,
-      "all 0xFF" },
-    { "text", f_text, "esp32", SOTA_FILE_UNKNOWN, SOTA_FILE_NEED_MORE, SOTA_FILE_UNKNOWN,
-      "starts with 68 65 6c 6c" },
-    { "one byte", f_tiny, "esp32", SOTA_FILE_UNKNOWN, SOTA_FILE_NEED_MORE, SOTA_FILE_UNKNOWN,
+    { "app esp32, any chip", f_app_esp32, NULL, K(APP), K(APP), K(APP), "app image for esp32" },
+    { "app esp32 no desc", f_app_esp32_nodesc, "esp32", K(APP), K(APP), K(APP),
+      "no version information" },
+    { "app c3 on esp32", f_app_c3, "esp32", K(APP_OTHER_CHIP), K(APP_OTHER_CHIP),
+      K(APP_OTHER_CHIP), "esp32c3, but this device is an esp32" },
+    { "app c3 on c3", f_app_c3, "esp32c3", K(APP), K(APP), K(APP), "esp32c3" },
+    { "header only", f_header_only, "esp32", K(APP), K(NEED_MORE), K(APP), "app image" },
+    { "unknown chip id", f_unknown_chip, "esp32", K(APP_OTHER_CHIP), K(APP_OTHER_CHIP),
+      K(APP_OTHER_CHIP), "chip id 255" },
+    { "esp8266", f_esp8266, "esp32", K(APP_OTHER_CHIP), K(APP_OTHER_CHIP), K(APP_OTHER_CHIP),
+      "for esp8266, but this device is an esp32" },
+    { "esp8266 v2", f_esp8266_v2, "esp32c3", K(APP_OTHER_CHIP), K(APP_OTHER_CHIP),
+      K(APP_OTHER_CHIP), "for esp8266, but this device is an esp32c3" },
+    { "bootloader", f_bootloader, "esp32", K(BOOTLOADER), K(MERGED), K(BOOTLOADER),
+      "bootloader.bin, written over USB at 0x1000" },
+    { "merged c3 at 0", f_merged_at0, "esp32c3", K(MERGED), K(MERGED), K(MERGED),
+      "esptool.py --chip esp32c3 write_flash 0x0 FILE" },
+    { "bootloader part c3", f_merged_small, "esp32c3", K(BOOTLOADER_PART), K(MERGED),
+      K(BOOTLOADER_PART), "without an app" },
+    { "bootloader part esp32", f_part_esp32, "esp32", K(BOOTLOADER_PART), K(MERGED),
+      K(BOOTLOADER_PART), "written over USB at 0x0" },
+    { "merged esp32, padded", f_merged_esp32, "esp32", K(MERGED), K(MERGED), K(MERGED),
+      "write_flash 0x0 FILE" },
+    { "merged esp32 at 0", f_merged_esp32_at0, "esp32", K(MERGED), K(MERGED), K(MERGED),
+      "esptool.py --chip esp32 write_flash 0x1000 FILE" },
+    { "merged p4", f_merged_p4, "esp32p4", K(MERGED), K(MERGED), K(MERGED),
+      "--chip esp32p4 write_flash 0x0 FILE" },
+    { "partition table", f_ptable, "esp32", K(PTABLE), K(NEED_MORE), K(PTABLE),
+      "partition-table.bin" },
+    { "otadata blank", f_otadata_blank, "esp32", K(OTADATA), K(NEED_MORE), K(OTADATA),
+      "boot_app0.bin" },
+    { "otadata seq 1", f_otadata_seq1, "esp32", K(OTADATA), K(NEED_MORE), K(OTADATA),
+      "otadata" },
+    { "otadata bad crc", f_otadata_badcrc, "esp32", K(UNKNOWN), K(NEED_MORE), K(UNKNOWN),
+      "01 00 00 00" },
+    { "elf", f_elf, "esp32", K(ELF), K(ELF), K(ELF), "This is an ELF file" },
+    { "gzip", f_gzip, "esp32", K(GZIP), K(NEED_MORE), K(GZIP), "gunzip" },
+    { "zip", f_zip, "esp32", K(ZIP), K(NEED_MORE), K(ZIP), "zip archive" },
+    { "uf2", f_uf2, "esp32s3", K(UF2), K(NEED_MORE), K(UF2), "UF2" },
+    { "littlefs", f_littlefs, "esp32", K(LITTLEFS), K(LITTLEFS), K(LITTLEFS), "LittleFS" },
+    { "littlefs block 1", f_littlefs_block1, "esp32", K(LITTLEFS), K(LITTLEFS), K(LITTLEFS),
+      "LittleFS" },
+    { "fat", f_fat, "esp32", K(FAT), K(FAT), K(FAT), "FAT" },
+    { "fat, E9 jump", f_fat_e9, "esp32", K(FAT), K(FAT), K(FAT), "FAT" },
+    { "fat with wear levelling", f_fat_wl, "esp32", K(FAT), K(FAT), K(FAT), "FAT" },
+    { "spiffs, length magic", f_spiffs_len, "esp32", K(SPIFFS), K(SPIFFS), K(SPIFFS),
+      "SPIFFS" },
+    { "spiffs, plain magic", f_spiffs_plain, "esp32", K(SPIFFS), K(SPIFFS), K(SPIFFS), "SPIFFS" },
+    { "spiffs, no magic", f_spiffs_nomagic, "esp32", K(SPIFFS), K(SPIFFS), K(SPIFFS), "SPIFFS" },
+    { "spiffs, broken", f_spiffs_broken, "esp32", K(UNKNOWN), K(UNKNOWN), K(UNKNOWN),
+      "starts with 01 80 01 00" },
+    { "erased", f_erased, "esp32", K(ERASED), K(ERASED), K(ERASED), "all 0xFF" },
+    { "text", f_text, "esp32", K(UNKNOWN), K(NEED_MORE), K(UNKNOWN), "starts with 68 65 6c 6c" },
+    { "one byte", f_tiny, "esp32", K(UNKNOWN), K(NEED_MORE), K(UNKNOWN),
       "starts with 42 00 00 00" },
 };
 
@@ -364,8 +464,15 @@ static void expect_kind(const case_t *c, const file_t *f, size_t head, uint64_t 
         fail_msg("%s: message '%s' lacks '%s'", c->name, id.message, c->says);
     }
     bool esp = want == SOTA_FILE_APP || want == SOTA_FILE_APP_OTHER_CHIP ||
-               want == SOTA_FILE_BOOTLOADER || want == SOTA_FILE_MERGED;
-    assert_int_equal(id.offset != UINT32_MAX, esp);
+               want == SOTA_FILE_BOOTLOADER || want == SOTA_FILE_MERGED ||
+               want == SOTA_FILE_BOOTLOADER_PART;
+    assert_int_equal(id.offset != UINT32_MAX, esp && f->b[0] != 0xEA);
+    /* the message is the reason and the advice, both set */
+    assert_true(id.reason[0] != '\0' && id.advice[0] != '\0');
+    assert_non_null(strstr(id.message, id.reason));
+    assert_non_null(strstr(id.message, id.advice));
+    /* the kind waits for the length only when the length is unknown */
+    assert_true(id.decide_len == 0 || total == 0);
     if (esp && id.chip != NULL) {
         assert_int_equal(id.chip->chip_id, id.chip_id);
     }
@@ -384,7 +491,57 @@ static void test_table(void **state)
         expect_kind(c, &f, head - 1, UNKNOWN_TOTAL,
                     head - 1 == 0 ? SOTA_FILE_EMPTY : SOTA_FILE_NEED_MORE, "one short, no total");
         expect_kind(c, &f, f.len, f.len, c->whole, "whole file");
+        /* a kind left to the length is the one the real length gives */
+        sota_ident_t id;
+        const sota_chip_t *chip = c->this_chip ? sota_chip_by_name(c->this_chip) : NULL;
+        sota_ident(f.b, head, UNKNOWN_TOTAL, chip, &id);
+        if (id.decide_len != 0) {
+            assert_true(f.len > head);
+            sota_ident(f.b, head, f.len, chip, &id);
+            assert_int_equal(id.kind, c->at_limit);
+        }
         free(f.b);
+    }
+}
+
+/* Rule 8 at its edges: a bootloader file up to the partition table, a bootloader part up
+ * to 64 KiB, a merged image beyond; per chip, from where the file starts in flash. */
+static void test_boot_lengths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *chip;
+        uint16_t id;
+        uint32_t load;
+        size_t at;          /* file offset of the bootloader (0xFF before it) */
+        uint32_t table;     /* file offset of the partition table */
+        const char *addr;   /* where the file is written */
+    } cases[] = {
+        { "esp32", 0, 0x3FFF0030, 0, 0x7000, "0x1000" },
+        { "esp32", 0, 0x3FFF0030, 0x1000, 0x8000, "0x0" },
+        { "esp32s2", 2, 0x3FFE0000, 0, 0x7000, "0x1000" },
+        { "esp32c3", 5, 0x3FCD5820, 0, 0x8000, "0x0" },
+        { "esp32s3", 9, 0x3FCE3808, 0, 0x8000, "0x0" },
+        { "esp32p4", 18, 0x4FF10000, 0, 0x6000, "0x2000" },
+        { "esp32c5", 23, 0x40800000, 0x2000, 0x8000, "0x0" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const size_t lens[] = { cases[i].table, cases[i].table + 1, 0x10000, 0x10001 };
+        const sota_file_kind_t kinds[] = { SOTA_FILE_BOOTLOADER, SOTA_FILE_BOOTLOADER_PART,
+                                           SOTA_FILE_BOOTLOADER_PART, SOTA_FILE_MERGED };
+        for (size_t k = 0; k < 4; k++) {
+            file_t f = make(lens[k], 0xFF);
+            esp_header(&f, cases[i].at, cases[i].id, cases[i].load, false);
+            sota_ident_t id;
+            sota_ident(f.b, LIMIT, f.len, sota_chip_by_name(cases[i].chip), &id);
+            if (id.kind != kinds[k] || !strstr(id.reason, cases[i].addr)) {
+                fail_msg("%s, bootloader at 0x%zx, %zu bytes: %s (%s), expected %s at %s",
+                         cases[i].chip, cases[i].at, lens[k], sota_file_kind_name(id.kind),
+                         id.reason, sota_file_kind_name(kinds[k]), cases[i].addr);
+            }
+            assert_int_equal(id.offset, cases[i].at);
+            free(f.b);
+        }
     }
 }
 
@@ -461,6 +618,7 @@ static void test_names(void **state)
     static const char *const names[SOTA_FILE__COUNT] = {
         "empty", "app", "app_other_chip", "merged", "bootloader", "ptable", "elf", "gzip",
         "zip", "uf2", "littlefs", "spiffs", "fat", "erased", "unknown", "need_more",
+        "bootloader_part", "otadata",
     };
     for (int k = 0; k < SOTA_FILE__COUNT; k++) {
         assert_string_equal(sota_file_kind_name((sota_file_kind_t)k), names[k]);
@@ -472,6 +630,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_boot_lengths),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_short_esp_header),
         cmocka_unit_test(test_corpus),

@@ -1,7 +1,6 @@
 /* File identification from the first bytes: the rules are listed in sota_ident.h. */
 #include "sota_ident.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,18 +8,147 @@
 #include "sota_image.h"
 #include "sota_le.h"
 
-#define UPLOAD_APP       "upload build/<project>.bin"
-#define ONLY_APP         "Over the air only the app can be replaced: " UPLOAD_APP "."
-#define FS_IMAGE         "for a data partition (write it with esptool or parttool.py). " \
-                         "The updater takes app images only: " UPLOAD_APP "."
-#define MERGED_MIN_LEN   0x10000u   /* longer than any bootloader: more follows it */
 #define PTABLE_OFFSET    0x8000u
 #define SECTOR           0x1000u
+#define OTADATA_LEN      0x2000u
+#define OTADATA_ENTRY    32u
 #define SPIFFS_MAGIC     0x20140529u
+
+/* ---- one name, one description, one piece of advice per kind ----
+ * Descriptions and advice are templates: {chip} the image's chip, {this} this device's
+ * chip, {addr} the flash address the file is written at, {boot} the chip's bootloader
+ * offset, {about} what the app says of itself, {start} the first bytes in hex, {need}
+ * the bytes identification needs. */
+
+#define APP_FILE "the app image: a release's .bin without \"factory\" or \"merged\" in its " \
+                 "name, or your build's app (ESP-IDF build/<project>.bin, PlatformIO " \
+                 ".pio/build/<env>/firmware.bin, Arduino: Export Compiled Binary)"
+#define UPLOAD_APP "Upload " APP_FILE "."
+#define ONLY_APP "Over the air only the app can be replaced: upload " APP_FILE "."
+#define FS_WHAT "filesystem image, for a data partition (written over USB with esptool or " \
+                "parttool.py)."
+
+typedef struct {
+    const char *name;
+    const char *what;
+    const char *advice;
+} kind_info_t;
+
+static const kind_info_t s_kinds[SOTA_FILE__COUNT] = {
+    [SOTA_FILE_EMPTY] = { "empty", "The file is empty (0 bytes).", UPLOAD_APP },
+    [SOTA_FILE_APP] = { "app", "This is an app image for {chip}{about}.",
+                        "It can be installed over the air." },
+    [SOTA_FILE_APP_OTHER_CHIP] = { "app_other_chip",
+        "This is an app image for {chip}, but this device is an {this}.",
+        "Download or build the firmware for {this} (ESP-IDF: idf.py set-target {this}) and "
+        "upload its app image." },
+    [SOTA_FILE_MERGED] = { "merged",
+        "This is a merged flash image for {chip} (bootloader, partition table and app in one "
+        "file), for flashing the whole chip over USB: esptool.py --chip {chip} write_flash "
+        "{addr} FILE.", ONLY_APP },
+    [SOTA_FILE_BOOTLOADER] = { "bootloader",
+        "This is the second-stage bootloader of {chip} (bootloader.bin, written over USB at "
+        "{addr}), not an app.", ONLY_APP },
+    [SOTA_FILE_BOOTLOADER_PART] = { "bootloader_part",
+        "This is the start of a {chip} flash image: bootloader and partition table without an "
+        "app (the bootloader part of a web installer, written over USB at {addr}).", ONLY_APP },
+    [SOTA_FILE_OTADATA] = { "otadata",
+        "This is an otadata image (Arduino's boot_app0.bin or ESP-IDF's ota_data_initial.bin): "
+        "it tells the bootloader which app to start and is written over USB to the otadata "
+        "partition.", ONLY_APP },
+    [SOTA_FILE_PTABLE] = { "ptable",
+        "This is a partition table (partition-table.bin or partitions.bin, written over USB "
+        "at 0x8000).", ONLY_APP },
+    [SOTA_FILE_ELF] = { "elf", "This is an ELF file (the .elf of a build, for debuggers).",
+        "Upload the .bin made from it, next to it in the build folder (build/<project>.bin)." },
+    [SOTA_FILE_GZIP] = { "gzip", "This is a gzip-compressed file.",
+        "Decompress it (gunzip) and upload the app image inside." },
+    [SOTA_FILE_ZIP] = { "zip", "This is a zip archive.",
+        "Extract it and upload the app image inside, not the bootloader or a merged image." },
+    [SOTA_FILE_UF2] = { "uf2", "This is a UF2 file, for drag-and-drop flashing over USB.",
+        UPLOAD_APP },
+    [SOTA_FILE_LITTLEFS] = { "littlefs", "This is a LittleFS " FS_WHAT, ONLY_APP },
+    [SOTA_FILE_SPIFFS] = { "spiffs", "This is a SPIFFS " FS_WHAT, ONLY_APP },
+    [SOTA_FILE_FAT] = { "fat", "This is a FAT " FS_WHAT, ONLY_APP },
+    [SOTA_FILE_ERASED] = { "erased",
+        "This file is all 0xFF (erased flash, e.g. a read_flash dump of an empty region): "
+        "there is no firmware in it.", UPLOAD_APP },
+    [SOTA_FILE_UNKNOWN] = { "unknown",
+        "This is not an ESP app image: it starts with {start}, an app image starts with e9.",
+        UPLOAD_APP },
+    [SOTA_FILE_NEED_MORE] = { "need_more",
+        "internal error: file identification needs the first {need} bytes (or the whole file "
+        "if shorter).", "Report this as a bug of the updater." },
+};
+
+/* The values the templates may name. */
+typedef struct {
+    const char *chip;
+    const char *this_chip;
+    uint32_t addr;
+    uint32_t boot;
+    char about[128];
+    char start[16];
+    uint32_t need;
+} fields_t;
+
+/* Append the template t with its {fields} filled in to out (size n, always terminated). */
+static void expand(char *out, size_t n, const char *t, const fields_t *f)
+{
+    size_t o = 0;
+    while (*t && o + 1 < n) {
+        char val[128];
+        const char *v = NULL;
+        if (*t == '{') {
+            const char *end = strchr(t, '}');
+            size_t k = end ? (size_t)(end - t - 1) : 0;
+            if (k == 4 && !strncmp(t + 1, "chip", 4)) {
+                v = f->chip;
+            } else if (k == 4 && !strncmp(t + 1, "this", 4)) {
+                v = f->this_chip;
+            } else if (k == 4 && !strncmp(t + 1, "addr", 4)) {
+                snprintf(val, sizeof val, "0x%x", (unsigned)f->addr);
+                v = val;
+            } else if (k == 4 && !strncmp(t + 1, "boot", 4)) {
+                snprintf(val, sizeof val, "0x%x", (unsigned)f->boot);
+                v = val;
+            } else if (k == 5 && !strncmp(t + 1, "about", 5)) {
+                v = f->about;
+            } else if (k == 5 && !strncmp(t + 1, "start", 5)) {
+                v = f->start;
+            } else if (k == 4 && !strncmp(t + 1, "need", 4)) {
+                snprintf(val, sizeof val, "%u", (unsigned)f->need);
+                v = val;
+            }
+            if (v != NULL) {
+                t = end + 1;
+                size_t l = strlen(v);
+                if (l > n - 1 - o) {
+                    l = n - 1 - o;
+                }
+                memcpy(out + o, v, l);
+                o += l;
+                continue;
+            }
+        }
+        out[o++] = *t++;
+    }
+    out[o] = '\0';
+}
+
+static void set(sota_ident_t *out, sota_file_kind_t kind, const fields_t *f)
+{
+    out->kind = kind;
+    expand(out->reason, sizeof out->reason, s_kinds[kind].what, f);
+    expand(out->advice, sizeof out->advice, s_kinds[kind].advice, f);
+    snprintf(out->message, sizeof out->message, "%s %s", out->reason, out->advice);
+}
+
+/* ---- reading the head ---- */
 
 typedef struct {
     const uint8_t *p;
-    size_t len;        /* bytes available */
+    size_t len;        /* bytes available (at most SOTA_IDENT_HEAD_LEN) */
     uint64_t total;    /* file length, 0 if unknown */
 } head_t;
 
@@ -40,16 +168,7 @@ static bool all_ff(const uint8_t *p, size_t n)
     return true;
 }
 
-static void set(sota_ident_t *out, sota_file_kind_t kind, const char *fmt, ...)
-{
-    out->kind = kind;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out->message, sizeof out->message, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- filesystems ---- */
+/* ---- filesystems and data partitions ---- */
 
 static bool is_fat_boot(const head_t *h, size_t off)
 {
@@ -77,33 +196,81 @@ static bool is_littlefs(const head_t *h)
     return has(h, 8, "littlefs", 8) || has(h, SECTOR + 8, "littlefs", 8);
 }
 
-/* SPIFFS as ESP-IDF formats it (4 KiB blocks, CONFIG_SPIFFS_USE_MAGIC[_LENGTH]). */
+/* The lookup page of one SPIFFS block at off: object ids of the block's pages, 0xFF up
+ * to the magic (4 bytes before the page end) and the erase count. *magic: the magic
+ * field; *index: an object index id (bit 15) is among the ids. */
+static bool spiffs_lookup(const head_t *h, size_t off, uint16_t page, uint16_t *magic,
+                          bool *index)
+{
+    if (off + page > h->len) {
+        return false;
+    }
+    const uint8_t *p = h->p + off;
+    size_t ids = SECTOR / page - 1u;   /* one lookup page, the rest data pages */
+    *index = false;
+    for (size_t i = 0; i < ids; i++) {
+        uint16_t id = sota_rd16(p + 2 * i);
+        *index |= id != 0xFFFF && (id & 0x8000u) != 0 && (id & 0x7FFFu) != 0;
+    }
+    *magic = sota_rd16(p + page - 4);
+    return all_ff(p + 2 * ids, page - 4 - 2 * ids);
+}
+
+/* SPIFFS with 4 KiB blocks (ESP-IDF, spiffsgen.py, mkspiffs), rule 10. */
 static bool is_spiffs(const head_t *h)
 {
-    static const uint16_t pages[] = { 256, 512, 1024 };
+    static const uint16_t pages[] = { 256, 512 };
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
-        size_t at = pages[i] - 2u;   /* last object id of the (only) lookup page */
-        if (at + 2 > h->len) {
+        uint16_t m0, m1;
+        bool ix0, ix1;
+        if (!spiffs_lookup(h, 0, pages[i], &m0, &ix0)) {
             continue;
         }
+        bool second = spiffs_lookup(h, SECTOR, pages[i], &m1, &ix1);
+        if (SECTOR + pages[i] <= h->len && !second) {
+            continue;   /* block 1 visible but not a lookup page */
+        }
         uint16_t base = (uint16_t)(SPIFFS_MAGIC ^ pages[i]);
-        uint16_t v0 = sota_rd16(h->p + at);
-        uint16_t blocks = (uint16_t)(v0 ^ base);  /* block_count - 0 with the length magic */
-        bool plain = v0 == base;
-        if (!plain) {
-            if (h->total == 0 || blocks < 2 || blocks != (uint16_t)(h->total / SECTOR)) {
-                continue;
-            }
+        uint16_t blocks = (uint16_t)(m0 ^ base);   /* block_count - 0 with the length magic */
+        bool plain = m0 == base && (!second || m1 == base);
+        bool with_len = blocks >= 2 && blocks <= 0x4000 &&
+                        (!second || m1 == (uint16_t)(base ^ (uint16_t)(blocks - 1))) &&
+                        (h->total == 0 || h->total / SECTOR == blocks);
+        bool no_magic = m0 == 0xFFFF && ix0 && (!second || m1 == 0xFFFF);
+        if (plain || with_len || no_magic) {
+            return true;
         }
-        if (SECTOR + at + 2 <= h->len) {
-            uint16_t v1 = sota_rd16(h->p + SECTOR + at);
-            if (v1 != (plain ? base : (uint16_t)(base ^ (uint16_t)(blocks - 1)))) {
-                continue;
-            }
-        }
-        return true;
     }
     return false;
+}
+
+/* esp_rom_crc32_le(UINT32_MAX, p, 4), as otadata entries carry it. */
+static uint32_t otadata_crc(const uint8_t *p)
+{
+    uint32_t reg = 0;
+    for (size_t i = 0; i < 4; i++) {
+        reg ^= p[i];
+        for (int bit = 0; bit < 8; bit++) {
+            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
+        }
+    }
+    return ~reg;
+}
+
+/* Rule 9: exactly 8 KiB, two sectors each an otadata entry or erased, then 0xFF. */
+static bool is_otadata(const head_t *h)
+{
+    if (h->total != OTADATA_LEN || h->len < OTADATA_LEN) {
+        return false;
+    }
+    for (size_t s = 0; s < OTADATA_LEN; s += SECTOR) {
+        const uint8_t *e = h->p + s;
+        bool entry = sota_rd32(e) != 0xFFFFFFFFu && sota_rd32(e + 28) == otadata_crc(e);
+        if (!(entry || all_ff(e, OTADATA_ENTRY)) || !all_ff(e + OTADATA_ENTRY, SECTOR - OTADATA_ENTRY)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- ESP images ---- */
@@ -129,6 +296,8 @@ static void look_esp(const head_t *h, size_t off, esp_look_t *e)
         e->desc = sota_app_desc_decode(b + SOTA_APP_DESC_OFFSET, &d);
         memcpy(e->project, d.project_name, sizeof e->project);
         memcpy(e->version, d.version, sizeof e->version);
+        e->project[sizeof e->project - 1] = '\0';
+        e->version[sizeof e->version - 1] = '\0';
     } else if (off + SOTA_APP_DESC_OFFSET + 4 <= h->len) {
         e->desc = sota_rd32(b + SOTA_APP_DESC_OFFSET) == SOTA_APP_DESC_MAGIC;
     }
@@ -142,75 +311,115 @@ static void look_esp(const head_t *h, size_t off, esp_look_t *e)
     }
 }
 
-static void ident_merged(sota_ident_t *out, const esp_look_t *e, size_t boot_off)
+/* Rule 5: an ESP8266 image. Its header is 8 bytes and segment 0's load address follows,
+ * where an ESP32-family header has the WP pin (0xEE) and SPI pin drive settings. */
+static bool is_esp8266(const head_t *h)
 {
-    set(out, SOTA_FILE_MERGED,
-        "This is a merged flash image for %s (bootloader at 0x%x, partition table, app), "
-        "for flashing the whole chip over USB (esptool write_flash 0x0 FILE). " ONLY_APP,
-        e->chip ? e->chip->name : "an ESP chip", (unsigned)boot_off);
+    const uint8_t *b = h->p;
+    if (h->len >= 2 && b[0] == 0xEA && b[1] == 4) {
+        return true;
+    }
+    if (h->len < 16 || b[0] != SOTA_IMG_MAGIC || b[1] == 0 || b[1] > 16 || b[8] == 0xEE) {
+        return false;
+    }
+    uint32_t load = sota_rd32(b + 8);
+    return (load >= 0x3FFE8000u && load < 0x40000000u) ||   /* DRAM */
+           (load >= 0x40100000u && load < 0x40110000u) ||   /* IRAM */
+           (load >= 0x40200000u && load < 0x40300000u);     /* flash-mapped IROM */
 }
 
-static void ident_esp_at0(const head_t *h, const sota_chip_t *this_chip, sota_ident_t *out)
+/* Rule 8: a bootloader image at file offset file_off. */
+static void ident_boot(const head_t *h, size_t file_off, const esp_look_t *e, fields_t *f,
+                       sota_ident_t *out)
 {
+    uint32_t boot = e->chip->bootloader_offset;
+    uint32_t start = file_off <= boot ? boot - (uint32_t)file_off : 0; /* flash addr of byte 0 */
+    uint32_t ptable_at = PTABLE_OFFSET - start;
+    f->addr = start;
+    out->flash_addr = start;
+    sota_file_kind_t kind;
+    if (h->total == 0) {
+        kind = SOTA_FILE_MERGED;
+        out->decide_len = SOTA_IDENT_BOOT_REGION;
+    } else if (h->total <= ptable_at) {
+        kind = SOTA_FILE_BOOTLOADER;
+    } else if (h->total <= SOTA_IDENT_BOOT_REGION) {
+        kind = SOTA_FILE_BOOTLOADER_PART;
+    } else {
+        kind = SOTA_FILE_MERGED;
+    }
+    set(out, kind, f);
+}
+
+static void ident_esp_at0(const head_t *h, const sota_chip_t *this_chip, fields_t *f,
+                          sota_ident_t *out)
+{
+    out->offset = 0;
     if (h->len < SOTA_IMG_HEADER_LEN) {
         /* Too short to name its chip: an app image cut off inside its header. Let the
          * verifier give the exact verdict. */
         out->chip = this_chip;
         out->chip_id = this_chip ? this_chip->chip_id : 0;
-        out->offset = 0;
-        set(out, SOTA_FILE_APP, "This starts like an app image but is only %u bytes, less than "
-            "an image header: it is truncated.", (unsigned)h->len);
+        f->chip = this_chip ? this_chip->name : "an ESP chip";
+        snprintf(f->about, sizeof f->about, ", but only %u bytes, cut off inside its header: "
+                 "it is truncated", (unsigned)h->len);
+        set(out, SOTA_FILE_APP, f);
         return;
     }
     esp_look_t e;
     look_esp(h, 0, &e);
     out->chip = e.chip;
     out->chip_id = e.chip_id;
-    out->offset = 0;
     bool app = e.desc || e.seg0_mapped || !e.seg0_seen || (e.chip != NULL && !e.seg0_ram);
-    if (e.chip == NULL && !e.desc) {
-        set(out, SOTA_FILE_APP_OTHER_CHIP,
-            "This starts like an ESP image (byte 0xE9) but names chip id %u, which no chip "
-            "this updater knows has (an ESP8266 image?). Build the project for %s and "
-            UPLOAD_APP ".", (unsigned)e.chip_id, this_chip ? this_chip->name : "this chip");
-        return;
-    }
-    if (!app) {
-        bool table = has(h, PTABLE_OFFSET, "\xAA\x50", 2) ||
-                     has(h, PTABLE_OFFSET - SECTOR, "\xAA\x50", 2);
-        if (table || h->total > MERGED_MIN_LEN) {
-            ident_merged(out, &e, 0);
-        } else {
-            set(out, SOTA_FILE_BOOTLOADER,
-                "This is a bootloader image for %s (build/bootloader/bootloader.bin): its code "
-                "loads into RAM and it has no app description. " ONLY_APP, e.chip->name);
-        }
+    char unknown[40];
+    snprintf(unknown, sizeof unknown, "an unknown chip (chip id %u)", (unsigned)e.chip_id);
+    f->chip = e.chip ? e.chip->name : unknown;
+    if (e.chip != NULL && !app) {
+        ident_boot(h, 0, &e, f, out);
         return;
     }
     if (e.chip == NULL || (this_chip != NULL && e.chip != this_chip)) {
-        char what[48];
-        if (e.chip != NULL) {
-            snprintf(what, sizeof what, "%s (chip id %u)", e.chip->name, (unsigned)e.chip_id);
-        } else {
-            snprintf(what, sizeof what, "an unknown chip (chip id %u)", (unsigned)e.chip_id);
-        }
-        if (this_chip != NULL) {
-            set(out, SOTA_FILE_APP_OTHER_CHIP,
-                "This is an app image for %s, but this device is an %s (chip id %u). Build "
-                "the project for it (idf.py set-target %s, idf.py build) and " UPLOAD_APP ".",
-                what, this_chip->name, (unsigned)this_chip->chip_id, this_chip->name);
-        } else {
-            set(out, SOTA_FILE_APP_OTHER_CHIP,
-                "This is an app image for %s, which this updater does not know.", what);
-        }
+        set(out, SOTA_FILE_APP_OTHER_CHIP, f);
         return;
     }
-    if (e.desc && e.project[0] != '\0') {
-        set(out, SOTA_FILE_APP, "This is an app image for %s (project \"%s\", version \"%s\").",
-            e.chip->name, e.project, e.version);
+    if (e.desc) {
+        out->has_desc = true;
+        memcpy(out->project, e.project, sizeof out->project);
+        memcpy(out->version, e.version, sizeof out->version);
+        snprintf(f->about, sizeof f->about, " (project \"%.32s\", version \"%.32s\")", e.project,
+                 e.version);
     } else {
-        set(out, SOTA_FILE_APP, "This is an app image for %s.", e.chip->name);
+        snprintf(f->about, sizeof f->about, " with no version information (no app description, "
+                 "as in Arduino-ESP32 1.x builds)");
     }
+    set(out, SOTA_FILE_APP, f);
+}
+
+/* Rule 7: 0xFF up to a sector boundary, then a bootloader or a wear-levelled FAT. */
+static bool ident_padded(const head_t *h, fields_t *f, sota_ident_t *out)
+{
+    for (size_t off = SECTOR; off <= 2 * SECTOR && off < h->len; off += SECTOR) {
+        if (!all_ff(h->p, off)) {
+            return false;
+        }
+        if (h->p[off] == SOTA_IMG_MAGIC && off + SOTA_IMG_HEADER_LEN <= h->len) {
+            esp_look_t e;
+            look_esp(h, off, &e);
+            if (e.chip != NULL) {
+                out->chip = e.chip;
+                out->chip_id = e.chip_id;
+                out->offset = (uint32_t)off;
+                f->chip = e.chip->name;
+                ident_boot(h, off, &e, f, out);
+                return true;
+            }
+        }
+        if (off == SECTOR && is_fat_boot(h, off)) {
+            set(out, SOTA_FILE_FAT, f);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- entry points ---- */
@@ -220,103 +429,64 @@ void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
 {
     memset(out, 0, sizeof *out);
     out->offset = UINT32_MAX;
-    head_t h = { head, head ? head_len : 0, total_len };
+    size_t avail = head ? head_len : 0;
+    head_t h = { head, avail < SOTA_IDENT_HEAD_LEN ? avail : SOTA_IDENT_HEAD_LEN, total_len };
     const uint8_t *b = head;
+    fields_t f = { .chip = "an ESP chip", .this_chip = this_chip ? this_chip->name : "this chip" };
 
     if (h.len == 0 && total_len == 0) {
-        set(out, SOTA_FILE_EMPTY, "The file is empty (0 bytes). Choose the app image: "
-            "build/<project>.bin.");
+        set(out, SOTA_FILE_EMPTY, &f);
         return;
     }
     uint64_t need = (total_len != 0 && total_len < SOTA_IDENT_HEAD_LEN) ? total_len
                                                                         : SOTA_IDENT_HEAD_LEN;
     if (h.len < need) {
-        set(out, SOTA_FILE_NEED_MORE, "internal error: file identification needs the first %u "
-            "bytes (or the whole file if shorter), it got %u", (unsigned)need,
-            (unsigned)h.len);
+        f.need = (uint32_t)need;
+        set(out, SOTA_FILE_NEED_MORE, &f);
         return;
     }
     if (has(&h, 0, "\x7F" "ELF", 4)) {
-        set(out, SOTA_FILE_ELF, "This is an ELF file (the .elf from build/, for debuggers). "
-            "Upload the .bin next to it: build/<project>.bin.");
+        set(out, SOTA_FILE_ELF, &f);
     } else if (has(&h, 0, "\x1F\x8B", 2)) {
-        set(out, SOTA_FILE_GZIP, "This is a gzip-compressed file. Decompress it (gunzip) and "
-            "upload the app image inside, normally build/<project>.bin.");
+        set(out, SOTA_FILE_GZIP, &f);
     } else if (has(&h, 0, "PK\x03\x04", 4)) {
-        set(out, SOTA_FILE_ZIP, "This is a zip archive. Extract it and upload the app image "
-            "inside (build/<project>.bin), not the bootloader or a merged image.");
+        set(out, SOTA_FILE_ZIP, &f);
     } else if (has(&h, 0, "UF2\n", 4) && has(&h, 4, "\x57\x51\x5D\x9E", 4)) {
-        set(out, SOTA_FILE_UF2, "This is a UF2 file, for drag-and-drop flashing over USB. "
-            "Upload the plain app image instead: build/<project>.bin.");
+        set(out, SOTA_FILE_UF2, &f);
     } else if (has(&h, 0, "\xAA\x50", 2)) {
-        set(out, SOTA_FILE_PTABLE, "This is a partition table "
-            "(build/partition_table/partition-table.bin). " ONLY_APP);
+        set(out, SOTA_FILE_PTABLE, &f);
     } else if (is_littlefs(&h)) {
-        set(out, SOTA_FILE_LITTLEFS, "This is a LittleFS filesystem image, " FS_IMAGE);
+        set(out, SOTA_FILE_LITTLEFS, &f);
     } else if (is_fat_boot(&h, 0)) {
-        set(out, SOTA_FILE_FAT, "This is a FAT filesystem image, " FS_IMAGE);
+        set(out, SOTA_FILE_FAT, &f);
+    } else if (is_esp8266(&h)) {
+        f.chip = "esp8266";
+        if (b[0] == SOTA_IMG_MAGIC) {
+            out->offset = 0;
+            out->chip_id = sota_rd16(b + 12);
+        }
+        set(out, SOTA_FILE_APP_OTHER_CHIP, &f);
     } else if (b[0] == SOTA_IMG_MAGIC) {
-        ident_esp_at0(&h, this_chip, out);
+        ident_esp_at0(&h, this_chip, &f, out);
+    } else if (ident_padded(&h, &f, out)) {
+        return;
+    } else if (is_otadata(&h)) {
+        set(out, SOTA_FILE_OTADATA, &f);
+    } else if (is_spiffs(&h)) {
+        set(out, SOTA_FILE_SPIFFS, &f);
+    } else if (all_ff(b, h.len)) {
+        set(out, SOTA_FILE_ERASED, &f);
     } else {
-        /* Erased flash first: a merged image of a chip whose bootloader is not at 0, or
-         * a FAT image with wear levelling (its first sector is a spare). */
-        for (size_t off = SECTOR; off <= 2 * SECTOR && off < h.len; off += SECTOR) {
-            if (!all_ff(b, off)) {
-                break;
-            }
-            if (b[off] == SOTA_IMG_MAGIC && off + SOTA_IMG_HEADER_LEN <= h.len) {
-                esp_look_t e;
-                look_esp(&h, off, &e);
-                if (e.chip != NULL) {
-                    out->chip = e.chip;
-                    out->chip_id = e.chip_id;
-                    out->offset = (uint32_t)off;
-                    ident_merged(out, &e, off);
-                    return;
-                }
-            }
-            if (off == SECTOR && is_fat_boot(&h, off)) {
-                set(out, SOTA_FILE_FAT, "This is a FAT filesystem image with ESP-IDF's wear "
-                    "levelling, " FS_IMAGE);
-                return;
-            }
-        }
-        if (is_spiffs(&h)) {
-            set(out, SOTA_FILE_SPIFFS, "This looks like a SPIFFS filesystem image, " FS_IMAGE);
-        } else if (all_ff(b, h.len)) {
-            set(out, SOTA_FILE_ERASED, "This file is all 0xFF (erased flash, e.g. a read_flash "
-                "dump of an empty region): there is no app in it. Upload build/<project>.bin.");
-        } else {
-            set(out, SOTA_FILE_UNKNOWN, "This is not an ESP app image: it starts with %02x %02x "
-                "%02x %02x, an app image starts with e9. Upload the app image from your build "
-                "folder: build/<project>.bin.", b[0], h.len > 1 ? b[1] : 0,
-                h.len > 2 ? b[2] : 0, h.len > 3 ? b[3] : 0);
-        }
+        snprintf(f.start, sizeof f.start, "%02x %02x %02x %02x", b[0], h.len > 1 ? b[1] : 0,
+                 h.len > 2 ? b[2] : 0, h.len > 3 ? b[3] : 0);
+        set(out, SOTA_FILE_UNKNOWN, &f);
     }
 }
 
 const char *sota_file_kind_name(sota_file_kind_t kind)
 {
-    static const char *const names[SOTA_FILE__COUNT] = {
-        [SOTA_FILE_EMPTY] = "empty",
-        [SOTA_FILE_APP] = "app",
-        [SOTA_FILE_APP_OTHER_CHIP] = "app_other_chip",
-        [SOTA_FILE_MERGED] = "merged",
-        [SOTA_FILE_BOOTLOADER] = "bootloader",
-        [SOTA_FILE_PTABLE] = "ptable",
-        [SOTA_FILE_ELF] = "elf",
-        [SOTA_FILE_GZIP] = "gzip",
-        [SOTA_FILE_ZIP] = "zip",
-        [SOTA_FILE_UF2] = "uf2",
-        [SOTA_FILE_LITTLEFS] = "littlefs",
-        [SOTA_FILE_SPIFFS] = "spiffs",
-        [SOTA_FILE_FAT] = "fat",
-        [SOTA_FILE_ERASED] = "erased",
-        [SOTA_FILE_UNKNOWN] = "unknown",
-        [SOTA_FILE_NEED_MORE] = "need_more",
-    };
-    if ((unsigned)kind < SOTA_FILE__COUNT && names[kind] != NULL) {
-        return names[kind];
+    if ((unsigned)kind < SOTA_FILE__COUNT && s_kinds[kind].name != NULL) {
+        return s_kinds[kind].name;
     }
     return "unknown";
 }

@@ -2,6 +2,10 @@
  * that is not an app image for this chip is refused before anything is erased, with a
  * message that says what the file is and which file to upload instead.
  *
+ * Every kind has one name, one description and one piece of advice (a table in
+ * sota_ident.c); the upload, the pre-check endpoint, `sota image` and the page all show
+ * what sota_ident() wrote, so they cannot disagree.
+ *
  * Usage: buffer the first SOTA_IDENT_HEAD_LEN bytes of the upload (or the whole file if
  * it is shorter), then
  *     sota_ident_t id;
@@ -16,40 +20,53 @@
  *  4. FAT: a boot sector at 0 (jump EB ?? 90 or E9, bytes per sector 512..4096, a power
  *     of two sectors per cluster, reserved sectors >= 1, 1 or 2 FATs, and 55 AA at 510
  *     when visible or "FAT" at 0x36/0x52 when not).
- *  5. E9 at 0, an ESP image; chip from the chip id at 12 (le16):
+ *  5. ESP8266 firmware: magic EA with 4 segments (esptool's v2 image), or E9 whose bytes
+ *     8..11 are a load address of the ESP8266 (where ESP32 images have the WP pin 0xEE)
+ *     -> app_other_chip for "esp8266".
+ *  6. E9 at 0, an ESP image; chip from the chip id at 12 (le16):
  *     - app: the app description magic 0xABCD5432 at 0x20, or segment 0 (load address
  *       at 24) flash-mapped (DROM/IROM) on that chip, or segment 0 not yet visible.
  *       SOTA_FILE_APP if the chip is this chip, else SOTA_FILE_APP_OTHER_CHIP (also for
  *       an unknown chip id);
- *     - bootloader: segment 0 loads into RAM and there is no app description. It is a
- *       merged flash image instead if a partition table (AA 50) shows at 0x8000 or 0x7000
- *       or the file is longer than 64 KiB (a bootloader is far smaller).
- *  6. 0xFF up to 0x1000 (0x2000), then: E9 with a known chip id -> merged flash image
- *     (bootloader at 0x1000 on esp32/esp32s2, 0x2000 on esp32p4/esp32c5); a FAT boot
- *     sector -> FAT with ESP-IDF's wear levelling (its first sector is a spare, erased).
- *  7. SPIFFS (best effort): at the end of the first lookup page (page 256, 512 or 1024
- *     bytes) the magic 0x20140529 ^ page ^ block_count (block_count = total / 4096; or
- *     without the block count) as le16, and the same for block 1 at 0x1000 when visible.
- *  8. erased: every byte given is 0xFF.
- *  9. unknown.
+ *     - else (segment 0 loads into RAM, no app description) a bootloader, rule 8.
+ *  7. 0xFF up to 0x1000 or 0x2000, then E9 with a known chip id: a bootloader there
+ *     (rule 8); a FAT boot sector at 0x1000 -> FAT with ESP-IDF's wear levelling.
+ *  8. A bootloader at file offset F of a chip whose bootloader sits at flash B: the file
+ *     starts at flash A = B - F (0 if F > B), the partition table is at file offset
+ *     0x8000 - A. By the file's length: up to the partition table -> bootloader; up to
+ *     64 KiB -> bootloader_part (bootloader + partition table, no app: what web
+ *     installers flash at A); longer -> merged (the whole flash). Length unknown:
+ *     merged, with decide_len 64 KiB.
+ *  9. otadata: exactly 8 KiB, each 4 KiB sector an otadata entry (ota_seq with its CRC)
+ *     or 0xFF, then 0xFF (Arduino's boot_app0.bin, ESP-IDF's ota_data_initial.bin).
+ * 10. SPIFFS as ESP-IDF, spiffsgen.py and mkspiffs write it (4 KiB blocks, 256/512-byte
+ *     pages): the lookup page of block 0 (and block 1 when visible) holds object ids or
+ *     0xFF, erased up to its end, and either the magic 0x20140529 ^ page [^ blocks - bix]
+ *     4 bytes before the page end or at least one object index id (bit 15 set).
+ * 11. erased: every byte given is 0xFF.
+ * 12. unknown.
  * An app image of this chip may still fail sota_image's checks: ident only says what the
  * file is meant to be. */
 #ifndef SOTA_IDENT_H
 #define SOTA_IDENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sota_chip.h"
 
-/* Bytes needed to identify any kind: shows an esp32 merged image's bootloader header
- * and first segment at 0x1000, and LittleFS's second superblock copy at 0x1008. */
-#define SOTA_IDENT_HEAD_LEN 0x1100u
+/* Bytes needed to identify any kind: shows an esp32p4/c5 merged image's bootloader
+ * header and first segment at 0x2000 and a whole otadata image (8 KiB). */
+#define SOTA_IDENT_HEAD_LEN 0x2100u
+
+/* Past this length a file that starts with a bootloader is a whole flash image. */
+#define SOTA_IDENT_BOOT_REGION 0x10000u
 
 typedef enum {
     SOTA_FILE_EMPTY = 0,
     SOTA_FILE_APP,            /* app image for this chip: go on and verify it */
-    SOTA_FILE_APP_OTHER_CHIP, /* app image for another (or an unknown) chip */
+    SOTA_FILE_APP_OTHER_CHIP, /* app image for another (or an unknown) chip, or ESP8266 */
     SOTA_FILE_MERGED,         /* whole-flash image: bootloader + partition table + app */
     SOTA_FILE_BOOTLOADER,     /* second-stage bootloader (build/bootloader/bootloader.bin) */
     SOTA_FILE_PTABLE,         /* partition table binary */
@@ -63,35 +80,49 @@ typedef enum {
     SOTA_FILE_ERASED,         /* all 0xFF */
     SOTA_FILE_UNKNOWN,
     SOTA_FILE_NEED_MORE,      /* caller error: fewer bytes than required */
+    SOTA_FILE_BOOTLOADER_PART,/* bootloader + partition table, no app (<= 64 KiB) */
+    SOTA_FILE_OTADATA,        /* otadata partition image (boot_app0.bin) */
     SOTA_FILE__COUNT
 } sota_file_kind_t;
 
 typedef struct {
     sota_file_kind_t kind;
     const sota_chip_t *chip;  /* chip of the ESP image found (app, bootloader, merged);
-                               * NULL if none or an unknown chip id */
+                               * NULL if none, an unknown chip id or an ESP8266 */
     uint16_t chip_id;         /* its chip id as read (valid when offset != UINT32_MAX);
                                * a file that starts with 0xE9 but is shorter than the
                                * 24-byte header has no chip id to read: it is reported
                                * as an app of this_chip (chip and chip_id are this_chip's)
                                * and left to the verifier, which calls it truncated */
     uint32_t offset;          /* file offset of that ESP image header, else UINT32_MAX */
-    char message[256];        /* what the file is and what to upload instead */
+    uint32_t flash_addr;      /* bootloader, bootloader_part, merged: the flash address
+                               * the file is written at over USB (the chip's bootloader
+                               * offset minus the padding the file starts with) */
+    uint32_t decide_len;      /* total_len was 0 and the kind depends on whether the file
+                               * is longer than this many bytes: kind is the one for a
+                               * longer file. Identify again once the length is known
+                               * (or known to exceed it). 0: decided. */
+    bool has_desc;            /* app: it carries an app description (project, version) */
+    char project[33], version[33];
+    char reason[256];         /* what the file is (the kind's description, filled in) */
+    char advice[256];         /* what to do (the kind's advice, filled in) */
+    char message[512];        /* reason, a space, advice: never empty */
 } sota_ident_t;
 
 /* Identify a file from its first bytes.
  *  head, head_len: the first bytes of the file; head_len must be at least
- *      min(total_len, SOTA_IDENT_HEAD_LEN) (more is allowed and may be used: a partition
- *      table at 0x8000 is seen if given); fewer gives SOTA_FILE_NEED_MORE.
- *  total_len: the file's length, or 0 if not known yet (then head_len == 0 means empty).
+ *      min(total_len, SOTA_IDENT_HEAD_LEN); more is allowed but never changes the
+ *      result (every path sees the same first bytes); fewer gives SOTA_FILE_NEED_MORE.
+ *  total_len: the file's length, or 0 if not known yet (then head_len == 0 means empty,
+ *      and decide_len may be set).
  *  this_chip: the device's chip (NULL: any known chip counts as this chip).
  *  out: filled in completely; out->message is never empty. */
 void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
                 const sota_chip_t *this_chip, sota_ident_t *out);
 
 /* Stable short name of a kind: "empty", "app", "app_other_chip", "merged", "bootloader",
- * "ptable", "elf", "gzip", "zip", "uf2", "littlefs", "spiffs", "fat", "erased",
- * "unknown", "need_more". Never NULL. */
+ * "bootloader_part", "otadata", "ptable", "elf", "gzip", "zip", "uf2", "littlefs",
+ * "spiffs", "fat", "erased", "unknown", "need_more". Never NULL. */
 const char *sota_file_kind_name(sota_file_kind_t kind);
 
 #endif

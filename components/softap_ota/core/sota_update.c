@@ -7,24 +7,50 @@
 
 #include "sota_ident.h"
 
-static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define ADVICE_TOO_BIG "Build a smaller app, or flash a partition table with larger OTA slots over USB."
+#define ADVICE_VERIFY  "Download or build the file again; if it still fails, it was not made for " \
+                       "this device."
 
-static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+static void vfail(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt,
+                  va_list ap)
 {
     if (u->state == SOTA_UPD_ST_FAILED) {
         return;
     }
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(u->msg, sizeof u->msg, fmt, ap);
-    va_end(ap);
+    size_t at = strlen(u->msg);
+    if (advice != NULL && advice[0] != '\0' && at + 2 < sizeof u->msg) {
+        snprintf(u->msg + at, sizeof u->msg - at, " %s", advice);
+        at++;
+    }
+    u->advice_at = (uint16_t)at;
     u->err = err;
     u->state = SOTA_UPD_ST_FAILED;
     sota_img_abort(&u->img);
     if (u->begun && u->ops->abort) {
         u->ops->abort(u->ctx);
     }
+}
+
+static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(u, err, NULL, fmt, ap);
+    va_end(ap);
+}
+
+/* A failure with its advice: fmt says what happened, advice what to do. */
+static void fail_adv(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail_adv(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(u, err, advice, fmt, ap);
+    va_end(ap);
 }
 
 void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
@@ -35,14 +61,16 @@ void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
     u->ops = ops;
     u->ctx = ctx;
     u->state = SOTA_UPD_ST_HEAD;
+    u->kind = SOTA_FILE__COUNT;
     sota_img_init(&u->img, &cfg->img);
 }
 
 /* Map a verifier failure onto the update's outcome classes. */
 static void fail_from_img(sota_update_t *u)
 {
-    sota_upd_err_t e = u->img.err == SOTA_IMG_ERR_TOO_BIG ? SOTA_UPD_ERR_TOO_BIG : SOTA_UPD_ERR_VERIFY;
-    fail(u, e, "%s", sota_img_message(&u->img));
+    bool big = u->img.err == SOTA_IMG_ERR_TOO_BIG;
+    fail_adv(u, big ? SOTA_UPD_ERR_TOO_BIG : SOTA_UPD_ERR_VERIFY, big ? ADVICE_TOO_BIG : ADVICE_VERIFY,
+             "%s", sota_img_message(&u->img));
 }
 
 /* --- erase-ahead ------------------------------------------------------------------- */
@@ -133,10 +161,9 @@ static sota_upd_err_t write_out(sota_update_t *u, const uint8_t *data, size_t le
 {
     const uint32_t slot = u->cfg.img.slot_size;
     if ((uint64_t)u->written + len > slot) {
-        fail(u, SOTA_UPD_ERR_TOO_BIG,
-             "the file is larger than the %u KiB app slot (more than %u bytes received): "
-             "build a smaller app or use a partition table with larger OTA slots",
-             (unsigned)(slot / 1024), (unsigned)slot);
+        fail_adv(u, SOTA_UPD_ERR_TOO_BIG, ADVICE_TOO_BIG,
+                 "The app is larger than the %u KiB app slot (more than %u bytes received).",
+                 (unsigned)(slot / 1024), (unsigned)slot);
         return u->err;
     }
     if (prepare(u, u->written + (uint32_t)len)) {
@@ -168,19 +195,22 @@ static bool policy_ok(sota_update_t *u)
     bool desc_ok = v->have_desc && v->desc.magic_word == SOTA_APP_DESC_MAGIC;
 
     if (p->require_app_desc && !desc_ok) {
-        fail(u, SOTA_UPD_ERR_POLICY,
-             "policy require_app_desc: the image has no valid app description "
-             "(esp_app_desc_t magic 0x%08x, expected 0xabcd5432), so its project and version "
-             "are unknown. Every app built by ESP-IDF has one: upload the .bin that idf.py "
-             "build made, or turn this rule off in the updater's configuration",
-             (unsigned)v->desc.magic_word);
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Upload a build that has one (Arduino-ESP32 2.x or later, ESP-IDF 4 or later, "
+                 "PlatformIO with a current espressif32 platform), or turn this rule off "
+                 "(SOFTAP_OTA_REQUIRE_APP_DESC, require_app_desc).",
+                 "policy require_app_desc: the image has no app description (esp_app_desc_t "
+                 "magic 0x%08x, expected 0xabcd5432), so its project and version are unknown; "
+                 "Arduino-ESP32 1.x builds have none, and ESP-IDF's bootloader boots them.",
+                 (unsigned)v->desc.magic_word);
         return false;
     }
     if (p->require_sha256 && v->have_header && !v->hdr.hash_appended) {
-        fail(u, SOTA_UPD_ERR_POLICY,
-             "policy require_sha256: the image has no appended SHA-256, so corruption in "
-             "transit could go unnoticed. Build it without --dont-append-digest (ESP-IDF "
-             "appends it by default), or turn this rule off in the updater's configuration");
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Build it without --dont-append-digest (ESP-IDF appends it by default), or "
+                 "turn this rule off in the updater's configuration.",
+                 "policy require_sha256: the image has no appended SHA-256, so corruption in "
+                 "transit could go unnoticed.");
         return false;
     }
     if (!desc_ok) {
@@ -188,27 +218,27 @@ static bool policy_ok(sota_update_t *u)
     }
     if (p->require_same_project && u->cfg.running_project &&
         strcmp(v->desc.project_name, u->cfg.running_project) != 0) {
-        fail(u, SOTA_UPD_ERR_POLICY,
-             "policy require_same_project: the image is project '%s' but this device runs "
-             "'%s'. Upload a build of '%s', or turn this rule off in the updater's "
-             "configuration",
-             v->desc.project_name, u->cfg.running_project, u->cfg.running_project);
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Upload a build of the running project, or turn this rule off in the "
+                 "updater's configuration.",
+                 "policy require_same_project: the image is project '%s' but this device runs "
+                 "'%s'.", v->desc.project_name, u->cfg.running_project);
         return false;
     }
     if (p->refuse_downgrade && u->cfg.running_version &&
         sota_version_cmp(v->desc.version, u->cfg.running_version) < 0) {
-        fail(u, SOTA_UPD_ERR_POLICY,
-             "policy refuse_downgrade: the image is version '%s', lower than the running "
-             "'%s'. Upload a newer build, or turn this rule off in the updater's configuration",
-             v->desc.version, u->cfg.running_version);
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Upload a newer build, or turn this rule off in the updater's configuration.",
+                 "policy refuse_downgrade: the image is version '%s', lower than the running "
+                 "'%s'.", v->desc.version, u->cfg.running_version);
         return false;
     }
     if (p->refuse_lower_secure_version && v->desc.secure_version < u->cfg.running_secure_version) {
-        fail(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Build it with a CONFIG_BOOTLOADER_APP_SECURE_VERSION at least the running "
+                 "app's, or turn this rule off in the updater's configuration.",
              "policy refuse_lower_secure_version: the image has secure_version %u, lower "
-             "than the running app's %u (anti-rollback). Build it with "
-             "CONFIG_BOOTLOADER_APP_SECURE_VERSION >= %u, or turn this rule off in the "
-             "updater's configuration",
+             "than the running app's %u (anti-rollback); the lowest accepted is %u.",
              (unsigned)v->desc.secure_version, (unsigned)u->cfg.running_secure_version,
              (unsigned)u->cfg.running_secure_version);
         return false;
@@ -216,10 +246,11 @@ static bool policy_ok(sota_update_t *u)
     if (p->refuse_failed_version && u->cfg.failed_version && u->cfg.failed_project &&
         strcmp(v->desc.version, u->cfg.failed_version) == 0 &&
         strcmp(v->desc.project_name, u->cfg.failed_project) == 0) {
-        fail(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Upload a fixed build with a new version, or turn this rule off in the "
+                 "updater's configuration.",
              "policy refuse_failed_version: %s %s is the version that last failed its health "
-             "check on this device and was rolled back. Upload a fixed build with a new "
-             "version, or turn this rule off in the updater's configuration",
+             "check on this device and was rolled back.",
              v->desc.project_name, v->desc.version);
         return false;
     }
@@ -230,34 +261,46 @@ sota_upd_err_t sota_update_check_announced(sota_update_t *u)
 {
     if (u->state != SOTA_UPD_ST_FAILED && u->cfg.announced_exact &&
         u->cfg.announced_len > u->cfg.img.slot_size) {
-        fail(u, SOTA_UPD_ERR_TOO_BIG,
-             "the file is %llu bytes but the app slot holds %u bytes (%u KiB): build a "
-             "smaller app or use a partition table with larger OTA slots",
-             (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
-             (unsigned)(u->cfg.img.slot_size / 1024));
+        fail_adv(u, SOTA_UPD_ERR_TOO_BIG, ADVICE_TOO_BIG,
+                 "The app is %llu bytes but the app slot holds %u bytes (%u KiB).",
+                 (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
+                 (unsigned)(u->cfg.img.slot_size / 1024));
     }
     return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
 }
 
-/* The head is complete (or the file ended inside it): decide before touching flash. */
-static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
+/* Name the file from its head: anything but an app for this chip is refused here, with
+ * the kind's reason and advice. A file that starts with a bootloader and whose length is
+ * not known yet (multipart) waits for it: u->decide_len. */
+static sota_upd_err_t identify(sota_update_t *u, uint64_t total)
 {
     sota_ident_t id;
-    uint64_t total = at_end ? u->received
-                            : (u->cfg.announced_exact ? u->cfg.announced_len : 0);
     sota_ident(u->head, u->head_len, total, u->cfg.img.chip, &id);
-    if (id.kind != SOTA_FILE_APP) {
-        fail(u, SOTA_UPD_ERR_NOT_APP, "%s", id.message);
-        return u->err;
+    u->kind = id.kind;
+    u->decide_len = 0;
+    if (id.kind == SOTA_FILE_APP) {
+        return SOTA_UPD_OK;
     }
+    if (id.decide_len != 0) {
+        u->decide_len = id.decide_len;   /* refused either way; named once the length is known */
+        return SOTA_UPD_OK;
+    }
+    fail_adv(u, SOTA_UPD_ERR_NOT_APP, id.advice, "%s", id.reason);
+    return u->err;
+}
+
+/* Every check on the head of a file identified as an app for this chip, with no
+ * operation called: what sota_update_precheck() answers. */
+static sota_upd_err_t judge_head(sota_update_t *u, bool at_end)
+{
     if (u->cfg.policy.require_signed && u->cfg.announced_exact &&
         (u->cfg.announced_len % SOTA_SIG_SECTOR_LEN != 0 || u->cfg.announced_len < 2 * SOTA_SIG_SECTOR_LEN)) {
-        fail(u, SOTA_UPD_ERR_POLICY,
-             "policy require_signed: the file is %llu bytes, not a whole number of 4 KiB sectors, "
-             "so it carries no Secure Boot V2 signature sector. Sign it with espsecure.py "
-             "sign_data --version 2 --keyfile KEY.pem (or build with "
-             "CONFIG_SECURE_BOOT_BUILD_SIGNED_BINARIES)",
-             (unsigned long long)u->cfg.announced_len);
+        fail_adv(u, SOTA_UPD_ERR_POLICY,
+                 "Sign it with espsecure.py sign_data --version 2 --keyfile KEY.pem (or build "
+                 "with CONFIG_SECURE_BOOT_BUILD_SIGNED_BINARIES).",
+                 "policy require_signed: the file is %llu bytes, not a whole number of 4 KiB "
+                 "sectors, so it carries no Secure Boot V2 signature sector.",
+                 (unsigned long long)u->cfg.announced_len);
         return u->err;
     }
     if (sota_update_check_announced(u) != SOTA_UPD_OK) {
@@ -279,11 +322,23 @@ static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
     }
     /* Multipart bodies give only an upper bound; refuse what cannot possibly fit. */
     if (!u->cfg.announced_exact && u->cfg.announced_len > (uint64_t)u->cfg.img.slot_size + SOTA_UPDATE_BLOCK) {
-        fail(u, SOTA_UPD_ERR_TOO_BIG,
-             "the upload is %llu bytes but the app slot holds %u bytes (%u KiB): build a "
-             "smaller app or use a partition table with larger OTA slots",
-             (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
-             (unsigned)(u->cfg.img.slot_size / 1024));
+        fail_adv(u, SOTA_UPD_ERR_TOO_BIG, ADVICE_TOO_BIG,
+                 "The upload is %llu bytes but the app slot holds %u bytes (%u KiB).",
+                 (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
+                 (unsigned)(u->cfg.img.slot_size / 1024));
+        return u->err;
+    }
+    return SOTA_UPD_OK;
+}
+
+/* The head is complete (or the file ended inside it): decide before touching flash. */
+static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
+{
+    uint64_t total = at_end ? u->received : (u->cfg.announced_exact ? u->cfg.announced_len : 0);
+    if (identify(u, total) != SOTA_UPD_OK || u->decide_len != 0) {
+        return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+    }
+    if (judge_head(u, at_end) != SOTA_UPD_OK) {
         return u->err;
     }
     int rc = u->ops->begin(u->ctx);
@@ -300,6 +355,48 @@ static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
     return write_out(u, u->head, u->head_len);
 }
 
+sota_upd_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *cfg,
+                                    const uint8_t *head, size_t len)
+{
+    static const sota_update_ops_t no_ops = { 0 };
+    sota_update_init(u, cfg, &no_ops, NULL);
+    u->cfg.announced_exact = true;
+    uint64_t total = u->cfg.announced_len;
+    uint64_t need = total < SOTA_UPDATE_HEAD_LEN ? total : SOTA_UPDATE_HEAD_LEN;
+    if (total == 0) {
+        identify(u, 0);   /* no byte: the empty file */
+        return u->err;
+    }
+    if (head == NULL || len < need) {
+        fail(u, SOTA_UPD_ERR_STATE, "the check needs the file's length (at least 1) and its first "
+             "%llu bytes, it got %zu", (unsigned long long)need, len);
+        return u->err;
+    }
+    memcpy(u->head, head, (size_t)need);
+    u->head_len = (uint32_t)need;
+    u->received = need;
+    bool whole = need == total;
+    if (identify(u, total) != SOTA_UPD_OK) {
+        return u->err;
+    }
+    return judge_head(u, whole);
+}
+
+const char *sota_update_explain(const sota_update_t *u, char *reason, size_t n)
+{
+    size_t at = u->advice_at <= strlen(u->msg) ? u->advice_at : strlen(u->msg);
+    if (n > 0) {
+        size_t k = at < n - 1 ? at : n - 1;
+        while (k > 0 && u->msg[k - 1] == ' ') {
+            k--;
+        }
+        memcpy(reason, u->msg, k);
+        reason[k] = '\0';
+    }
+    const char *adv = u->msg + at;
+    return *adv == ' ' ? adv + 1 : adv;
+}
+
 sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
 {
     if (u->state == SOTA_UPD_ST_FAILED) {
@@ -311,6 +408,16 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
     }
     const uint8_t *p = data;
     u->received += len;
+    if (u->decide_len != 0) {
+        /* Named but not yet which kind: nothing is kept, the length decides. */
+        if (u->received > u->decide_len) {
+            identify(u, u->received);   /* longer than decide_len: enough to name it */
+            if (u->state != SOTA_UPD_ST_FAILED) {
+                fail(u, SOTA_UPD_ERR_STATE, "internal error: the file was named twice differently");
+            }
+        }
+        return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+    }
     if (u->state == SOTA_UPD_ST_HEAD) {
         size_t take = SOTA_UPDATE_HEAD_LEN - u->head_len;
         if (take > len) {
@@ -373,15 +480,15 @@ sota_upd_err_t sota_update_finish(sota_update_t *u)
     if (u->state == SOTA_UPD_ST_DONE) {
         return SOTA_UPD_OK;
     }
-    if (u->state == SOTA_UPD_ST_HEAD) {
-        if (u->head_len == 0) {
-            fail(u, SOTA_UPD_ERR_NOT_APP,
-                 "the file is empty (0 bytes): pick the app .bin from your project's build/ folder");
-            return u->err;
+    if (u->decide_len != 0) {
+        identify(u, u->received);   /* the exact length now */
+        if (u->state != SOTA_UPD_ST_FAILED) {
+            fail(u, SOTA_UPD_ERR_STATE, "internal error: the file was named twice differently");
         }
-        if (check_head(u, true) != SOTA_UPD_OK) {
-            return u->err;
-        }
+        return u->err;
+    }
+    if (u->state == SOTA_UPD_ST_HEAD && check_head(u, true) != SOTA_UPD_OK) {
+        return u->err;
     }
     if (u->cfg.announced_exact && u->received != u->cfg.announced_len) {
         fail(u, SOTA_UPD_ERR_VERIFY,

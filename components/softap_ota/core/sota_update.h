@@ -7,7 +7,9 @@
  * 1. Nothing is erased or written until the first SOTA_UPDATE_HEAD_LEN bytes (or the
  *    whole file, if shorter) have been identified as an app image for this chip and
  *    passed every check that can be made on them: header, chip, revision, segment 0,
- *    app description and the upload policy, and the announced size against the slot.
+ *    app description and the upload policy, and then the announced size against the
+ *    slot (a file that is not an app for this chip is named, never called too big).
+ *    sota_update_precheck() runs exactly these checks and nothing else (POST /api/check).
  * 2. Flash is prepared ahead of the writes, one 64 KiB block at a time: sectors that
  *    already read as erased are not erased again; a block erase is used when it is
  *    cheaper than erasing its dirty sectors one by one, sector erases otherwise.
@@ -105,7 +107,9 @@ typedef struct {
 } sota_update_cfg_t;
 
 typedef enum {
-    SOTA_UPD_ST_HEAD,        /* collecting the first bytes */
+    SOTA_UPD_ST_HEAD,        /* collecting the first bytes (or, for a file that starts
+                                with a bootloader and whose length is not known, counting
+                                up to SOTA_IDENT_BOOT_REGION bytes to name it: decide_len) */
     SOTA_UPD_ST_STREAM,      /* writing */
     SOTA_UPD_ST_DONE,        /* finished: new slot selected */
     SOTA_UPD_ST_FAILED,      /* aborted: see err/msg */
@@ -125,7 +129,14 @@ typedef struct {
     sota_upd_state_t state;
     sota_upd_err_t err;
     int platform_err;            /* last nonzero code from ops */
-    char msg[320];               /* why it failed, or what was installed */
+    char msg[512];               /* why it failed, or what was installed: the reason, then
+                                    (from advice_at) what to do */
+    uint16_t advice_at;          /* offset in msg where the advice starts (strlen: none) */
+    sota_file_kind_t kind;       /* what the file is, once known (sota_ident's kind; app
+                                    for every check after identification); SOTA_FILE__COUNT
+                                    while unknown */
+    uint32_t decide_len;         /* nonzero: the head named a non-app file whose kind waits
+                                    for the length (sota_ident_t.decide_len) */
     uint64_t received;           /* file bytes received */
     uint32_t written;            /* bytes written to the slot (prefix of the file) */
     uint32_t prepared;           /* slot bytes known erased ahead of the writes */
@@ -139,10 +150,22 @@ typedef struct {
 /* Start a session. cfg is copied (its strings must outlive the session). */
 void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
                       const sota_update_ops_t *ops, void *ctx);
-/* The checks that need no byte of the file: an exact announced length larger than the
- * slot. Call it before receiving the body, so a client is refused at once. Returns
+/* The size verdict on the announced length: an exact length larger than the slot is
+ * refused. The session applies it itself once the head is an app for this chip; calling
+ * it before that would call a merged image or another chip's app "too big". Returns
  * SOTA_UPD_OK or the (sticky) failure. */
 sota_upd_err_t sota_update_check_announced(sota_update_t *u);
+/* The verdict an upload of a file of cfg->announced_len bytes (exact) would get from its
+ * first bytes, with no operation called (nothing opened, erased or written): head holds
+ * the first min(announced_len, SOTA_UPDATE_HEAD_LEN) bytes (more are ignored; fewer is
+ * SOTA_UPD_ERR_STATE). If head holds the whole file the verdict is the whole verifier's.
+ * u is a scratch session filled as an upload's would be (err, msg, kind, img.desc).
+ * Returns SOTA_UPD_OK when the upload would go on to write the slot. */
+sota_upd_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *cfg,
+                                    const uint8_t *head, size_t len);
+/* The two parts of u->msg: the reason (copied to reason, at most n bytes with the NUL)
+ * and the advice (returned, "" if none). */
+const char *sota_update_explain(const sota_update_t *u, char *reason, size_t n);
 /* Feed the next bytes of the file. Returns SOTA_UPD_OK or the (sticky) failure. */
 sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len);
 /* The file is complete: verify, finish. Returns SOTA_UPD_OK when the new image is

@@ -102,6 +102,19 @@ static esp_err_t send_error(httpd_req_t *req, int status, const char *code, cons
     return send_json(req, status, o);
 }
 
+/* What the file is and what to do, as /update's refusals and /api/check answer it: the
+ * kind (once the first bytes named it), the reason and the advice. */
+static void add_explain(cJSON *o, const sota_update_t *upd)
+{
+    char reason[sizeof upd->msg];
+    const char *advice = sota_update_explain(upd, reason, sizeof reason);
+    if (upd->kind < SOTA_FILE__COUNT) {
+        cJSON_AddStringToObject(o, "kind", sota_file_kind_name(upd->kind));
+    }
+    cJSON_AddStringToObject(o, "reason", reason);
+    cJSON_AddStringToObject(o, "advice", advice);
+}
+
 /* --- who may ask ------------------------------------------------------------------- */
 
 /* Let the request through, or answer it and return false (*err: the send result): 401
@@ -212,9 +225,138 @@ static esp_err_t not_found(httpd_req_t *req, httpd_err_code_t code)
         return httpd_resp_send(req, NULL, 0);
     }
     char msg[200];
-    snprintf(msg, sizeof msg, "no such resource: %.100s (the API is GET /, GET /api/status, POST /update)",
+    snprintf(msg, sizeof msg, "no such resource: %.100s (the API is GET /, GET /api/status, POST /api/check, "
+             "POST /update)",
              req->uri);
     return send_error(req, 404, "not_found", msg);
+}
+
+/* --- POST /api/check ----------------------------------------------------------------- */
+
+/* The verdict an upload of a file would get, from its first bytes, with nothing claimed,
+ * opened or erased: POST /api/check?size=N (N: the file's length) with the file's first
+ * min(N, SOTA_UPDATE_HEAD_LEN) bytes as the body. The same session code as /update runs
+ * on them (sota_update_precheck), so both name the file alike. */
+typedef struct {
+    sota_update_t upd;
+    ota_writer_t writer;
+    uint8_t head[SOTA_UPDATE_HEAD_LEN];
+} check_t;
+
+/* Warnings about an app that will be accepted, for the person choosing it. */
+static void add_notes(cJSON *o, const sota_update_t *upd)
+{
+    cJSON *notes = cJSON_AddArrayToObject(o, "notes");
+    const sota_app_desc_t *d = &upd->img.desc;
+    const char *rp = upd->cfg.running_project, *rv = upd->cfg.running_version;
+    char note[160];
+    if (!upd->img.have_desc || d->magic_word != SOTA_APP_DESC_MAGIC) {
+        cJSON_AddItemToArray(notes, cJSON_CreateString(
+            "The file carries no version information (no app description): its project and "
+            "version are unknown."));
+        return;
+    }
+    if (rp && strcmp(d->project_name, rp) != 0) {
+        snprintf(note, sizeof note, "Project \"%s\", but this device runs \"%s\": is it the right "
+                 "firmware?", d->project_name, rp);
+        cJSON_AddItemToArray(notes, cJSON_CreateString(note));
+    }
+    int c = rv ? sota_version_cmp(d->version, rv) : 1;
+    if (c == 0) {
+        snprintf(note, sizeof note, "Same version as running (%s): a reinstall.", rv);
+        cJSON_AddItemToArray(notes, cJSON_CreateString(note));
+    } else if (c < 0) {
+        snprintf(note, sizeof note, "Version %s is older than the running %s: a downgrade.",
+                 d->version, rv);
+        cJSON_AddItemToArray(notes, cJSON_CreateString(note));
+    }
+}
+
+static esp_err_t check_post(httpd_req_t *req)
+{
+    if (!ota_auth_same_origin(req)) {
+        return send_error(req, 403, "cross_site",
+                          "refused: the check was sent by a page of another site. Open the update page "
+                          "at the device's own address (http://192.168.4.1/)");
+    }
+    esp_err_t err;
+    if (!allowed(req, &err)) {
+        return err;
+    }
+    char query[64] = "", val[24] = "";
+    char *end = NULL;
+    unsigned long long size = 0;
+    if (httpd_req_get_url_query_str(req, query, sizeof query) == ESP_OK &&
+        httpd_query_key_value(query, "size", val, sizeof val) == ESP_OK && val[0] >= '0' &&
+        val[0] <= '9') {
+        size = strtoull(val, &end, 10);
+    }
+    if (end == NULL || *end != '\0' || size > UINT32_MAX) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "give the file's length and its first bytes: POST /api/check?size=N "
+                 "with the first min(N, %u) bytes of the file as the body", (unsigned)SOTA_UPDATE_HEAD_LEN);
+        return send_error(req, 400, "bad_request", msg);
+    }
+    size_t need = size < SOTA_UPDATE_HEAD_LEN ? (size_t)size : SOTA_UPDATE_HEAD_LEN;
+    if (req->content_len != need) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "send the file's first %u bytes as the body (the whole file if it "
+                 "is shorter), not %u", (unsigned)need, (unsigned)req->content_len);
+        return send_error(req, 400, "bad_request", msg);
+    }
+    check_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        return send_error(req, 500, "no_memory", "out of memory for the check; try again");
+    }
+    uint32_t timeouts = 0;
+    for (size_t got = 0; got < need;) {
+        int n = httpd_req_recv(req, (char *)c->head + got, need - got);
+        if (n == HTTPD_SOCK_ERR_TIMEOUT && ++timeouts < ota_state_config()->max_recv_timeouts) {
+            continue;
+        }
+        if (n <= 0) {
+            free(c);
+            return ESP_FAIL;   /* connection lost: close it */
+        }
+        got += (size_t)n;
+    }
+    sota_update_cfg_t cfg;
+    if (ota_writer_target(&c->writer, ota_state_config(), &cfg) != ESP_OK) {
+        free(c);
+        return send_error(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
+                          "table needs ota_0 and ota_1 partitions and an otadata partition");
+    }
+    cfg.announced_len = size;
+    cfg.announced_exact = true;
+    sota_upd_err_t verdict = sota_update_precheck(&c->upd, &cfg, c->head, need);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "verdict", verdict == SOTA_UPD_OK ? "ok" : "refused");
+    cJSON_AddNumberToObject(o, "status", sota_update_http_status(verdict));
+    if (verdict != SOTA_UPD_OK) {
+        cJSON_AddStringToObject(o, "error", sota_update_err_code(verdict));
+        cJSON_AddStringToObject(o, "message", c->upd.msg);
+        add_explain(o, &c->upd);
+    } else {
+        const sota_app_desc_t *d = &c->upd.img.desc;
+        bool desc = c->upd.img.have_desc && d->magic_word == SOTA_APP_DESC_MAGIC;
+        cJSON_AddStringToObject(o, "kind", sota_file_kind_name(c->upd.kind));
+        char reason[200];
+        snprintf(reason, sizeof reason, "An app image for %s%s%s%s%s, %llu bytes.", cfg.img.chip->name,
+                 desc ? ": " : "", desc ? d->project_name : "", desc ? " " : "", desc ? d->version : "",
+                 size);
+        cJSON_AddStringToObject(o, "reason", reason);
+        cJSON_AddStringToObject(o, "advice", "It can be installed over the air.");
+        if (desc) {
+            cJSON_AddStringToObject(o, "project", d->project_name);
+            cJSON_AddStringToObject(o, "version", d->version);
+        }
+        add_notes(o, &c->upd);
+    }
+    cJSON_AddNumberToObject(o, "size", (double)size);
+    cJSON_AddStringToObject(o, "slot", c->writer.part->label);
+    cJSON_AddNumberToObject(o, "slot_size", c->writer.part->size);
+    free(c);
+    return send_json(req, 200, o);
 }
 
 /* --- POST /update ------------------------------------------------------------------- */
@@ -401,8 +543,6 @@ static esp_err_t upload_run(httpd_req_t *req)
                            "boundary of at most 70 characters");
         u->code = "bad_request";
         status = 400;
-    } else if (sota_update_check_announced(&u->upd) != SOTA_UPD_OK) {
-        status = sota_update_http_status(u->upd.err);
     } else if (u->multipart) {
         char boundary[SOTA_MP_BOUNDARY_MAX + 1];
         sota_mp_err_t me = sota_mp_boundary(ctype, boundary, sizeof boundary);
@@ -437,6 +577,7 @@ static esp_err_t upload_run(httpd_req_t *req)
         const char *code = u->code ? u->code : sota_update_err_code(u->upd.err);
         cJSON_AddStringToObject(o, "error", code);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
+        add_explain(o, &u->upd);
         ota_state_finish(false, u->upd.msg, u->writer.part ? u->writer.part->label : "");
         ESP_LOGW(TAG, "update refused (%d %s): %s", status, code, u->upd.msg);
         err = close ? ESP_FAIL : send_json(req, status, o);
@@ -593,7 +734,7 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
     hc.server_port = cfg->http_port;
     hc.recv_wait_timeout = cfg->recv_timeout_s;
     hc.send_wait_timeout = cfg->recv_timeout_s;
-    hc.max_uri_handlers = 12;
+    hc.max_uri_handlers = 16;
     hc.lru_purge_enable = true;
     hc.stack_size = SOTA_HTTPD_STACK;
     esp_err_t err = httpd_start(out, &hc);
@@ -606,6 +747,7 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
         { .uri = "/index.html", .method = HTTP_GET, .handler = page_get },
         { .uri = "/api/status", .method = HTTP_GET, .handler = status_get },
         { .uri = "/update", .method = HTTP_POST, .handler = update_post },
+        { .uri = "/api/check", .method = HTTP_POST, .handler = check_post },
         /* connectivity probes: Android, Apple, Windows, Firefox */
         { .uri = "/generate_204", .method = HTTP_GET, .handler = probe_get },
         { .uri = "/gen_204", .method = HTTP_GET, .handler = probe_get },
