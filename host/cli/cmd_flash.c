@@ -20,7 +20,9 @@
 #include "nor_flash.h"
 #include "otadata.h"
 #include "ptable.h"
+#include "cli_file.h"
 #include "sota_chip.h"
+#include "sota_ident.h"
 #include "sota_image.h"
 
 typedef enum { SLOT_VALID, SLOT_INVALID, SLOT_EMPTY } slot_image_t;
@@ -70,6 +72,68 @@ static int usage_error(const char *fmt, ...)
 
 /* ---- opening the file ---------------------------------------------------------------- */
 
+/* Where a file that starts with a bootloader sits in flash (sota_ident: the chip's
+ * bootloader offset minus the padding the file starts with); 0 for anything else.
+ * *chip_size (may be NULL): the flash size its bootloader header names, else 0. */
+static uint32_t merged_start_of(const uint8_t *b, size_t len, uint64_t *chip_size)
+{
+    sota_ident_t id;
+    sota_ident(b, len, len, NULL, &id);
+    bool boot = id.kind == SOTA_FILE_MERGED || id.kind == SOTA_FILE_BOOTLOADER_PART ||
+                id.kind == SOTA_FILE_BOOTLOADER;
+    if (chip_size != NULL) {
+        /* esp_image_header_t byte 3, high nibble: 0 = 1 MB ... 7 = 128 MB */
+        unsigned code = boot && id.offset + 4 <= len ? b[id.offset + 3] >> 4 : 8;
+        *chip_size = code < 8 ? (uint64_t)0x100000 << code : 0;
+    }
+    return boot ? id.flash_addr : 0;
+}
+
+static uint32_t merged_start(const char *path)
+{
+    uint8_t head[SOTA_IDENT_HEAD_LEN];
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        return 0;
+    }
+    size_t n = fread(head, 1, sizeof head, in);
+    fclose(in);
+    return merged_start_of(head, n, NULL);
+}
+
+/* A file that is not a whole flash dump (esptool merge_bin writes only up to the end of
+ * the last region, and from the first region's address): flash from 0 with the file at
+ * its place (the chip's bootloader offset for a file that starts with the bootloader),
+ * the rest erased, as large as its bootloader header's flash size or else rounded up to
+ * whole 64 KiB blocks. */
+static nor_flash_t *open_partial(const char *path)
+{
+    size_t len = 0;
+    uint8_t *b = cli_read_file("flash info", path, &len);
+    if (!b) {
+        return NULL;
+    }
+    uint64_t chip_size = 0;
+    uint32_t at = merged_start_of(b, len, &chip_size);
+    uint64_t end = (uint64_t)at + len;
+    uint64_t size = (end + NOR_BLOCK_SIZE - 1) / NOR_BLOCK_SIZE * NOR_BLOCK_SIZE;
+    if (chip_size > size) {
+        size = chip_size;   /* the chip the bootloader was built for */
+    }
+    nor_err_t err = NOR_OK;
+    nor_flash_t *f = size <= UINT32_MAX ? nor_open_mem((size_t)size, &err) : NULL;
+    if (!f || nor_load(f, at, b, len) != NOR_OK) {
+        fprintf(stderr, "sota flash info: can't hold '%s' in memory: %s\n", path, nor_strerror(err));
+        nor_close(f);
+        free(b);
+        return NULL;
+    }
+    free(b);
+    fprintf(stderr, "sota flash info: '%s' (%zu bytes) read as flash at 0x%x, the rest of %llu "
+            "bytes erased\n", path, len, (unsigned)at, (unsigned long long)size);
+    return f;
+}
+
 /* The flash image at path, or NULL after printing why. Never creates or resizes it. */
 static nor_flash_t *open_flash(const char *path)
 {
@@ -82,12 +146,15 @@ static nor_flash_t *open_flash(const char *path)
         fprintf(stderr, "sota flash info: '%s' is not a regular file\n", path);
         return NULL;
     }
-    if (st.st_size <= 0 || st.st_size % NOR_BLOCK_SIZE != 0 || st.st_size > (off_t)UINT32_MAX) {
+    if (st.st_size <= 0 || st.st_size > (off_t)UINT32_MAX) {
         fprintf(stderr,
-                "sota flash info: '%s' is %lld bytes: a flash image is a whole number of 64 KiB "
-                "blocks (e.g. 4 MiB, as esptool read_flash 0 0x400000 writes it)\n",
+                "sota flash info: '%s' is %lld bytes: a flash image holds 1 byte to 4 GiB "
+                "(e.g. 4 MiB, as esptool read_flash 0 0x400000 writes it)\n",
                 path, (long long)st.st_size);
         return NULL;
+    }
+    if (st.st_size % NOR_BLOCK_SIZE != 0 || merged_start(path) != 0) {
+        return open_partial(path);
     }
     nor_err_t err = NOR_OK;
     if (access(path, R_OK | W_OK) == 0) {

@@ -274,6 +274,13 @@ static void verdict_params(const opts_t *o, const sota_chip_t *chip, sota_img_pa
     p->flash_size = o->flash_size;
 }
 
+/* A file that is not an app image at all (a bootloader, a merged image, otadata...): its
+ * kind says more than any check of the verifier would. */
+static bool not_an_app(const sota_ident_t *id)
+{
+    return id->kind != SOTA_FILE_APP && id->kind != SOTA_FILE_APP_OTHER_CHIP;
+}
+
 static int cmd_verify(const opts_t *o)
 {
     uint8_t *b = NULL;
@@ -283,6 +290,13 @@ static int cmd_verify(const opts_t *o)
     }
     sota_img_params_t p;
     verdict_params(o, o->chip ? o->chip : sota_chip_by_name(DEFAULT_CHIP), &p);
+    sota_ident_t id;
+    sota_ident(b, len, len, p.chip, &id);
+    if (not_an_app(&id)) {
+        free(b);
+        printf("invalid: not an app image (%s): %s\n", sota_file_kind_name(id.kind), id.message);
+        return 1;
+    }
     sota_img_t v;
     sota_img_err_t err = verify_buf(&v, &p, b, len);
     free(b);
@@ -436,11 +450,7 @@ static int cmd_info(const opts_t *o)
 
     sota_ident_t id;
     sota_ident(b, len, len, target, &id);
-    if (id.kind == SOTA_FILE_APP) {
-        printf("kind: app\n");
-    } else {
-        printf("kind: %s: %s\n", sota_file_kind_name(id.kind), id.message);
-    }
+    printf("kind: %s: %s\n", sota_file_kind_name(id.kind), id.message);
     if (len > 0 && b[0] == SOTA_IMG_MAGIC) {
         const sota_chip_t *chip = named ? named : target;
         sota_img_t *v = malloc(sizeof *v);
@@ -455,11 +465,17 @@ static int cmd_info(const opts_t *o)
     }
     sota_img_params_t p;
     verdict_params(o, target, &p);
-    sota_img_t v;
-    sota_img_err_t err = verify_buf(&v, &p, b, len);
-    printf("verdict for %s v%u.%u, slot 0x%" PRIx32 " at 0x%" PRIx32 ": %s%s\n", target->name,
-           p.chip_rev / 100u, p.chip_rev % 100u, p.slot_size, p.slot_offset,
-           err == SOTA_IMG_OK ? "" : "invalid: ", err == SOTA_IMG_OK ? "valid" : sota_img_message(&v));
+    printf("verdict for %s v%u.%u, slot 0x%" PRIx32 " at 0x%" PRIx32 ": ", target->name,
+           p.chip_rev / 100u, p.chip_rev % 100u, p.slot_size, p.slot_offset);
+    if (not_an_app(&id)) {
+        printf("not an app image (%s): an upload is refused before anything is erased\n",
+               sota_file_kind_name(id.kind));
+    } else {
+        sota_img_t v;
+        sota_img_err_t err = verify_buf(&v, &p, b, len);
+        printf("%s%s\n", err == SOTA_IMG_OK ? "" : "invalid: ",
+               err == SOTA_IMG_OK ? "valid" : sota_img_message(&v));
+    }
     free(b);
     return 0;
 }

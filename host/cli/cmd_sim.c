@@ -66,8 +66,8 @@ static void usage(FILE *out)
             "  --require-signed FILE    accept only apps signed by the key whose digest FILE\n"
             "                           holds (32 bytes, or 64 hex digits); the device gets\n"
             "                           Secure Boot V2 with that key (esp_ota_end checks too)\n"
-            "  --require-same-project  --refuse-downgrade  --refuse-lower-secure-version\n"
-            "  --refuse-failed-version  upload policy rules\n");
+            "  --require-app-desc  --require-same-project  --refuse-downgrade\n"
+            "  --refuse-lower-secure-version  --refuse-failed-version  upload policy rules\n");
 }
 
 /* A new flash: table at 0x8000, the updater's image in factory. */
@@ -258,6 +258,8 @@ int sota_cmd_sim(int argc, char **argv)
             flash_encryption = true;
         } else if (!strcmp(a, "--no-origin-check")) {
             app.no_origin_check = true;
+        } else if (!strcmp(a, "--require-app-desc")) {
+            app.require_app_desc = true;
         } else if (!strcmp(a, "--require-same-project")) {
             app.require_same_project = true;
         } else if (!strcmp(a, "--refuse-downgrade")) {

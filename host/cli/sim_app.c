@@ -30,7 +30,7 @@ void sim_app_run(const sim_app_opts_t *o)
 {
     bool security = o->ap_password || o->http_user || o->http_password || o->auth_free_attempts ||
                     o->auth_lockout_s || o->no_origin_check || o->require_signed || o->signing_key_digest ||
-                    o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
+                    o->require_app_desc || o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
                     o->refuse_failed_version;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
         !o->upload_deadline_s && o->health_delay_ms < 0 && !security && !o->country &&
@@ -83,6 +83,7 @@ void sim_app_run(const sim_app_opts_t *o)
         cfg.signing_key_digest = o->signing_key_digest;
     }
     cfg.require_signed |= o->require_signed;
+    cfg.require_app_desc |= o->require_app_desc;
     cfg.require_same_project |= o->require_same_project;
     cfg.refuse_downgrade |= o->refuse_downgrade;
     cfg.refuse_lower_secure_version |= o->refuse_lower_secure_version;

@@ -29,6 +29,7 @@ typedef struct {
     bool no_origin_check;      /* allow cross-site uploads */
     bool require_signed;
     const char *signing_key_digest; /* 64 hex digits */
+    bool require_app_desc;
     bool require_same_project;
     bool refuse_downgrade;
     bool refuse_lower_secure_version;

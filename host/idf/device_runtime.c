@@ -306,6 +306,11 @@ esp_err_t sota_host_boot(const sota_host_config_t *cfg, boot_result_t *out)
             esp_app_desc_t desc;
             nor_err_t nerr = nor_read(g_sota_dev.flash, run->address + SOTA_APP_DESC_OFFSET, &desc, sizeof desc);
             err = sota_dev_flash_err(nerr, "read", run->address + SOTA_APP_DESC_OFFSET, sizeof desc);
+            if (err == ESP_OK && desc.magic_word != ESP_APP_DESC_MAGIC_WORD) {
+                /* An app built without esp_app_desc_t (Arduino-ESP32 1.x) booted: it has no
+                 * project or version to report, rather than the bytes in its place. */
+                memset(&desc, 0, sizeof desc);
+            }
             if (err == ESP_OK) {
                 g_sota_dev.running = run;
                 g_sota_dev.app_desc = desc;

@@ -164,7 +164,9 @@ async function withDevice(name, body, { route } = {}) {
   const ctx = await browser.newContext({ viewport: DESKTOP });
   const page = await ctx.newPage();
   page.posts = [];
-  page.on('request', (r) => { if (r.method() === 'POST') page.posts.push(r.url()); });
+  page.checks = [];
+  // uploads; the pre-checks (POST /api/check) are counted apart
+  page.on('request', (r) => { if (r.method() === 'POST') (new URL(r.url()).pathname === '/api/check' ? page.checks : page.posts).push(r.url()); });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
   try {
@@ -193,9 +195,9 @@ async function shot(page, name) {
 
 const text = (page, sel) => page.locator(sel).innerText();
 
-// The verdict the page shows for a file, once it names that file.
+// The verdict the page shows for a file, once the device answered its check.
 async function verdictFor(page, name) {
-  const check = page.locator('#check');
+  const check = page.locator('#check:is(.ok, .wa, .bad)');
   await check.locator('b', { hasText: name }).waitFor({ timeout: 5000 });
   return { text: await check.innerText(), cls: await check.getAttribute('class'), go: await page.locator('#go').isEnabled() };
 }
@@ -257,7 +259,7 @@ test('shows the device and installs an update chosen with the file picker', asyn
     const img = makeImage('picker_0.2.0.bin', { version: '0.2.0' });
     await page.getByLabel(/Choose the app \.bin/).setInputFiles(img);
     const v = await verdictFor(page, 'picker_0.2.0.bin');
-    assert.match(v.text, /App image for esp32: softap-ota 0\.2\.0, \d+ KB\./);
+    assert.match(v.text, /An app image for esp32: softap-ota 0\.2\.0, 300000 bytes\./);
     assert.equal(v.cls, 'n ok');
     assert.ok(v.go, 'Install is enabled for a valid image');
     await shot(page, '2-file-ok');
@@ -281,7 +283,7 @@ test('installs a file dropped on the page, started from the keyboard', async () 
     await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
     const v = await verdictFor(page, 'oracle_app.bin');
     assert.match(v.text, /oracle_app 1\.0\.0/);
-    assert.match(v.text, /Project “oracle_app”, but the device runs “softap-ota”/);
+    assert.match(v.text, /Project "oracle_app", but this device runs "softap-ota"/);
     assert.equal(v.cls, 'n wa');
     assert.ok(v.go);
     await shot(page, '3-file-warning');
@@ -306,21 +308,22 @@ test('refuses before upload what the device would refuse, and says what to pick'
     table.write('\xaa\x50\x01\x02', 0, 'latin1');
     const cases = [
       // [name, bytes, what the page says, what it suggests]
-      ['merged-esp32.bin', merged(app, 0x1000), /merged flash image/, /app \.bin from build\/.*Not the merged file/],
-      ['merged-esp32c3.bin', merged(app, 0), /merged flash image/, /Not the merged file/],
-      ['app.elf', elf, /This is the \.elf/, /Pick the \.bin of the same name in build\//],
-      ['c27_wrong_chip_id.bin', file('c27_wrong_chip_id.bin'), /built for esp32c3, but this device is esp32/, /idf\.py set-target esp32,/],
-      ['c03_valid_esp32s3_250k.bin', file('c03_valid_esp32s3_250k.bin'), /built for esp32s3/, /set-target esp32,/],
-      ['c38_too_big_for_1M_slot.bin', file('c38_too_big_for_1M_slot.bin'), /The app is 1433712 bytes, too big for the slot ota_0 \(1048576 bytes\)/, /smaller/],
-      ['slot-plus-1.bin', pad(SLOT + 1), /The app is 1048577 bytes, too big/, /smaller/],
-      ['bootloader.bin', header(0x3FFF0000), /bootloader for esp32, not an app/, /only the app changes/],
-      ['partition-table.bin', table, /partition table/, /app \.bin/],
-      ['app.bin.gz', Buffer.from([0x1F, 0x8B, 8, 0, 0, 0, 0, 0]), /gzip/, /Unpack it/],
-      ['c36_empty.bin', file('c36_empty.bin'), /The file is empty/, /app \.bin/],
-      ['c39_all_ff_64k.bin', file('c39_all_ff_64k.bin'), /all 0xFF/, /app \.bin/],
-      ['c10_bad_magic.bin', file('c10_bad_magic.bin'), /not an ESP app image \(first byte 0xe8/, /app \.bin/],
-      ['c07_valid_esp32_nohash.bin', file('c07_valid_esp32_nohash.bin'), /No SHA-256/, /--dont-append-digest/],
-      ['c08_bad_appdesc_magic.bin', file('c08_bad_appdesc_magic.bin'), /No app description/, /app \.bin/],
+      ['merged-esp32.bin', merged(app, 0x1000), /merged flash image for esp32 .*write_flash 0x0 FILE/, /only the app can be replaced.*without "factory" or "merged"/],
+      ['merged-esp32-at0.bin', merged(app, 0), /merged flash image for esp32 .*write_flash 0x1000 FILE/, /only the app can be replaced/],
+      ['part-esp32.bin', merged(Buffer.alloc(0), 0x1000), /bootloader and partition table without an app/, /only the app can be replaced/],
+      ['boot_app0.bin', Buffer.alloc(0x2000, 0xFF), /otadata image/, /only the app can be replaced/],
+      ['app.elf', elf, /This is an ELF file/, /Upload the \.bin made from it/],
+      ['c27_wrong_chip_id.bin', file('c27_wrong_chip_id.bin'), /app image for esp32c3, but this device is an esp32\./, /idf\.py set-target esp32\)/],
+      ['c03_valid_esp32s3_250k.bin', file('c03_valid_esp32s3_250k.bin'), /app image for esp32s3/, /set-target esp32\)/],
+      ['c38_too_big_for_1M_slot.bin', file('c38_too_big_for_1M_slot.bin'), /The app is 1433712 bytes but the app slot holds 1048576 bytes/, /smaller/],
+      ['slot-plus-1.bin', pad(SLOT + 1), /The app is 1048577 bytes but/, /smaller/],
+      ['bootloader.bin', header(0x3FFF0000), /second-stage bootloader of esp32/, /only the app can be replaced/],
+      ['partition-table.bin', table, /partition table/, /app image/],
+      ['app.bin.gz', Buffer.from([0x1F, 0x8B, 8, 0, 0, 0, 0, 0]), /gzip/, /Decompress it/],
+      ['c36_empty.bin', file('c36_empty.bin'), /The file is empty/, /app image/],
+      ['c39_all_ff_64k.bin', file('c39_all_ff_64k.bin'), /all 0xFF/, /app image/],
+      ['c10_bad_magic.bin', file('c10_bad_magic.bin'), /not an ESP app image: it starts with e8 05 02 20/, /app image/],
+      ['c07_valid_esp32_nohash.bin', file('c07_valid_esp32_nohash.bin'), /no appended SHA-256/, /--dont-append-digest/],
     ];
     for (const [name, buffer, says, suggests] of cases) {
       await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer });
@@ -332,6 +335,12 @@ test('refuses before upload what the device would refuse, and says what to pick'
       await page.click('#go', { force: true }); // a click on the disabled button sends nothing
       if (name === 'merged-esp32.bin') await shot(page, '4-refused-merged');
     }
+    // an app without app description (Arduino-ESP32 1.x) is accepted, and said to carry no version
+    await page.setInputFiles('#file', { name: 'arduino1.bin', mimeType: 'application/octet-stream', buffer: file('c08_bad_appdesc_magic.bin') });
+    const a = await verdictFor(page, 'arduino1.bin');
+    assert.equal(a.cls, 'n wa', a.text);
+    assert.match(a.text, /no version information/);
+    assert.ok(a.go);
     // the limit: a file exactly as large as the slot is accepted
     await page.setInputFiles('#file', { name: 'slot-exact.bin', mimeType: 'application/octet-stream', buffer: pad(SLOT) });
     const v = await verdictFor(page, 'slot-exact.bin');
@@ -340,6 +349,7 @@ test('refuses before upload what the device would refuse, and says what to pick'
 
     await sleep(300);
     assert.deepEqual(page.posts, [], 'nothing was uploaded');
+    assert.equal(page.checks.length, cases.length + 2, 'each file was checked by the device once');
     const s = await status(sim);
     assert.equal(s.received, 0, 'the device counts no upload');
     assert.equal(s.update_state, 'idle');
@@ -426,7 +436,7 @@ test('inserts device and file strings as text, and fits a 320 px screen', async 
     img.write('<img src=x onerror=__p=2>', 0x50, 'latin1');
     await page.setInputFiles('#file', { name: '<i>x</i>.bin', mimeType: 'application/octet-stream', buffer: img });
     const v = await verdictFor(page, '<i>x</i>.bin');
-    assert.match(v.text, /Project “<img src=x onerror=__p=2>”, but the device runs “<img id=x1/);
+    assert.match(v.text, /Project "<img src=x onerror=__p=2>", but this device runs "softap-ota"/);
     assert.equal(await page.locator('img, #x1, #x2').count(), 0, 'no markup was created');
     assert.equal(await page.evaluate(() => window.__p), undefined);
 

@@ -240,7 +240,7 @@ m_minrev.bin|422|verify_failed|revision|1
 m_maxrev.bin|422|verify_failed|revision|1
 m_seglen.bin|422|verify_failed|segment|1
 m_seg16m.bin|422|verify_failed|segment|1
-m_desc.bin|422|policy|require_app_desc|1
+m_desc.bin|422|verify_failed|[Cc]hecksum|0
 m_nohash.bin|422|policy|require_sha256|1
 m_sha.bin|422|verify_failed|SHA-256|0
 m_cut.bin|422|verify_failed|[Cc]hecksum|0

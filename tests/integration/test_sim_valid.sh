@@ -41,8 +41,9 @@ run_chip esp32 c01_valid_esp32_10k.bin c02_valid_esp32_100k.bin c09_valid_esp32_
 run_chip esp32s3 c03_valid_esp32s3_250k.bin
 run_chip esp32c3 c04_valid_esp32c3_500k.bin
 
-# valid for ESP-IDF, refused by the upload policy with the rule named
-start_sim policy --health-delay 100
+# valid for ESP-IDF, refused by the upload policy with the rule named (require_app_desc
+# is an opt-in rule: by default an image without app description is installed)
+start_sim policy --health-delay 100 --require-app-desc
 for f in c07_valid_esp32_nohash.bin:require_sha256 c08_bad_appdesc_magic.bin:require_app_desc; do
   upload "$IMG/${f%%:*}"
   check "${f%%:*}: refused 422" "422" "$CODE"

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fixture_files.h"
+#include "fixture_kinds.h"
 #include "sota_ident.h"
 #include "sota_image.h"
 
@@ -312,19 +313,11 @@ static file_t f_otadata_blank(void)
     return make(0x2000, 0xFF);
 }
 
-/* otadata with ota_seq 1 in sector 0 (its CRC is 0x55bef33b... computed here). */
+/* otadata with ota_seq 1 in sector 0. */
 static file_t f_otadata_seq1(void)
 {
     file_t f = make(0x2000, 0xFF);
-    put32(f.b, 1);
-    uint32_t reg = 0;
-    for (int i = 0; i < 4; i++) {
-        reg ^= f.b[i];
-        for (int k = 0; k < 8; k++) {
-            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
-        }
-    }
-    put32(f.b + 28, ~reg);
+    fk_otadata_entry(f.b, 1);
     return f;
 }
 

@@ -35,7 +35,7 @@
 #define SLOT_OFFSET FX_SLOT_OFFSET
 #define FLASH_SIZE  FX_FLASH_SIZE
 #define SMALL_SIZE  2048u
-#define LARGE_SIZE  8192u
+#define LARGE_SIZE  16384u
 #define SEED        7u
 #define SLOT_FILL   0x5A            /* what the slot holds before: not erased */
 

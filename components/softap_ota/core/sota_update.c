@@ -8,8 +8,6 @@
 #include "sota_ident.h"
 
 #define ADVICE_TOO_BIG "Build a smaller app, or flash a partition table with larger OTA slots over USB."
-#define ADVICE_VERIFY  "Download or build the file again; if it still fails, it was not made for " \
-                       "this device."
 
 static void vfail(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt,
                   va_list ap)
@@ -65,12 +63,12 @@ void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
     sota_img_init(&u->img, &cfg->img);
 }
 
-/* Map a verifier failure onto the update's outcome classes. */
+/* Map a verifier failure onto the update's outcome classes (its messages carry their
+ * own advice). */
 static void fail_from_img(sota_update_t *u)
 {
-    bool big = u->img.err == SOTA_IMG_ERR_TOO_BIG;
-    fail_adv(u, big ? SOTA_UPD_ERR_TOO_BIG : SOTA_UPD_ERR_VERIFY, big ? ADVICE_TOO_BIG : ADVICE_VERIFY,
-             "%s", sota_img_message(&u->img));
+    sota_upd_err_t e = u->img.err == SOTA_IMG_ERR_TOO_BIG ? SOTA_UPD_ERR_TOO_BIG : SOTA_UPD_ERR_VERIFY;
+    fail(u, e, "%s", sota_img_message(&u->img));
 }
 
 /* --- erase-ahead ------------------------------------------------------------------- */
@@ -279,6 +277,9 @@ static sota_upd_err_t identify(sota_update_t *u, uint64_t total)
     u->kind = id.kind;
     u->decide_len = 0;
     if (id.kind == SOTA_FILE_APP) {
+        /* what the file is, until a check or the end says more */
+        snprintf(u->msg, sizeof u->msg, "%s %s", id.reason, id.advice);
+        u->advice_at = (uint16_t)(strlen(id.reason) + 1);
         return SOTA_UPD_OK;
     }
     if (id.decide_len != 0) {
@@ -397,6 +398,19 @@ const char *sota_update_explain(const sota_update_t *u, char *reason, size_t n)
     return *adv == ' ' ? adv + 1 : adv;
 }
 
+/* A refused file named from its head but whose kind waits for its length: nothing is
+ * kept, the bytes are only counted until the length decides. */
+static sota_upd_err_t waiting(sota_update_t *u)
+{
+    if (u->received > u->decide_len) {
+        identify(u, u->received);   /* longer than decide_len: enough to name it */
+        if (u->state != SOTA_UPD_ST_FAILED) {
+            fail(u, SOTA_UPD_ERR_STATE, "internal error: the file was named twice differently");
+        }
+    }
+    return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+}
+
 sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
 {
     if (u->state == SOTA_UPD_ST_FAILED) {
@@ -409,14 +423,7 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
     const uint8_t *p = data;
     u->received += len;
     if (u->decide_len != 0) {
-        /* Named but not yet which kind: nothing is kept, the length decides. */
-        if (u->received > u->decide_len) {
-            identify(u, u->received);   /* longer than decide_len: enough to name it */
-            if (u->state != SOTA_UPD_ST_FAILED) {
-                fail(u, SOTA_UPD_ERR_STATE, "internal error: the file was named twice differently");
-            }
-        }
-        return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+        return waiting(u);
     }
     if (u->state == SOTA_UPD_ST_HEAD) {
         size_t take = SOTA_UPDATE_HEAD_LEN - u->head_len;
@@ -432,6 +439,9 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
         }
         if (check_head(u, false) != SOTA_UPD_OK) {
             return u->err;
+        }
+        if (u->decide_len != 0) {
+            return waiting(u);
         }
     }
     if (!len) {

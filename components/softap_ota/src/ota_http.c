@@ -338,15 +338,8 @@ static esp_err_t check_post(httpd_req_t *req)
         add_explain(o, &c->upd);
     } else {
         const sota_app_desc_t *d = &c->upd.img.desc;
-        bool desc = c->upd.img.have_desc && d->magic_word == SOTA_APP_DESC_MAGIC;
-        cJSON_AddStringToObject(o, "kind", sota_file_kind_name(c->upd.kind));
-        char reason[200];
-        snprintf(reason, sizeof reason, "An app image for %s%s%s%s%s, %llu bytes.", cfg.img.chip->name,
-                 desc ? ": " : "", desc ? d->project_name : "", desc ? " " : "", desc ? d->version : "",
-                 size);
-        cJSON_AddStringToObject(o, "reason", reason);
-        cJSON_AddStringToObject(o, "advice", "It can be installed over the air.");
-        if (desc) {
+        add_explain(o, &c->upd);
+        if (c->upd.img.have_desc && d->magic_word == SOTA_APP_DESC_MAGIC) {
             cJSON_AddStringToObject(o, "project", d->project_name);
             cJSON_AddStringToObject(o, "version", d->version);
         }
@@ -564,6 +557,7 @@ static esp_err_t upload_run(httpd_req_t *req)
         const sota_app_desc_t *d = &u->upd.img.desc;
         cJSON_AddBoolToObject(o, "ok", true);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
+        cJSON_AddStringToObject(o, "kind", sota_file_kind_name(u->upd.kind));
         cJSON_AddStringToObject(o, "project", d->project_name);
         cJSON_AddStringToObject(o, "version", d->version);
         cJSON_AddStringToObject(o, "partition", u->writer.part->label);
