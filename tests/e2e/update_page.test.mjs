@@ -259,7 +259,7 @@ test('shows the device and installs an update chosen with the file picker', asyn
     const img = makeImage('picker_0.2.0.bin', { version: '0.2.0' });
     await page.getByLabel(/Choose the app \.bin/).setInputFiles(img);
     const v = await verdictFor(page, 'picker_0.2.0.bin');
-    assert.match(v.text, /An app image for esp32: softap-ota 0\.2\.0, 300000 bytes\./);
+    assert.match(v.text, /This is an app image for esp32 \(project "softap-ota", version "0\.2\.0"\)\./);
     assert.equal(v.cls, 'n ok');
     assert.ok(v.go, 'Install is enabled for a valid image');
     await shot(page, '2-file-ok');
@@ -282,7 +282,7 @@ test('installs a file dropped on the page, started from the keyboard', async () 
     assert.match(await page.locator('#drop').getAttribute('class'), /over/);
     await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
     const v = await verdictFor(page, 'oracle_app.bin');
-    assert.match(v.text, /oracle_app 1\.0\.0/);
+    assert.match(v.text, /project "oracle_app", version "1\.0\.0"/);
     assert.match(v.text, /Project "oracle_app", but this device runs "softap-ota"/);
     assert.equal(v.cls, 'n wa');
     assert.ok(v.go);

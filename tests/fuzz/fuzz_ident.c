@@ -8,6 +8,7 @@
  * a known kind and a message, the empty / need_more rules, the ESP image header the
  * result points at, and that only app-vs-other-chip depends on the device's chip. */
 #include <stdbool.h>
+#include <string.h>
 
 #include "fuzz_util.h"
 #include "sota_chip.h"
@@ -30,6 +31,9 @@ static void check_result(const uint8_t *head, size_t head_len, uint64_t total,
     FUZZ_CHECK(memchr(id->message, '\0', sizeof id->message) != NULL, "message not terminated");
     FUZZ_CHECK(id->message[0] != '\0', "%s: empty message for %s", who, name);
 
+    FUZZ_CHECK(id->decide_len == 0 || total == 0, "%s: %s waits for a length it was given", who, name);
+    FUZZ_CHECK(strstr(id->message, id->reason) == id->message && id->advice[0] != '\0',
+               "%s: %s: the message is not its reason and advice", who, name);
     if (head_len == 0 && total == 0) {
         FUZZ_CHECK(id->kind == SOTA_FILE_EMPTY, "no bytes, total unknown: %s, not empty", name);
         return;
@@ -64,7 +68,8 @@ static void check_result(const uint8_t *head, size_t head_len, uint64_t total,
                    "%s: app for %s counted as this chip's", who, id->chip->name);
         break;
     case SOTA_FILE_APP_OTHER_CHIP:
-        FUZZ_CHECK(id->offset == 0, "%s: app image not at 0", who);
+        FUZZ_CHECK(id->offset == 0 || (id->offset == UINT32_MAX && head[0] == 0xEA),
+                   "%s: app image not at 0 (nor an ESP8266 v2 image)", who);
         FUZZ_CHECK(id->chip == NULL || id->chip != this_chip,
                    "%s: app for this chip counted as another chip's", who);
         FUZZ_CHECK(this_chip != NULL || id->chip == NULL,
@@ -72,6 +77,7 @@ static void check_result(const uint8_t *head, size_t head_len, uint64_t total,
         break;
     case SOTA_FILE_MERGED:
     case SOTA_FILE_BOOTLOADER:
+    case SOTA_FILE_BOOTLOADER_PART:
         FUZZ_CHECK(id->offset != UINT32_MAX, "%s: %s without the image offset", who, name);
         break;
     default:
@@ -126,6 +132,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ident_all(file, n, n);
     ident_all(file, min, n);
+    /* bytes past the head never change the answer: every path sees the same first bytes */
+    static sota_ident_t whole, first;
+    sota_ident(file, n, n, NULL, &whole);
+    sota_ident(file, min, n, NULL, &first);
+    FUZZ_CHECK(whole.kind == first.kind && whole.flash_addr == first.flash_addr,
+               "%zu bytes: %s from the whole file, %s from the first %zu", n,
+               sota_file_kind_name(whole.kind), sota_file_kind_name(first.kind), min);
     if (min > 0) {
         ident_all(file, min - 1, n);
     }

@@ -210,7 +210,7 @@ start_sim norules --health-delay 100 || { finish; exit 1; }
 for f in sv5 other older sv3; do
   upload "$TMP/$f.bin"
   check "rules off: $f: 200" "200" "$CODE"
-  want=$("$SOTA" image info "$TMP/$f.bin" | sed -n 's/.*project "\([^"]*\)", version "\([^"]*\)".*/\1 \2/p')
+  want=$("$SOTA" image info "$TMP/$f.bin" | sed -n 's/.*project "\([^"]*\)", version "\([^"]*\)".*/\1 \2/p' | head -n 1)
   wait_field '"\(.project) \(.version) \(.running_state)"' "$want valid" 30 && ok "rules off: $f runs" ||
     bad "rules off: $f does not run"
 done

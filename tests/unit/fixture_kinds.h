@@ -193,12 +193,15 @@ static inline size_t fk_build(fk_file_t *f)
     fk_add(f, &n, "installer_bootloader_esp32c3.bin", "bootloader_part", 415, "without an app", b, len);
     free(c3);
 
-    fk_add(f, &n, "boot_app0.bin", "otadata", 415, "boot_app0.bin", fk_alloc(0x2000, 0xFF), 0x2000);
+    /* Arduino's boot_app0.bin: ota_seq 1 with its CRC, then ota_seq 0 alone */
     b = fk_alloc(0x2000, 0xFF);
     if (b) {
         fk_otadata_entry(b, 1);
+        sota_wr32(b + 0x1000, 0);
     }
-    fk_add(f, &n, "otadata_seq1.bin", "otadata", 415, "otadata image", b, 0x2000);
+    fk_add(f, &n, "boot_app0.bin", "otadata", 415, "boot_app0.bin", b, 0x2000);
+    fk_add(f, &n, "ota_data_initial.bin", "otadata", 415, "otadata image", fk_alloc(0x2000, 0xFF),
+           0x2000);
 
     /* mkspiffs: object 1's index (0x8001) and data (0x0001) pages in block 0 */
     b = fk_alloc(0x30000, 0xFF);

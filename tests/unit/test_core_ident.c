@@ -277,6 +277,23 @@ static file_t f_spiffs_nomagic(void)
     return f;
 }
 
+/* The SPIFFS of a real web installer (mkspiffs, 400 blocks): data page ids only, the
+ * length magic, erase count 0. */
+static file_t f_spiffs_installer(void)
+{
+    file_t f = make(400 * 0x1000, 0xFF);
+    for (size_t blk = 0; blk < 2; blk++) {
+        uint8_t *p = f.b + blk * 0x1000;
+        for (size_t i = 0; i < 15; i++) {
+            put16(p + 2 * i, i % 2 ? 1 : 0);
+        }
+        put16(p + 0xFC, (0x20140529u ^ 256u ^ (400u - blk)) & 0xFFFF);
+        put16(p + 0xFE, 0);
+        memset(p + 0x100, 0x41, 0xF00);
+    }
+    return f;
+}
+
 /* Not SPIFFS: object ids, but bytes after them in the lookup page. */
 static file_t f_spiffs_broken(void)
 {
@@ -321,11 +338,27 @@ static file_t f_otadata_seq1(void)
     return f;
 }
 
-/* The same with a wrong CRC: not otadata. */
+/* Arduino's boot_app0.bin: sector 1 holds ota_seq 0 alone, without CRC. */
+static file_t f_otadata_arduino(void)
+{
+    file_t f = f_otadata_seq1();
+    put32(f.b + 0x1000, 0);
+    return f;
+}
+
+/* A wrong CRC: not otadata. */
 static file_t f_otadata_badcrc(void)
 {
     file_t f = f_otadata_seq1();
     f.b[28] ^= 1;
+    return f;
+}
+
+/* The rest of a sector not erased: not otadata. */
+static file_t f_otadata_dirty(void)
+{
+    file_t f = f_otadata_arduino();
+    f.b[0x1800] = 0;
     return f;
 }
 
@@ -417,6 +450,10 @@ static const case_t s_cases[] = {
       "boot_app0.bin" },
     { "otadata seq 1", f_otadata_seq1, "esp32", K(OTADATA), K(NEED_MORE), K(OTADATA),
       "otadata" },
+    { "otadata boot_app0", f_otadata_arduino, "esp32", K(OTADATA), K(NEED_MORE), K(OTADATA),
+      "otadata" },
+    { "otadata not erased", f_otadata_dirty, "esp32", K(UNKNOWN), K(NEED_MORE), K(UNKNOWN),
+      "01 00 00 00" },
     { "otadata bad crc", f_otadata_badcrc, "esp32", K(UNKNOWN), K(NEED_MORE), K(UNKNOWN),
       "01 00 00 00" },
     { "elf", f_elf, "esp32", K(ELF), K(ELF), K(ELF), "This is an ELF file" },
@@ -433,6 +470,8 @@ static const case_t s_cases[] = {
       "SPIFFS" },
     { "spiffs, plain magic", f_spiffs_plain, "esp32", K(SPIFFS), K(SPIFFS), K(SPIFFS), "SPIFFS" },
     { "spiffs, no magic", f_spiffs_nomagic, "esp32", K(SPIFFS), K(SPIFFS), K(SPIFFS), "SPIFFS" },
+    { "spiffs, installer", f_spiffs_installer, "esp32c3", K(SPIFFS), K(SPIFFS), K(SPIFFS),
+      "SPIFFS" },
     { "spiffs, broken", f_spiffs_broken, "esp32", K(UNKNOWN), K(UNKNOWN), K(UNKNOWN),
       "starts with 01 80 01 00" },
     { "erased", f_erased, "esp32", K(ERASED), K(ERASED), K(ERASED), "all 0xFF" },

@@ -257,7 +257,9 @@ static uint32_t otadata_crc(const uint8_t *p)
     return ~reg;
 }
 
-/* Rule 9: exactly 8 KiB, two sectors each an otadata entry or erased, then 0xFF. */
+/* Rule 9: exactly 8 KiB, two sectors each an otadata entry then 0xFF. An entry is erased,
+ * or carries its CRC, or is an ota_seq alone (Arduino's boot_app0.bin has ota_seq 1 with
+ * its CRC in sector 0 and ota_seq 0 without one in sector 1). */
 static bool is_otadata(const head_t *h)
 {
     if (h->total != OTADATA_LEN || h->len < OTADATA_LEN) {
@@ -265,8 +267,9 @@ static bool is_otadata(const head_t *h)
     }
     for (size_t s = 0; s < OTADATA_LEN; s += SECTOR) {
         const uint8_t *e = h->p + s;
-        bool entry = sota_rd32(e) != 0xFFFFFFFFu && sota_rd32(e + 28) == otadata_crc(e);
-        if (!(entry || all_ff(e, OTADATA_ENTRY)) || !all_ff(e + OTADATA_ENTRY, SECTOR - OTADATA_ENTRY)) {
+        bool entry = all_ff(e + 4, OTADATA_ENTRY - 4) ||
+                     (sota_rd32(e) != 0xFFFFFFFFu && sota_rd32(e + 28) == otadata_crc(e));
+        if (!entry || !all_ff(e + OTADATA_ENTRY, SECTOR - OTADATA_ENTRY)) {
             return false;
         }
     }

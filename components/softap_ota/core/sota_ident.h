@@ -37,8 +37,9 @@
  *     64 KiB -> bootloader_part (bootloader + partition table, no app: what web
  *     installers flash at A); longer -> merged (the whole flash). Length unknown:
  *     merged, with decide_len 64 KiB.
- *  9. otadata: exactly 8 KiB, each 4 KiB sector an otadata entry (ota_seq with its CRC)
- *     or 0xFF, then 0xFF (Arduino's boot_app0.bin, ESP-IDF's ota_data_initial.bin).
+ *  9. otadata: exactly 8 KiB, each 4 KiB sector an otadata entry (erased, ota_seq with
+ *     its CRC, or an ota_seq alone) then 0xFF (Arduino's boot_app0.bin, ESP-IDF's
+ *     ota_data_initial.bin).
  * 10. SPIFFS as ESP-IDF, spiffsgen.py and mkspiffs write it (4 KiB blocks, 256/512-byte
  *     pages): the lookup page of block 0 (and block 1 when visible) holds object ids or
  *     0xFF, erased up to its end, and either the magic 0x20140529 ^ page [^ blocks - bix]

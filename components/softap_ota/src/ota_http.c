@@ -572,7 +572,11 @@ static esp_err_t upload_run(httpd_req_t *req)
         cJSON_AddStringToObject(o, "error", code);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
         add_explain(o, &u->upd);
-        ota_state_finish(false, u->upd.msg, u->writer.part ? u->writer.part->label : "");
+        /* the status keeps what fits: the whole message, else its reason */
+        char reason[sizeof u->upd.msg];
+        sota_update_explain(&u->upd, reason, sizeof reason);
+        bool fits = strlen(u->upd.msg) < sizeof ((softap_ota_status_t *)0)->last_message;
+        ota_state_finish(false, fits ? u->upd.msg : reason, u->writer.part ? u->writer.part->label : "");
         ESP_LOGW(TAG, "update refused (%d %s): %s", status, code, u->upd.msg);
         err = close ? ESP_FAIL : send_json(req, status, o);
         if (close) {
