@@ -104,7 +104,7 @@ static sota_upd_err_t run_update(const uint8_t *img, size_t len, const size_t *c
     if (ue == SOTA_UPD_OK) {
         ue = sota_update_finish(u);
     }
-    snprintf(msg, msglen, "%s", u->msg);
+    snprintf(msg, msglen, "%.*s", (int)(msglen ? msglen - 1 : 0), u->msg);
     free(u);
     return ue;
 }
