@@ -28,7 +28,7 @@ HTTPD    := $(wildcard $(ROOT)/host/idf/httpd_*.c) $(ROOT)/host/idf/esp_err.c $(
 
 SRCS_image     := $(CORE)
 SRCS_ident     := $(CORE)
-SRCS_update    := $(CORE)
+SRCS_update    := $(CORE) $(FLASH)
 SRCS_multipart := $(CORE)
 SRCS_dns       := $(CORE)
 SRCS_ptable    := $(PTABLE)

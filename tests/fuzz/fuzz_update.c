@@ -1,5 +1,5 @@
-/* libFuzzer target: the update session (core/sota_update.h) on an in-memory slot that
- * follows the NOR rules.
+/* libFuzzer target: the update session (core/sota_update.h) on a slot held by
+ * host/flash's RAM-backed NOR chip (nor_open_mem), so the NOR rules are host/flash's.
  *
  * Input: byte 0 configuration (bits 0-3 chip: the table index, or the file's own chip id
  * when past the table; bit 4 length announced; bit 5 announced exactly, else as an upper
@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "fuzz_util.h"
+#include "nor_flash.h"
 #include "sota_chip.h"
 #include "sota_image.h"
 #include "sota_update.h"
@@ -25,7 +26,8 @@
 #define SLOT_MAX    0x80000u
 
 typedef struct {
-    uint8_t mem[SLOT_MAX];
+    nor_flash_t *flash;       /* SLOT_MAX bytes; the slot is its first size bytes */
+    const uint8_t *mem;       /* nor_map(flash) */
     uint32_t size;
     const uint8_t *file;      /* the file, to compare at finish */
     size_t file_len;
@@ -88,7 +90,10 @@ static int op_erase(void *ctx, uint32_t off, uint32_t len)
     if (op_fails(s)) {
         return 0x103;
     }
-    memset(s->mem + off, 0xFF, len);
+    nor_err_t rc = len == SOTA_UPDATE_BLOCK ? nor_erase_block(s->flash, off)
+                                            : nor_erase_sector(s->flash, off);
+    FUZZ_CHECK(rc == NOR_OK, "erase(0x%x, 0x%x): %s", (unsigned)off, (unsigned)len,
+               nor_strerror(rc));
     return 0;
 }
 
@@ -101,16 +106,13 @@ static int op_write(void *ctx, uint32_t off, const void *data, size_t len)
     if (op_fails(s)) {
         return 0x104;
     }
-    const uint8_t *d = data;
     for (size_t i = 0; i < len; i++) {
-        if (s->mem[off + i] != 0xFF) {
-            /* NOR: programming over data that was not erased corrupts it. */
-            fprintf(stderr, "write at slot offset 0x%zx over unerased byte 0x%02x\n",
-                    (size_t)off + i, s->mem[off + i]);
-            __builtin_trap();
-        }
-        s->mem[off + i] = d[i];
+        /* stricter than the chip: every byte written must have been erased */
+        FUZZ_CHECK(s->mem[off + i] == 0xFF, "write at slot offset 0x%zx over unerased "
+                   "byte 0x%02x", (size_t)off + i, s->mem[off + i]);
     }
+    nor_err_t rc = nor_program(s->flash, off, data, len);
+    FUZZ_CHECK(rc == NOR_OK, "write(0x%x, %zu): %s", (unsigned)off, len, nor_strerror(rc));
     return 0;
 }
 
@@ -179,8 +181,16 @@ static const sota_update_ops_t s_ops = {
     .abort = op_abort,
 };
 
+/* Load one sector of the slot as a programmer would (not a slot operation). */
+static void load_sector(slot_t *s, uint32_t off, const uint8_t *sector)
+{
+    nor_err_t rc = nor_load(s->flash, off, sector, SOTA_UPDATE_SECTOR);
+    FUZZ_CHECK(rc == NOR_OK, "prefill at 0x%x: %s", (unsigned)off, nor_strerror(rc));
+}
+
 static void prefill(slot_t *s, unsigned mode, fuzz_rng_t *rng)
 {
+    static uint8_t sector[SOTA_UPDATE_SECTOR];
     for (uint32_t off = 0; off < s->size; off += SOTA_UPDATE_SECTOR) {
         uint8_t fill;
         switch (mode) {
@@ -195,14 +205,16 @@ static void prefill(slot_t *s, unsigned mode, fuzz_rng_t *rng)
             }
             if ((x & 3) == 1) {
                 /* erased but for one byte */
-                memset(s->mem + off, 0xFF, SOTA_UPDATE_SECTOR);
-                s->mem[off + (uint32_t)((x >> 16) % SOTA_UPDATE_SECTOR)] = 0x7E;
+                memset(sector, 0xFF, SOTA_UPDATE_SECTOR);
+                sector[(x >> 16) % SOTA_UPDATE_SECTOR] = 0x7E;
+                load_sector(s, off, sector);
                 continue;
             }
             break;
         }
         }
-        memset(s->mem + off, fill, SOTA_UPDATE_SECTOR);
+        memset(sector, fill, SOTA_UPDATE_SECTOR);
+        load_sector(s, off, sector);
     }
 }
 
@@ -228,6 +240,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     slot_t *s = &s_slot;
+    if (!s->flash) {
+        nor_err_t rc = NOR_OK;
+        s->flash = nor_open_mem(SLOT_MAX, &rc);
+        FUZZ_CHECK(s->flash != NULL, "nor_open_mem: %s", nor_strerror(rc));
+        s->mem = nor_map(s->flash);
+    }
     s->size = 0x10000u << (slot_conf & 3u);
     s->file = file;
     s->file_len = n;

@@ -1,21 +1,24 @@
-/* Test fixture: the app slot of an update session (core/sota_update.h) as RAM with NOR
- * rules, behind sota_update_ops_t. Header-only, for the cmocka tests of tests/unit:
+/* Test fixture: the app slot of an update session (core/sota_update.h) behind
+ * sota_update_ops_t, on host/flash's RAM-backed NOR chip (nor_open_mem): the NOR rules
+ * (erase whole aligned sectors/blocks to 0xFF, program ANDs 1 -> 0 only, refuse 0 -> 1)
+ * are host/flash's, not this file's. Header-only, for the cmocka tests of tests/unit:
  * include after cmocka.h (a broken rule fails the running test through it).
  *
- * The slot:
- *  - erase sets bytes to 0xFF and takes one aligned 64 KiB block or one 4 KiB sector,
- *    nothing else; programming ANDs (bits go 1 -> 0 only);
- *  - counts what the session did (begin, erase by kind, write, finish, abort, bytes
- *    is_erased looked at);
- *  - injects faults on request: the Nth write, finish, a read at an offset;
+ * The slot is the whole chip (slot offset 0 of a chip of the slot's size), and:
+ *  - counts what the session did (begin, erase by kind from the chip's counters, write,
+ *    finish, abort, bytes is_erased looked at);
+ *  - injects faults on request: the Nth write, finish, a read at an offset (the chip's
+ *    own power-cut countdown is reachable through s->flash as well);
  *  - checks the session's side of the contract. Offsets out of the slot, and erases of
  *    another size or alignment, fail the test at once. Two rules are the test's choice:
- *    a write that needs a bit 0 -> 1 (an erase was skipped), and an erase or write while
- *    begin has not been called exactly once. Each is either recorded in a flag that the
- *    test asserts (FX_RECORD, the default) or fails the test in the callback (FX_FAIL).
+ *    a write that needs a bit 0 -> 1 (an erase was skipped: the chip refuses that page),
+ *    and an erase or write while begin has not been called exactly once. Each is either
+ *    recorded in a flag that the test asserts (FX_RECORD, the default) or fails the test
+ *    in the callback (FX_FAIL).
  *
  * Use: fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF); set fault and rule fields; run a
- * session with &fx_slot_ops (or &fx_slot_ops_no_read) and s as ctx; check the counters;
+ * session with &fx_slot_ops (or &fx_slot_ops_no_read) and s as ctx; check the counters
+ * and s->mem (the chip, read-only; fx_slot_poke changes a byte as a programmer would);
  * fx_slot_free(s). */
 #ifndef FIXTURE_SLOT_H
 #define FIXTURE_SLOT_H
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nor_flash.h"
 #include "sota_update.h"
 
 /* ota_0 of partitions.csv on a 4 MiB chip: what the session tests configure. */
@@ -44,7 +48,8 @@ typedef enum {
 } fx_rule_t;
 
 typedef struct {
-    uint8_t *mem;               /* size bytes, malloc'd */
+    nor_flash_t *flash;         /* the slot: a RAM-backed NOR chip of size bytes */
+    const uint8_t *mem;         /* its contents (nor_map), read-only */
     uint32_t size;
 
     /* what the session did (fx_slot_reset clears them) */
@@ -66,10 +71,22 @@ typedef struct {
     fx_rule_t on_early;
 } fx_slot_t;
 
+static inline void fx_slot_check_nor(nor_err_t rc, const char *op, uint32_t off)
+{
+    if (rc != NOR_OK) {
+        fail_msg("slot %s at 0x%x: %s", op, (unsigned)off, nor_strerror(rc));
+    }
+}
+
 /* Clear the counters and flags and fill the slot with `fill`; faults and rules stay. */
 static inline void fx_slot_reset(fx_slot_t *s, uint8_t fill)
 {
-    memset(s->mem, fill, s->size);
+    static uint8_t block[NOR_BLOCK_SIZE];
+    memset(block, fill, sizeof block);
+    for (uint32_t off = 0; off < s->size; off += NOR_BLOCK_SIZE) {
+        fx_slot_check_nor(nor_load(s->flash, off, block, sizeof block), "fill", off);
+    }
+    nor_reset_stats(s->flash);
     s->begins = s->finishes = s->aborts = 0;
     s->writes = s->erases = s->block_erases = s->sector_erases = 0;
     s->bytes_checked = 0;
@@ -77,15 +94,18 @@ static inline void fx_slot_reset(fx_slot_t *s, uint8_t fill)
     s->touched_before_begin = false;
 }
 
-/* A slot of `size` bytes, all `fill` (0xFF: blank; anything else: an old image that
- * needs erasing), no faults, both rules FX_RECORD. Free with fx_slot_free. */
+/* A slot of `size` bytes (a multiple of 64 KiB), all `fill` (0xFF: blank; anything
+ * else: an old image that needs erasing), no faults, both rules FX_RECORD. Free with
+ * fx_slot_free. */
 static inline fx_slot_t *fx_slot_new(uint32_t size, uint8_t fill)
 {
     fx_slot_t *s = calloc(1, sizeof *s);
     assert_non_null(s);
+    nor_err_t rc = NOR_OK;
+    s->flash = nor_open_mem(size, &rc);
+    fx_slot_check_nor(rc, "open", size);
+    s->mem = nor_map(s->flash);
     s->size = size;
-    s->mem = malloc(size);
-    assert_non_null(s->mem);
     fx_slot_reset(s, fill);
     return s;
 }
@@ -93,9 +113,15 @@ static inline fx_slot_t *fx_slot_new(uint32_t size, uint8_t fill)
 static inline void fx_slot_free(fx_slot_t *s)
 {
     if (s) {
-        free(s->mem);
+        nor_close(s->flash);
         free(s);
     }
+}
+
+/* Set one byte of the slot as a programmer would (no NOR rule, not counted). */
+static inline void fx_slot_poke(fx_slot_t *s, uint32_t off, uint8_t v)
+{
+    fx_slot_check_nor(nor_load(s->flash, off, &v, 1), "poke", off);
 }
 
 static inline void fx_slot_in_range(const fx_slot_t *s, const char *op, uint32_t off, uint64_t len)
@@ -144,20 +170,22 @@ static inline int fx_slot_erase(void *ctx, uint32_t off, uint32_t len)
 {
     fx_slot_t *s = ctx;
     fx_slot_check_begun(s, "erase", off);
-    if (len != SOTA_UPDATE_BLOCK && len != SOTA_UPDATE_SECTOR) {
-        fail_msg("slot erase of %u bytes at 0x%x: neither a block nor a sector", (unsigned)len, (unsigned)off);
-    }
-    if (off % len != 0) {
-        fail_msg("slot erase of %u bytes at 0x%x: not aligned", (unsigned)len, (unsigned)off);
-    }
     fx_slot_in_range(s, "erase", off, len);
-    memset(s->mem + off, 0xFF, len);
-    s->erases++;
+    nor_err_t rc;
     if (len == SOTA_UPDATE_BLOCK) {
-        s->block_erases++;
+        rc = nor_erase_block(s->flash, off);
+    } else if (len == SOTA_UPDATE_SECTOR) {
+        rc = nor_erase_sector(s->flash, off);
     } else {
-        s->sector_erases++;
+        fail_msg("slot erase of %u bytes at 0x%x: neither a block nor a sector", (unsigned)len, (unsigned)off);
+        return -1;
     }
+    fx_slot_check_nor(rc, "erase", off);
+    nor_stats_t st;
+    nor_stats(s->flash, &st);
+    s->block_erases = (int)st.block_erases;
+    s->sector_erases = (int)st.sector_erases;
+    s->erases = s->block_erases + s->sector_erases;
     return 0;
 }
 
@@ -170,17 +198,15 @@ static inline int fx_slot_write(void *ctx, uint32_t off, const void *data, size_
         return FX_SLOT_ERR_WRITE;
     }
     fx_slot_in_range(s, "write", off, len);
-    const uint8_t *d = data;
-    for (size_t i = 0; i < len; i++) {
-        if ((s->mem[off + i] & d[i]) != d[i]) {
-            if (s->on_unerased == FX_FAIL) {
-                fail_msg("slot write at 0x%zx: 0x%02x over 0x%02x needs an erase first",
-                         (size_t)off + i, d[i], s->mem[off + i]);
-            }
-            s->wrote_unerased = true;
+    nor_err_t rc = nor_program(s->flash, off, data, len);
+    if (rc == NOR_ERR_NOT_ERASED) {
+        if (s->on_unerased == FX_FAIL) {
+            fail_msg("slot write of %zu bytes at 0x%x: %s", len, (unsigned)off, nor_strerror(rc));
         }
-        s->mem[off + i] &= d[i];
+        s->wrote_unerased = true;
+        return 0;
     }
+    fx_slot_check_nor(rc, "write", off);
     return 0;
 }
 
@@ -207,7 +233,7 @@ static inline int fx_slot_read(void *ctx, uint32_t off, void *buf, size_t len)
         return FX_SLOT_ERR_READ;
     }
     fx_slot_in_range(s, "read", off, len);
-    memcpy(buf, s->mem + off, len);
+    fx_slot_check_nor(nor_read(s->flash, off, buf, len), "read", off);
     return 0;
 }
 

@@ -81,11 +81,11 @@ static void test_erase_ahead(void **state)
 
     /* a blank slot with two dirty sectors in block 1: two sector erases */
     fx_slot_t *few = fx_slot_new(FX_SLOT_SIZE, 0xFF);
-    few->mem[0x11000] = 0;
-    few->mem[0x13FFF] = 0;
-    few->mem[0x19040] = 0; /* the image's last, partial sector (it ends at 0x19050) */
-    few->mem[0x1A000] = 0; /* the sector after the image: must stay */
-    few->mem[0x40000] = 0; /* beyond the image: must stay */
+    fx_slot_poke(few, 0x11000, 0);
+    fx_slot_poke(few, 0x13FFF, 0);
+    fx_slot_poke(few, 0x19040, 0); /* the image's last, partial sector (it ends at 0x19050) */
+    fx_slot_poke(few, 0x1A000, 0); /* the sector after the image: must stay */
+    fx_slot_poke(few, 0x40000, 0); /* beyond the image: must stay */
     assert_int_equal(run(u, few, &c, img, len, 4096), SOTA_UPD_OK);
     assert_int_equal(few->block_erases, 0);
     assert_int_equal(few->sector_erases, 3);
