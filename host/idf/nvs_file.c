@@ -212,7 +212,7 @@ static esp_err_t parse_entry(parse_t *p, nvs_store_t *st, char **fields, int nfi
     if (nfields != 5) {
         return bad(p, "an entry has 5 fields, this line has %d", nfields);
     }
-    const char *ns, *key;
+    const char *ns = NULL, *key = NULL; /* set by parse_name on ESP_OK */
     esp_err_t err = parse_name(p, fields[1], &ns);
     if (err == ESP_OK) {
         err = parse_name(p, fields[2], &key);

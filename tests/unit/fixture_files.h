@@ -15,6 +15,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Copy the string src into the char array dst (a field of a row read from a test-data
+ * file); a value that does not fit fails the running test instead of being cut short
+ * (and compilers at -O2 see the length is checked: no -Wformat-truncation). */
+#define FX_COPY_FIELD(dst, src) fx_copy_field((dst), sizeof(dst), (src), #dst)
+static inline void fx_copy_field(char *dst, size_t size, const char *src, const char *what)
+{
+    int n = snprintf(dst, size, "%s", src);
+    if (n < 0 || (size_t)n >= size) {
+        fail_msg("test data: %s '%.40s...' is longer than its %zu-byte field", what, src, size - 1);
+    }
+}
+
 typedef struct {
     uint8_t *data; /* malloc'd, len + 1 bytes, data[len] == '\0' */
     size_t len;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "boot.h"
+#include "fixture_files.h"
 
 #define FLASH_SIZE (4u * 1024u * 1024u)
 #define MAX_ROWS   64
@@ -100,9 +101,9 @@ static int load_scenarios(void **state)
             fclose(in);
             return -1;
         }
-        snprintf(s->image, sizeof s->image, "%s", cols[0]);
+        FX_COPY_FIELD(s->image, cols[0]);
         s->rollback = atoi(cols[1]) != 0;
-        snprintf(s->booted, sizeof s->booted, "%s", cols[2]);
+        FX_COPY_FIELD(s->booted, cols[2]);
         if (!cols[3] || !cols[3][0]) {
             s->pt_error = true;
         } else {

@@ -90,11 +90,11 @@ static size_t load_rows(row_t *rows, size_t max)
         }
         assert_true(c >= 6);
         row_t *r = &rows[n++];
-        snprintf(r->file, sizeof r->file, "%s", cols[0]);
+        FX_COPY_FIELD(r->file, cols[0]);
         r->valid = !strcmp(cols[1], "1");
-        snprintf(r->message, sizeof r->message, "%s", cols[2]);
-        snprintf(r->chip, sizeof r->chip, "%s", cols[3]);
-        snprintf(r->rev, sizeof r->rev, "%s", cols[4]);
+        FX_COPY_FIELD(r->message, cols[2]);
+        FX_COPY_FIELD(r->chip, cols[3]);
+        FX_COPY_FIELD(r->rev, cols[4]);
         r->slot_size = (uint32_t)strtoul(cols[5], NULL, 0);
     }
     fclose(f);

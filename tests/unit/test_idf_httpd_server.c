@@ -287,7 +287,7 @@ static esp_err_t h_sess(httpd_req_t *req)
     }
     int *count = req->sess_ctx;
     (*count)++;
-    char out[16];
+    char out[24]; /* "visit " + any int + NUL */
     snprintf(out, sizeof out, "visit %d", *count);
     return httpd_resp_sendstr(req, out);
 }
