@@ -206,6 +206,14 @@ static const boot_case_t s_cases[] = {
     { "no factory, seq ok but both ABORTED: ota_0, otadata kept", L(L_NOFACT),
       ST(2, OTA_STATE_ABORTED), ST(1, OTA_STATE_INVALID), "ota_0=a,ota_1=b", false, BOOT_OK,
       "ota_0", 0, ST(2, OTA_STATE_ABORTED), ST(1, OTA_STATE_INVALID), "trying ota_0 first" },
+    /* both "invalid" for the bootloader (erased; ABORTED), but otadata[1]'s CRC is good:
+     * not the initial state, so ota_0 is tried first and otadata is not rewritten */
+    { "no factory, otadata[0] erased, otadata[1] ABORTED good CRC: ota_0, otadata kept",
+      L(L_NOFACT), E_ERASED, ST(1, OTA_STATE_ABORTED), "ota_0=a,ota_1=b", true, BOOT_OK, "ota_0",
+      0, E_ERASED, ST(1, OTA_STATE_ABORTED), "trying ota_0 first" },
+    { "no factory, otadata[0] erased, otadata[1] ABORTED good CRC, ota_0 empty: ota_1, kept",
+      L(L_NOFACT), E_ERASED, ST(1, OTA_STATE_ABORTED), "ota_1=b", true, BOOT_OK, "ota_1",
+      0, E_ERASED, ST(1, OTA_STATE_ABORTED), NULL },
     { "no factory, one bad CRC one erased: all partitions tried, otadata kept", L(L_NOFACT), BADCRC(2),
       E_ERASED, "ota_0=a", false, BOOT_OK, "ota_0", FACT, BADCRC(2), E_ERASED,
       "no otadata entry has a good CRC and no factory" },

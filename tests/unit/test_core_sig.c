@@ -373,6 +373,11 @@ static void test_multiple_blocks(void **state)
     fix_crc(bad_rsa);
     uint8_t junk[SOTA_SIG_BLOCK_LEN];
     memset(junk, 0xFF, sizeof junk);
+    uint8_t wrong_digest[32];
+    memcpy(wrong_digest, digest, sizeof wrong_digest);
+    wrong_digest[0] ^= 1;
+    uint8_t other_ec[SOTA_SIG_BLOCK_LEN]; /* trusted key, signed another image */
+    make_ecdsa_block("ecdsa256.pem", wrong_digest, other_ec);
 
     const uint8_t *const slots[][3] = {
         { junk, good_rsa, junk },    /* 0: valid in block 1 */
@@ -382,6 +387,10 @@ static void test_multiple_blocks(void **state)
         { bad_rsa, other, junk },    /* 4: trusted failure wins over untrusted */
         { other, bad_rsa, junk },    /* 5: ... in either order */
         { junk, junk, junk },        /* 6: nothing */
+        /* ties (two blocks fail equally): the first of them is reported */
+        { bad_rsa, other_ec, junk }, /* 7: two trusted failures */
+        { other_ec, bad_rsa, junk }, /* 8: ... the other way round */
+        { junk, other, other },      /* 9: two untrusted */
     };
     static const struct {
         sota_sig_err_t err;
@@ -389,6 +398,7 @@ static void test_multiple_blocks(void **state)
     } want[] = {
         { SOTA_SIG_OK, 1 }, { SOTA_SIG_OK, 2 }, { SOTA_SIG_OK, 1 }, { SOTA_SIG_ERR_UNTRUSTED, 0 },
         { SOTA_SIG_ERR_SIGNATURE, 0 }, { SOTA_SIG_ERR_SIGNATURE, 1 }, { SOTA_SIG_ERR_UNSIGNED, -1 },
+        { SOTA_SIG_ERR_SIGNATURE, 0 }, { SOTA_SIG_ERR_DIGEST, 0 }, { SOTA_SIG_ERR_UNTRUSTED, 1 },
     };
     sota_sig_key_t both[2] = { rsa, ec };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {

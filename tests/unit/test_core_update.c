@@ -14,6 +14,7 @@
 
 #include "fixture_files.h"
 #include "fixture_slot.h"
+#include "imagegen.h"
 #include "sota_update.h"
 
 /* Feed data in pieces of `piece` bytes, then finish (the slot has no read operation). */
@@ -114,6 +115,100 @@ typedef struct {
     const char *name;
     sota_upd_err_t want;
 } refuse_case_t;
+
+/* The cost tie of erase-ahead: 5 dirty sectors cost 5 x 50 ms = one 64 KiB block erase
+ * (250 ms); on a tie the sector erases win (they leave the rest of the block alone), at
+ * 6 the block erase does. */
+static void test_erase_cost_tie(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = fx_read_testdata("images", "c02_valid_esp32_100k.bin", &len); /* ends 0x19050 */
+    sota_update_t *u = malloc(sizeof *u);
+    sota_update_cfg_t c = fx_slot_cfg(len, true);
+    for (uint32_t dirty = 5; dirty <= 6; dirty++) {
+        fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
+        for (uint32_t k = 0; k < dirty; k++) {
+            fx_slot_poke(s, 0x10000 + k * 0x1000, 0x00);   /* sectors 0.. of block 1 */
+        }
+        assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPD_OK);
+        assert_int_equal(s->sector_erases, dirty == 5 ? 5 : 0);
+        assert_int_equal(s->block_erases, dirty == 5 ? 0 : 1);
+        assert_int_equal(u->stats.sectors_erased, s->sector_erases);
+        assert_int_equal(u->stats.blocks_erased, s->block_erases);
+        assert_false(s->wrote_unerased);
+        assert_memory_equal(s->mem, img, len);
+        fx_slot_free(s);
+    }
+    free(u);
+    free(img);
+}
+
+/* An image exactly the slot's size fits (ESP-IDF refuses only image_len > partition
+ * size); 16 bytes more (the next size an image can have) does not: refused before
+ * anything is erased when the length is announced exactly, at the end (aborted) when
+ * only an upper bound is. */
+static void test_exact_slot_size(void **state)
+{
+    (void)state;
+    const uint32_t slot = 0x40000;
+    sota_update_t *u = malloc(sizeof *u);
+    for (uint32_t extra = 0; extra <= 16; extra += 16) {
+        imagegen_opts_t o;
+        imagegen_defaults(&o);
+        o.size = slot + extra;
+        uint8_t *img;
+        size_t len;
+        assert_int_equal(imagegen_build(&o, &img, &len), IMAGEGEN_OK);
+        assert_int_equal(len, slot + extra);
+        for (int exact = 1; exact >= 0; exact--) {
+            fx_slot_t *s = fx_slot_new(slot, 0x00);
+            sota_update_cfg_t c = fx_slot_cfg(exact ? len : len + 200, exact);
+            c.img.slot_size = slot;
+            sota_upd_err_t e = run(u, s, &c, img, len, 4096);
+            if (extra == 0) {
+                assert_int_equal(e, SOTA_UPD_OK);
+                assert_memory_equal(s->mem, img, len);
+                assert_int_equal(s->block_erases, slot / SOTA_UPDATE_BLOCK);
+            } else {
+                assert_int_equal(e, SOTA_UPD_ERR_TOO_BIG);
+                assert_int_equal(sota_update_http_status(e), 413);
+                assert_int_equal(s->finishes, 0);
+                assert_int_equal(s->begins, exact ? 0 : 1);
+                assert_int_equal(s->aborts, exact ? 0 : 1);
+            }
+            assert_false(s->wrote_unerased);
+            fx_slot_free(s);
+        }
+        free(img);
+    }
+    free(u);
+}
+
+/* A multipart body gives only an upper bound of the file's length: a body announced
+ * larger than the slot (by up to one block: the form's own bytes) with a small image
+ * in it is taken; ESP-IDF never sees the body's length at all. */
+static void test_multipart_bound_over_slot(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = fx_read_testdata("images", "c02_valid_esp32_100k.bin", &len);
+    sota_update_t *u = malloc(sizeof *u);
+    static const uint64_t over[] = { 1, 300, SOTA_UPDATE_BLOCK };
+    for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+        fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0x00);
+        sota_update_cfg_t c = fx_slot_cfg(FX_SLOT_SIZE + over[i], false);
+        assert_int_equal(run(u, s, &c, img, len, 1000), SOTA_UPD_OK);
+        assert_int_equal(s->finishes, 1);
+        assert_memory_equal(s->mem, img, len);
+        /* the end was not known: erase-ahead stayed within the blocks the image reached */
+        assert_int_equal(s->mem[0x20000], 0x00);
+        assert_false(s->wrote_unerased);
+        fx_slot_free(s);
+    }
+    free(u);
+    free(img);
+}
 
 static void test_refused_before_begin(void **state)
 {
@@ -305,6 +400,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_any_split),
         cmocka_unit_test(test_erase_ahead),
+        cmocka_unit_test(test_erase_cost_tie),
+        cmocka_unit_test(test_exact_slot_size),
+        cmocka_unit_test(test_multipart_bound_over_slot),
         cmocka_unit_test(test_refused_before_begin),
         cmocka_unit_test(test_fail_after_begin),
         cmocka_unit_test(test_flash_errors_and_cancel),

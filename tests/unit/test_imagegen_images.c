@@ -538,8 +538,20 @@ static const mcase_t s_mut[] = {
       SOTA_IMG_ERR_SEG_ADDR, NULL, 0 },
     { "c6 page log2 12: default 64K", "esp32c6", m_mmu_page, (0x2000u << 8) | 12, true,
       SOTA_IMG_ERR_SEG_ADDR, NULL, 0 },
-    { "c6 page log2 19: default 64K", "esp32c6", m_mmu_page, (0x2000u << 8) | 19, true,
+    { "c6 page log2 19: 512K, IROM +8K", "esp32c6", m_mmu_page, (0x2000u << 8) | 19, true,
       SOTA_IMG_ERR_SEG_ADDR, NULL, 0 },
+    /* log2 19 is 512 KiB for ESP-IDF's check too: a slot at 0x40000 puts segment 0 off */
+    { "c6 page 512K, slot 0x40000, IROM +128K", "esp32c6", m_mmu_page, (0x20000u << 8) | 19, true,
+      SOTA_IMG_ERR_SEG_ADDR, m_slot_offset, 0x40000 },
+    /* a 256 KiB page (log2 18, the largest ESP-IDF allows): flash-mapped segments must
+     * match modulo 256 KiB, so the 64 KiB-aligned slot at 0x10000 puts segment 0 off */
+    { "c6 page 256K, slot 0x10000", "esp32c6", m_mmu_page, 18, true, SOTA_IMG_ERR_SEG_ADDR, NULL, 0 },
+    { "c6 page 256K, slot 0x40000, IROM +128K", "esp32c6", m_mmu_page, (0x20000u << 8) | 18, true,
+      SOTA_IMG_OK, m_slot_offset, 0x40000 },
+    { "c6 page 256K, slot 0x40000, IROM +64K", "esp32c6", m_mmu_page, (0x10000u << 8) | 18, true,
+      SOTA_IMG_ERR_SEG_ADDR, m_slot_offset, 0x40000 },
+    { "c6 page 64K, slot 0x40000, IROM +128K", "esp32c6", m_mmu_page, (0x20000u << 8) | 16, true,
+      SOTA_IMG_OK, m_slot_offset, 0x40000 },
     { "esp32 page 8K ignored", "esp32", m_mmu_page, (0x2000u << 8) | 13, true,
       SOTA_IMG_ERR_SEG_ADDR, NULL, 0 },
     /* eFuse block revision */

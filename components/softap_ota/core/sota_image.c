@@ -18,7 +18,6 @@
 #define CHECKSUM_INITIAL    0xEF
 #define MMU_PAGE_DEFAULT    0x10000u   /* SPI_FLASH_MMU_PAGE_SIZE with >= 2 MB flash */
 #define MMU_PAGE_LOG2_MIN   13         /* MMU_PAGE_SIZE_MIN: 8 KiB */
-#define MMU_PAGE_LOG2_MAX   18         /* MMU_PAGE_SIZE_MAX: 256 KiB */
 
 /* Offsets inside esp_app_desc_t. */
 #define DESC_SECURE_VERSION 0x04
@@ -360,10 +359,13 @@ static void on_desc(sota_img_t *v)
                  "ESP-IDF", v->desc.magic_word, v->p.chip->name);
             return;
         }
-        /* The app's MMU page size (log2; out of range: the default) holds for every
-         * segment after this one too. */
+        /* The app's MMU page size (log2) holds for every segment after this one too.
+         * ESP-IDF (>= 5.4) takes 1 << log2 for any non-zero value: above the largest
+         * page (log2 19..31) so does this check (alignment stricter than 256 KiB);
+         * below the smallest (log2 1..12), where ESP-IDF's check is laxer but its
+         * bootloader cannot map such a page, and for 0 or >= 32, the default stays. */
         uint8_t lg = v->desc.mmu_page_size;
-        if (lg >= MMU_PAGE_LOG2_MIN && lg <= MMU_PAGE_LOG2_MAX) {
+        if (lg >= MMU_PAGE_LOG2_MIN && lg < 32) {
             v->mmu_page = 1u << lg;
         }
         if (check_seg_addr(v, s) || check_seg_readable(v, s)) {

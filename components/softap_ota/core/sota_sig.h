@@ -100,8 +100,11 @@ bool sota_sig_block_parse(const uint8_t *raw, sota_sig_block_t *out);
 
 /* Check a signature sector (SOTA_SIG_SECTOR_LEN bytes) against image_digest (SHA-256 of
  * the signed length) and the trusted keys. Fills *res (message included) and returns
- * res->err. When several blocks fail, the most telling failure is reported: a trusted
- * block's failure over UNTRUSTED, UNTRUSTED over UNSIGNED. */
+ * res->err. The image is refused unless one block verifies (as ESP-IDF's Secure Boot
+ * V2 check: any verifying block accepts it). When several blocks fail, the most telling
+ * failure is reported: a trusted block's failure (SCHEME, DIGEST, BAD_KEY, SIGNATURE)
+ * over UNTRUSTED, UNTRUSTED over UNSIGNED; between blocks that fail equally (the same
+ * of those three ranks) the first, lowest-numbered block is reported (res->block). */
 sota_sig_err_t sota_sig_check_sector(const uint8_t *sector, const uint8_t image_digest[SOTA_SIG_DIGEST_LEN],
                                      const sota_sig_key_t *trusted, size_t n_trusted,
                                      sota_sig_result_t *res);
