@@ -5,12 +5,14 @@
 #   make test   build everything with warnings as errors, under ASan+UBSan, and run every test
 #   make bench  the performance table (build/bench.json)
 #   make fuzz   libFuzzer runs of every parser, FUZZ_SECONDS each (clang; tests/fuzz)
+#   make mutate one-token mutants of core/ and the boot/otadata/flash models: which the
+#               unit tests miss (tools/mutate.py; minutes, not part of make test)
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_Q  = cmake -S host -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo
 PORT    ?= 8080
 
-.PHONY: all deps test-deps run test bench fuzz clean
+.PHONY: all deps test-deps run test bench fuzz mutate clean
 all: $(BUILD)/sota
 
 deps:
@@ -42,6 +44,10 @@ bench:
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(JOBS) FUZZ_BUILD=$(BUILD)/fuzz bash tests/integration/test_fuzz.sh
+
+MUTANTS_PER_FILE ?= 6
+mutate: test-deps
+	python3 tools/mutate.py --per-file $(MUTANTS_PER_FILE) --jobs $(JOBS)
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota $(BUILD)/sota-idf-*

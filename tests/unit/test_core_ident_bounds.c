@@ -64,23 +64,26 @@ static void b_fat2(uint8_t *b, size_t len)
     fat_boot(b, 2);
 }
 
-/* SPIFFS (spiffsgen.py --use-magic --use-magic-len, 256-byte pages): the last object id
- * of each block's lookup page holds 0x20140529 ^ page ^ (block_count - block). The
- * block count is the file's length / 4 KiB. SPIFFS needs 2 blocks at least (one free
- * block for its garbage collection): one block is not a SPIFFS image. */
+/* SPIFFS (spiffsgen.py --use-magic --use-magic-len, 256-byte pages): 4 bytes before the
+ * end of each block's lookup page, 0x20140529 ^ page ^ (block_count - block). The block
+ * count is the file's length / 4 KiB. SPIFFS needs 2 blocks at least (one free block
+ * for its garbage collection): a header that claims 1 block is not taken for SPIFFS
+ * (it is still refused: it is no app image). */
 static void b_spiffs(uint8_t *b, size_t len)
 {
     size_t blocks = len / 0x1000;
-    memset(b, 0xFF, len);
+    memset(b, 0x5A, len);   /* the pages after each lookup page hold data */
     for (size_t k = 0; k < blocks; k++) {
-        sota_wr16(b + k * 0x1000 + 0xFE, (0x20140529u ^ 256u ^ (uint32_t)(blocks - k)) & 0xFFFF);
+        memset(b + k * 0x1000, 0xFF, 0x100);
+        sota_wr16(b + k * 0x1000, 0x0001);   /* object id 1 in the first page */
+        sota_wr16(b + k * 0x1000 + 0xFC, (0x20140529u ^ 256u ^ (uint32_t)(blocks - k)) & 0xFFFF);
     }
-    b[0] = 0x01;   /* an object id in the lookup table */
 }
 
-/* An esp32 bootloader (segment 0 loads into RAM, no app description) and no partition
- * table at 0x8000: a bootloader is told from a merged flash image by its length alone,
- * and no bootloader is longer than 64 KiB (its region ends at the table at 0x8000). */
+/* An esp32 bootloader (segment 0 loads into RAM, no app description; flash 0x1000) and
+ * no partition table: told apart by the file's length alone (sota_ident.h rule 8): up
+ * to the table (file offset 0x7000) a bootloader, up to 64 KiB the bootloader part of a
+ * web installer, longer a merged flash image. */
 static void b_bootloader(uint8_t *b, size_t len)
 {
     memset(b, 0x22, len);
@@ -103,7 +106,9 @@ static const row_t s_rows[] = {
     { "FAT, 2 FATs", b_fat2, 0x10000, SOTA_FILE_FAT },
     { "SPIFFS, 1 block", b_spiffs, 0x1000, SOTA_FILE_UNKNOWN },
     { "SPIFFS, 2 blocks", b_spiffs, 0x2000, SOTA_FILE_SPIFFS },
-    { "bootloader, 64 KiB, no table", b_bootloader, 0x10000, SOTA_FILE_BOOTLOADER },
+    { "bootloader, up to the table", b_bootloader, 0x7000, SOTA_FILE_BOOTLOADER },
+    { "bootloader, 1 byte into the table", b_bootloader, 0x7001, SOTA_FILE_BOOTLOADER_PART },
+    { "bootloader, 64 KiB, no table", b_bootloader, 0x10000, SOTA_FILE_BOOTLOADER_PART },
     { "bootloader, 64 KiB + 1, no table", b_bootloader, 0x10001, SOTA_FILE_MERGED },
 };
 
