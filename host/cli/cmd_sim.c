@@ -4,11 +4,17 @@
  * app_main and component sources as the device, on the host port of ESP-IDF.
  * esp_restart() re-executes this command on the same flash file. */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_file.h"
@@ -28,6 +34,12 @@
 
 #define SIM_PROJECT "softap-ota"
 #define SIM_VERSION "0.1.0"
+
+/* The options that take a value (for the message when one comes without it). */
+#define VALUE_OPTIONS "--flash --ptable --port --dns-port --chip --chip-rev --recv-timeout --max-timeouts " \
+                      "--deadline --header-deadline --health-delay --ap-password --auth --auth-attempts " \
+                      "--auth-lockout --require-signed --health --fail-task --country --channel --idf " \
+                      "--efuse-blk-rev"
 
 static void usage(FILE *out)
 {
@@ -55,7 +67,8 @@ static void usage(FILE *out)
             "  --idf X.Y.Z    behave like this ESP-IDF release (default: the newest modelled):\n"
             "                 5.0, 5.1, 5.2.0, 5.2.4, 5.3.1, 5.4.2, 5.5.2 or 6.0\n"
             "Overrides of the updater's Kconfig defaults (for tests):\n"
-            "  --recv-timeout S  --max-timeouts N  --deadline S  --health-delay MS\n"
+            "  --recv-timeout S  --max-timeouts N  --deadline S  --header-deadline S\n"
+            "  --health-delay MS\n"
             "  --fail-task NAME  the first xTaskCreate of task NAME fails (out of memory)\n"
             "Who may update (all off by default):\n"
             "  --ap-password P          WPA2 access point (8..63 characters)\n"
@@ -156,6 +169,89 @@ static int read_key_digest(const char *path, uint8_t out[SOTA_SIG_DIGEST_LEN], c
     memcpy(out, k.d, SOTA_SIG_DIGEST_LEN);
     sota_sig_key_to_hex(&k, hex);
     return 0;
+}
+
+/* The pid holding a flock() on the file with inode `ino`, from /proc/locks, or 0. */
+static long flock_holder(ino_t ino)
+{
+    FILE *f = fopen("/proc/locks", "r");
+    if (!f) {
+        return 0;
+    }
+    char line[256];
+    long pid = 0;
+    while (!pid && fgets(line, sizeof line, f)) {
+        /* "1: FLOCK  ADVISORY  WRITE 12345 08:01:1234567 0 EOF" */
+        char kind[16];
+        long p;
+        unsigned long long i;
+        if (sscanf(line, "%*d: %15s %*s %*s %ld %*x:%*x:%llu", kind, &p, &i) == 3 &&
+            !strcmp(kind, "FLOCK") && i == (unsigned long long)ino) {
+            pid = p;
+        }
+    }
+    fclose(f);
+    return pid;
+}
+
+/* Hold an exclusive lock on the flash file for as long as this simulator runs (the
+ * descriptor closes at esp_restart()'s exec, and the new image locks again): two
+ * simulators on one file would overwrite each other's slots. */
+static int lock_flash(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "sota sim: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        return 0; /* fd stays open: the lock lives as long as the process image */
+    }
+    int e = errno;
+    struct stat st;
+    long pid = fstat(fd, &st) == 0 ? flock_holder(st.st_ino) : 0;
+    close(fd);
+    if (e == EWOULDBLOCK) {
+        if (pid > 0) {
+            fprintf(stderr, "sota sim: %s is in use by another simulator (pid %ld): stop it, or give "
+                    "this one its own file with --flash FILE\n", path, pid);
+        } else {
+            fprintf(stderr, "sota sim: %s is in use by another simulator: stop it, or give this one "
+                    "its own file with --flash FILE\n", path);
+        }
+    } else {
+        fprintf(stderr, "sota sim: cannot lock %s: %s\n", path, strerror(e));
+    }
+    return -1;
+}
+
+/* Whether the HTTP server will be able to listen on 127.0.0.1:port (as it binds: with
+ * SO_REUSEADDR); says why not. */
+static bool port_usable(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fprintf(stderr, "sota sim: cannot create a socket: %s\n", strerror(errno));
+        return false;
+    }
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr = { .s_addr = htonl(INADDR_LOOPBACK) } };
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(fd);
+    if (rc == 0) {
+        return true;
+    }
+    if (e == EADDRINUSE) {
+        fprintf(stderr, "sota sim: port %u is in use (another simulator or program listens on it): "
+                "stop it, or choose another port with --port N\n", (unsigned)port);
+    } else {
+        fprintf(stderr, "sota sim: cannot listen on 127.0.0.1:%u: %s%s\n", (unsigned)port, strerror(e),
+                e == EACCES ? " (ports below 1024 need privileges: choose another with --port N)" : "");
+    }
+    return false;
 }
 
 static int parse_port(const char *s, uint16_t *out)
@@ -269,7 +365,8 @@ int sota_cmd_sim(int argc, char **argv)
         } else if (!strcmp(a, "--refuse-failed-version")) {
             app.refuse_failed_version = true;
         } else if (!v) {
-            fprintf(stderr, "sota sim: %s needs a value\n\n", a);
+            fprintf(stderr, strncmp(a, "--", 2) || !strstr(VALUE_OPTIONS, a) ? "sota sim: unknown option '%s'\n\n"
+                                                                   : "sota sim: %s needs a value\n\n", a);
             usage(stderr);
             return 2;
         } else if (!strcmp(a, "--flash")) {
@@ -324,11 +421,14 @@ int sota_cmd_sim(int argc, char **argv)
             app.channel = (unsigned)val;
             i++;
         } else if (!strcmp(a, "--recv-timeout") || !strcmp(a, "--max-timeouts") ||
-                   !strcmp(a, "--deadline") || !strcmp(a, "--health-delay")) {
+                   !strcmp(a, "--deadline") || !strcmp(a, "--header-deadline") ||
+                   !strcmp(a, "--health-delay")) {
+            bool ms = !strcmp(a, "--health-delay");
+            long max = ms ? 600000 : 3600;
             char *end;
             long val = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || val < 0 || val > 3600000) {
-                fprintf(stderr, "sota sim: %s %s: expected a number\n", a, v);
+            if (*v == '\0' || *end != '\0' || val < (ms ? 0 : 1) || val > max) {
+                fprintf(stderr, "sota sim: %s %s: expected a number %d..%ld\n", a, v, ms ? 0 : 1, max);
                 return 2;
             }
             if (!strcmp(a, "--recv-timeout")) {
@@ -337,6 +437,8 @@ int sota_cmd_sim(int argc, char **argv)
                 app.max_recv_timeouts = (unsigned)val;
             } else if (!strcmp(a, "--deadline")) {
                 app.upload_deadline_s = (unsigned)val;
+            } else if (!strcmp(a, "--header-deadline")) {
+                app.header_deadline_s = (unsigned)val;
             } else {
                 app.health_delay_ms = val;
             }
@@ -394,8 +496,14 @@ int sota_cmd_sim(int argc, char **argv)
         }
     }
 
+    if (!port_usable(port)) {
+        return 2;
+    }
     if (access(flash, F_OK) != 0 && create_flash(flash, csv, chip) != 0) {
         return 1;
+    }
+    if (lock_flash(flash) != 0) {
+        return 2;
     }
 
     /* esp_restart() re-executes exactly this command line */
@@ -443,13 +551,18 @@ int sota_cmd_sim(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+    err = sim_app_run(&app);
+    if (err != ESP_OK) {
+        fprintf(stderr, "sota sim: the updater did not start (%s): the log above says why\n",
+                esp_err_to_name(err));
+        return 2;
+    }
+    /* Only now is the server listening. */
     char idf[16];
     printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s, ESP-IDF %s)\n",
            (unsigned)port, boot.desc.project_name, boot.desc.version, boot.label, flash,
            sota_host_idf_str(sota_idf_built, idf, sizeof idf));
     fflush(stdout);
-
-    sim_app_run(&app);
 
     int sig = 0;
     sigwait(&stop, &sig);

@@ -26,19 +26,22 @@ static bool health_hang(void *ctx)
     return true;
 }
 
-void sim_app_run(const sim_app_opts_t *o)
+esp_err_t sim_app_run(const sim_app_opts_t *o)
 {
     bool security = o->ap_password || o->http_user || o->http_password || o->auth_free_attempts ||
                     o->auth_lockout_s || o->no_origin_check || o->require_signed || o->signing_key_digest ||
                     o->require_app_desc || o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
                     o->refuse_failed_version;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
-        !o->upload_deadline_s && o->health_delay_ms < 0 && !security && !o->country &&
-        !o->channel) {
+        !o->upload_deadline_s && !o->header_deadline_s && o->health_delay_ms < 0 && !security &&
+        !o->country && !o->channel) {
         app_main();
-        return;
+        return ESP_OK;
     }
-    ESP_ERROR_CHECK(nvs_flash_init());
+    esp_err_t err = nvs_flash_init();
+    if (err != ESP_OK) {
+        return err;
+    }
     softap_ota_config_t cfg = SOFTAP_OTA_CONFIG_DEFAULT();
     if (o->health != SIM_HEALTH_OK) {
         cfg.health_check = o->health == SIM_HEALTH_FAIL ? health_fail : health_hang;
@@ -51,6 +54,9 @@ void sim_app_run(const sim_app_opts_t *o)
     }
     if (o->upload_deadline_s) {
         cfg.upload_deadline_s = o->upload_deadline_s;
+    }
+    if (o->header_deadline_s) {
+        cfg.header_deadline_s = o->header_deadline_s;
     }
     if (o->health_delay_ms >= 0) {
         cfg.health_delay_ms = (uint32_t)o->health_delay_ms;
@@ -88,10 +94,5 @@ void sim_app_run(const sim_app_opts_t *o)
     cfg.refuse_downgrade |= o->refuse_downgrade;
     cfg.refuse_lower_secure_version |= o->refuse_lower_secure_version;
     cfg.refuse_failed_version |= o->refuse_failed_version;
-    esp_err_t err = softap_ota_start(&cfg);
-    if (err != ESP_OK) {
-        /* the device's app would abort in ESP_ERROR_CHECK: say why (logged above) and stop */
-        fprintf(stderr, "sota sim: softap_ota_start failed: %s\n", esp_err_to_name(err));
-        exit(1);
-    }
+    return softap_ota_start(&cfg);
 }

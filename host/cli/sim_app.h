@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "esp_err.h"
+
 typedef enum {
     SIM_HEALTH_OK,    /* main/main.c's app_main, unchanged */
     SIM_HEALTH_FAIL,  /* a new app reports itself unhealthy: rolled back at once */
@@ -17,6 +19,7 @@ typedef struct {
     unsigned recv_timeout_s;
     unsigned max_recv_timeouts;
     unsigned upload_deadline_s;
+    unsigned header_deadline_s;
     long health_delay_ms;      /* -1: keep */
     const char *country;       /* Wi-Fi country code */
     unsigned channel;          /* Wi-Fi channel */
@@ -37,7 +40,8 @@ typedef struct {
 } sim_app_opts_t;
 
 /* Start the app; returns once it runs (its tasks go on). With no override it is
- * main/main.c's app_main itself. */
-void sim_app_run(const sim_app_opts_t *o);
+ * main/main.c's app_main itself (which aborts on a failure, as on the device);
+ * otherwise the error of softap_ota_start (its log says why). */
+esp_err_t sim_app_run(const sim_app_opts_t *o);
 
 #endif

@@ -2,9 +2,10 @@
  * A test tool for tests/integration/test_http_hostile.sh: curl refuses to send most
  * malformed requests, and bash /dev/tcp can't pace writes or watch many sockets.
  *
- * usage: rawhttp [-c N] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-b FILE] PORT [FILE]
+ * usage: rawhttp [-c N] [-H] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-b FILE] PORT [FILE]
  *   Sends the request bytes (REQUEST_FILE, or stdin) on each connection, then reads.
  *   -c N   write at most N bytes per send() (default: all at once); TCP_NODELAY is on
+ *   -H     with -c: send the head (up to the first blank line) in one write, pace the rest
  *   -d MS  wait MS milliseconds between two writes of a connection
  *   -t S   stop waiting S seconds after the start (default 10): every wait is bounded
  *   -i MS  after a complete response, wait MS for another one or the close (default 300)
@@ -62,7 +63,7 @@ static int64_t now_ms(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: rawhttp [-c N] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-b FILE] "
+    fprintf(stderr, "usage: rawhttp [-c N] [-H] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-b FILE] "
                     "PORT [FILE]\n");
     exit(2);
 }
@@ -145,15 +146,17 @@ static void take_responses(conn_t *c, FILE *body_out, int64_t idle_ms)
 int main(int argc, char **argv)
 {
     size_t chunk = 0;
+    bool head_whole = false;
     int64_t delay_ms = 0, idle_ms = 300, timeout_s = 10;
     int nconns = 1, rounds = 1;
     int64_t pause_ms = 0;
     bool half_close = false;
     const char *body_path = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "c:d:t:i:n:r:p:sb:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:Hd:t:i:n:r:p:sb:")) != -1) {
         switch (opt) {
         case 'c': chunk = strtoul(optarg, NULL, 10); break;
+        case 'H': head_whole = true; break;
         case 'd': delay_ms = strtol(optarg, NULL, 10); break;
         case 't': timeout_s = strtol(optarg, NULL, 10); break;
         case 'i': idle_ms = strtol(optarg, NULL, 10); break;
@@ -181,6 +184,13 @@ int main(int argc, char **argv)
     }
     if (chunk == 0) {
         chunk = req_len ? req_len : 1;
+    }
+    size_t head_len = 0; /* -H: bytes up to and including the first blank line */
+    for (size_t k = 0; head_whole && k + 4 <= req_len; k++) {
+        if (!memcmp(req + k, "\r\n\r\n", 4)) {
+            head_len = k + 4;
+            break;
+        }
     }
     FILE *body_out = NULL;
     if (body_path && !(body_out = fopen(body_path, "wb"))) {
@@ -271,6 +281,9 @@ int main(int argc, char **argv)
             }
             if (c->connected && !c->sent_all && (pfd[i].revents & POLLOUT) && t >= c->next_write_ms) {
                 size_t n = req_len - c->sent < chunk ? req_len - c->sent : chunk;
+                if (head_whole && c->sent < head_len) {
+                    n = head_len - c->sent;
+                }
                 ssize_t w = n ? send(c->fd, req + c->sent, n, MSG_NOSIGNAL) : 0;
                 if (w < 0 && errno != EAGAIN && errno != EINTR) {
                     c->sent_all = true; /* the server gave up on us: go and read why */

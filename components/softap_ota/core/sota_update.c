@@ -525,11 +525,21 @@ sota_upd_err_t sota_update_finish(sota_update_t *u)
     }
     u->begun = false;
     u->state = SOTA_UPD_ST_DONE;
+    /* Bytes after the image (after its signature sector with require_signed): ESP-IDF
+     * accepts them and so does this, but says so, since they were not installed. */
+    uint64_t used = u->cfg.policy.require_signed
+                        ? (uint64_t)sota_sig_signed_len(u->img.image_len) + SOTA_SIG_SECTOR_LEN
+                        : u->img.image_len;
+    u->trailing = u->received > used ? u->received - used : 0;
     const sota_app_desc_t *d = &u->img.desc;
     bool desc_ok = u->img.have_desc && d->magic_word == SOTA_APP_DESC_MAGIC;
-    snprintf(u->msg, sizeof u->msg, "installed %s %s (%u bytes), verified; it boots next",
-             desc_ok ? d->project_name : "app", desc_ok ? d->version : "(no version)",
-             (unsigned)u->img.image_len);
+    int n = snprintf(u->msg, sizeof u->msg, "installed %s %s (%u bytes), verified; it boots next",
+                     desc_ok ? d->project_name : "app", desc_ok ? d->version : "(no version)",
+                     (unsigned)u->img.image_len);
+    if (u->trailing && n > 0 && (size_t)n < sizeof u->msg) {
+        snprintf(u->msg + n, sizeof u->msg - (size_t)n, "; the %llu bytes after the image in the file "
+                 "were ignored", (unsigned long long)u->trailing);
+    }
     return SOTA_UPD_OK;
 }
 

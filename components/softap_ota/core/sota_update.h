@@ -138,6 +138,8 @@ typedef struct {
     uint32_t decide_len;         /* nonzero: the head named a non-app file whose kind waits
                                     for the length (sota_ident_t.decide_len) */
     uint64_t received;           /* file bytes received */
+    uint64_t trailing;           /* after a success: bytes of the file after the image (and
+                                    its signature sector), accepted but not installed */
     uint32_t written;            /* bytes written to the slot (prefix of the file) */
     uint32_t prepared;           /* slot bytes known erased ahead of the writes */
     sota_upd_stats_t stats;

@@ -56,6 +56,8 @@ typedef struct {
     uint32_t recv_timeout_s;      /* one receive waits this long for data */
     uint32_t max_recv_timeouts;   /* consecutive timeouts before an upload is dropped */
     uint32_t upload_deadline_s;   /* an upload taking longer than this is dropped */
+    uint32_t header_deadline_s;   /* a request's line and headers must arrive within this
+                                     (else 408 and the connection is closed) */
     /* Upload policy (rules stricter than ESP-IDF's own verification) */
     bool require_app_desc;        /* refuse images without a valid app description */
     bool require_sha256;          /* refuse images without an appended SHA-256 */
@@ -145,6 +147,7 @@ typedef struct {
     .recv_timeout_s = CONFIG_SOFTAP_OTA_RECV_TIMEOUT_S,                        \
     .max_recv_timeouts = CONFIG_SOFTAP_OTA_MAX_RECV_TIMEOUTS,                  \
     .upload_deadline_s = CONFIG_SOFTAP_OTA_UPLOAD_DEADLINE_S,                  \
+    .header_deadline_s = CONFIG_SOFTAP_OTA_HEADER_DEADLINE_S,                  \
     .require_app_desc = SOFTAP_OTA_REQUIRE_APP_DESC_DEFAULT,                   \
     .require_sha256 = SOFTAP_OTA_REQUIRE_SHA256_DEFAULT,                       \
     .require_same_project = SOFTAP_OTA_REQUIRE_SAME_PROJECT_DEFAULT,           \

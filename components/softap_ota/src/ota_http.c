@@ -115,16 +115,29 @@ static void add_explain(cJSON *o, const sota_update_t *upd)
     cJSON_AddStringToObject(o, "advice", advice);
 }
 
+/* A refusal of an upload whose body is not read: the answer says "Connection: close"
+ * and the connection is closed, instead of the body being read to its end first. */
+static esp_err_t refuse_unread(httpd_req_t *req, int status, const char *code, const char *message)
+{
+    httpd_resp_set_hdr(req, "Connection", "close");
+    send_error(req, status, code, message);
+    return ota_conn_refuse_close(req);
+}
+
 /* --- who may ask ------------------------------------------------------------------- */
 
 /* Let the request through, or answer it and return false (*err: the send result): 401
- * with the Basic challenge for missing or wrong credentials, 429 while locked out. */
-static bool allowed(httpd_req_t *req, esp_err_t *err)
+ * with the Basic challenge for missing or wrong credentials, 429 while locked out.
+ * `closing`: the answer says "Connection: close" (the body will not be read). */
+static bool allowed(httpd_req_t *req, esp_err_t *err, bool closing)
 {
     uint32_t retry = 0;
     sota_auth_verdict_t v = ota_auth_check(req, &retry);
     if (v == SOTA_AUTH_PASS) {
         return true;
+    }
+    if (closing) {
+        httpd_resp_set_hdr(req, "Connection", "close");
     }
     if (v == SOTA_AUTH_LOCKED) {
         char secs[12], msg[200];
@@ -149,7 +162,7 @@ static bool allowed(httpd_req_t *req, esp_err_t *err)
 static esp_err_t page_get(httpd_req_t *req)
 {
     esp_err_t err;
-    if (!allowed(req, &err)) {
+    if (!allowed(req, &err, false)) {
         return err;
     }
     ota_auth_protect(req);
@@ -163,7 +176,7 @@ static esp_err_t page_get(httpd_req_t *req)
 static esp_err_t status_get(httpd_req_t *req)
 {
     esp_err_t err;
-    if (!allowed(req, &err)) {
+    if (!allowed(req, &err, false)) {
         return err;
     }
     char *body = ota_status_json();
@@ -209,9 +222,8 @@ static esp_err_t probe_get(httpd_req_t *req)
 
 /* Unknown paths: a request for another host (a captive client) is sent to the page;
  * one for this device gets a JSON 404. */
-static esp_err_t not_found(httpd_req_t *req, httpd_err_code_t code)
+static esp_err_t not_found_answer(httpd_req_t *req)
 {
-    (void)code;
     char host[64] = "";
     char url[48];
     ap_url(url, sizeof url);
@@ -275,13 +287,13 @@ static void add_notes(cJSON *o, const sota_update_t *upd)
 static esp_err_t check_post(httpd_req_t *req)
 {
     if (!ota_auth_same_origin(req)) {
-        return send_error(req, 403, "cross_site",
-                          "refused: the check was sent by a page of another site. Open the update page "
-                          "at the device's own address (http://192.168.4.1/)");
+        return refuse_unread(req, 403, "cross_site",
+                             "refused: the check was sent by a page of another site. Open the update "
+                             "page at the device's own address (http://192.168.4.1/)");
     }
     esp_err_t err;
-    if (!allowed(req, &err)) {
-        return err;
+    if (!allowed(req, &err, true)) {
+        return ota_conn_refuse_close(req);
     }
     char query[64] = "", val[24] = "";
     char *end = NULL;
@@ -295,18 +307,18 @@ static esp_err_t check_post(httpd_req_t *req)
         char msg[200];
         snprintf(msg, sizeof msg, "give the file's length and its first bytes: POST /api/check?size=N "
                  "with the first min(N, %u) bytes of the file as the body", (unsigned)SOTA_UPDATE_HEAD_LEN);
-        return send_error(req, 400, "bad_request", msg);
+        return refuse_unread(req, 400, "bad_request", msg);
     }
     size_t need = size < SOTA_UPDATE_HEAD_LEN ? (size_t)size : SOTA_UPDATE_HEAD_LEN;
     if (req->content_len != need) {
         char msg[160];
         snprintf(msg, sizeof msg, "send the file's first %u bytes as the body (the whole file if it "
                  "is shorter), not %u", (unsigned)need, (unsigned)req->content_len);
-        return send_error(req, 400, "bad_request", msg);
+        return refuse_unread(req, 400, "bad_request", msg);
     }
     check_t *c = calloc(1, sizeof *c);
     if (!c) {
-        return send_error(req, 500, "no_memory", "out of memory for the check; try again");
+        return refuse_unread(req, 500, "no_memory", "out of memory for the check; try again");
     }
     uint32_t timeouts = 0;
     for (size_t got = 0; got < need;) {
@@ -352,6 +364,51 @@ static esp_err_t check_post(httpd_req_t *req)
     return send_json(req, 200, o);
 }
 
+/* Every request the server hands over goes through here: the connection learns that its
+ * head is complete, and whether it goes on. A handler that leaves a body unread answers
+ * with "Connection: close" and the connection is closed, instead of the server task
+ * reading and dropping up to 4 GiB of it before anyone else is served. */
+static bool s_handed_over; /* the handler gave the request to another task (server task only) */
+
+static esp_err_t run_handler(httpd_req_t *req, esp_err_t (*fn)(httpd_req_t *), bool reads_body)
+{
+    int fd = httpd_req_to_sockfd(req);
+    bool unread = req->content_len > 0 && !reads_body;
+    ota_conn_body(req);
+    if (unread) {
+        httpd_resp_set_hdr(req, "Connection", "close");
+    }
+    s_handed_over = false;
+    esp_err_t err = fn(req);
+    if (s_handed_over) {
+        return err;
+    }
+    if (unread && err == ESP_OK) {
+        return ota_conn_refuse_close(req);
+    }
+    if (err == ESP_OK) {
+        ota_conn_done(fd);
+    }
+    return err;
+}
+
+static esp_err_t not_found(httpd_req_t *req, httpd_err_code_t code)
+{
+    (void)code;
+    return run_handler(req, not_found_answer, false);
+}
+
+typedef struct {
+    esp_err_t (*fn)(httpd_req_t *req);
+    bool reads_body;
+} route_t;
+
+static esp_err_t dispatch(httpd_req_t *req)
+{
+    const route_t *r = req->user_ctx;
+    return run_handler(req, r->fn, r->reads_body);
+}
+
 /* --- POST /update ------------------------------------------------------------------- */
 
 typedef struct {
@@ -363,6 +420,8 @@ typedef struct {
     bool multipart;
     bool in_file;
     bool file_seen;
+    bool second_file;          /* the form had another file after the first: 400 */
+    size_t left;               /* body bytes not received yet */
     const char *code;          /* error code for failures outside the session */
     char buf[RECV_CHUNK];
 } upload_t;
@@ -370,6 +429,15 @@ typedef struct {
 static int mp_begin(void *ctx, const sota_mp_part_t *part)
 {
     upload_t *u = ctx;
+    if (u->file_seen && part->filename && part->filename[0]) {
+        /* Another chosen file after the file part (the parser marks only the first):
+         * installing the first and dropping the second would hide a mistake. */
+        sota_update_cancel(&u->upd, "the form has more than one file: one file is expected. Send only "
+                           "the firmware .bin (curl -F file=@app.bin)");
+        u->code = "bad_request";
+        u->second_file = true;
+        return 1;
+    }
     u->in_file = part->is_file;
     u->file_seen |= part->is_file;
     return 0;
@@ -415,10 +483,9 @@ static int receive(upload_t *u, bool *close)
     httpd_req_t *req = u->req;
     const softap_ota_config_t *cfg = ota_state_config();
     const int64_t deadline = esp_timer_get_time() + (int64_t)cfg->upload_deadline_s * 1000000;
-    size_t left = req->content_len;
     uint32_t timeouts = 0;
 
-    while (left > 0) {
+    while (u->left > 0) {
         if (atomic_load(&s_stopping)) {
             char why[160];
             snprintf(why, sizeof why, "the updater was stopped by the app after %u of %u bytes; the "
@@ -428,7 +495,7 @@ static int receive(upload_t *u, bool *close)
             *close = true;
             return 503;
         }
-        int n = httpd_req_recv(req, u->buf, left < sizeof u->buf ? left : sizeof u->buf);
+        int n = httpd_req_recv(req, u->buf, u->left < sizeof u->buf ? u->left : sizeof u->buf);
         if (n == HTTPD_SOCK_ERR_TIMEOUT) {
             if (++timeouts >= cfg->max_recv_timeouts) {
                 char why[160];
@@ -451,9 +518,12 @@ static int receive(upload_t *u, bool *close)
             return 400;
         } else {
             timeouts = 0;
-            left -= (size_t)n;
+            u->left -= (size_t)n;
             if (u->multipart) {
                 sota_mp_err_t me = sota_mp_feed(&u->mp, u->buf, (size_t)n, &u->cbs);
+                if (u->second_file) {
+                    return 400;
+                }
                 if (u->upd.state != SOTA_UPD_ST_FAILED && me != SOTA_MP_OK) {
                     sota_update_cancel(&u->upd, sota_mp_strerror(me));
                     u->code = "bad_request";
@@ -465,7 +535,7 @@ static int receive(upload_t *u, bool *close)
             if (u->upd.state == SOTA_UPD_ST_FAILED) {
                 return sota_update_http_status(u->upd.err);
             }
-            ota_state_progress((uint32_t)(req->content_len - left));
+            ota_state_progress((uint32_t)(req->content_len - u->left));
         }
         if (esp_timer_get_time() > deadline) {
             char why[160];
@@ -506,9 +576,10 @@ static esp_err_t upload_run(httpd_req_t *req)
     upload_t *u = calloc(1, sizeof *u);
     if (!u) {
         ota_state_finish(false, "out of memory for the upload buffers; the running app is unchanged", "");
-        return send_error(req, 500, "no_memory", "out of memory for the upload buffers; try again");
+        return refuse_unread(req, 500, "no_memory", "out of memory for the upload buffers; try again");
     }
     u->req = req;
+    u->left = req->content_len;
     u->cbs = (sota_mp_callbacks_t){ .on_part_begin = mp_begin, .on_part_data = mp_data,
                                     .on_part_end = mp_end, .ctx = u };
     char ctype[256] = "";
@@ -521,8 +592,8 @@ static esp_err_t upload_run(httpd_req_t *req)
     if (err != ESP_OK) {
         free(u);
         ota_state_finish(false, "this device has no OTA slot to write (see its partition table)", "");
-        return send_error(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
-                          "table needs ota_0 and ota_1 partitions and an otadata partition");
+        return refuse_unread(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
+                             "table needs ota_0 and ota_1 partitions and an otadata partition");
     }
     cfg.announced_len = req->content_len;
     cfg.announced_exact = !u->multipart;
@@ -562,6 +633,7 @@ static esp_err_t upload_run(httpd_req_t *req)
         cJSON_AddStringToObject(o, "version", d->version);
         cJSON_AddStringToObject(o, "partition", u->writer.part->label);
         cJSON_AddNumberToObject(o, "size", u->upd.img.image_len);
+        cJSON_AddNumberToObject(o, "ignored_bytes", (double)u->upd.trailing);
         cJSON_AddNumberToObject(o, "reboot_in_ms", REBOOT_DELAY_US / 1000);
         ota_state_finish(true, u->upd.msg, u->writer.part->label);
         ESP_LOGI(TAG, "%s", u->upd.msg);
@@ -578,9 +650,16 @@ static esp_err_t upload_run(httpd_req_t *req)
         bool fits = strlen(u->upd.msg) < sizeof ((softap_ota_status_t *)0)->last_message;
         ota_state_finish(false, fits ? u->upd.msg : reason, u->writer.part ? u->writer.part->label : "");
         ESP_LOGW(TAG, "update refused (%d %s): %s", status, code, u->upd.msg);
-        err = close ? ESP_FAIL : send_json(req, status, o);
         if (close) {
             cJSON_Delete(o);
+            err = ESP_FAIL;
+        } else if (u->left > 0) {
+            /* refused before the end of the body: answer and close rather than read on */
+            httpd_resp_set_hdr(req, "Connection", "close");
+            send_json(req, status, o);
+            err = ota_conn_refuse_close(req);
+        } else {
+            err = send_json(req, status, o);
         }
     }
     free(u);
@@ -632,6 +711,9 @@ static void upload_task(void *arg)
     }
     httpd_handle_t hd = req->handle;
     int fd = httpd_req_to_sockfd(req);
+    if (err == ESP_OK) {
+        ota_conn_done(fd);
+    }
     httpd_req_async_handler_complete(req);
     if (err != ESP_OK) {
         httpd_sess_trigger_close(hd, fd); /* queued: also wakes the server */
@@ -674,19 +756,19 @@ static esp_err_t update_post(httpd_req_t *req)
 {
     /* Who asks is settled before a byte of the body is read. */
     if (!ota_auth_same_origin(req)) {
-        return send_error(req, 403, "cross_site",
-                          "refused: the upload was sent by a page of another site (its Origin or Referer "
-                          "is not this device's address). Open the update page at the device's own "
-                          "address (http://192.168.4.1/) and upload from there");
+        return refuse_unread(req, 403, "cross_site",
+                             "refused: the upload was sent by a page of another site (its Origin or "
+                             "Referer is not this device's address). Open the update page at the "
+                             "device's own address (http://192.168.4.1/) and upload from there");
     }
     esp_err_t aerr;
-    if (!allowed(req, &aerr)) {
-        return aerr;
+    if (!allowed(req, &aerr, true)) {
+        return ota_conn_refuse_close(req);
     }
     if (req->content_len == 0) {
-        return send_error(req, 411, "length_required",
-                          "the upload has no Content-Length (or is empty): send the file as the body "
-                          "(curl --data-binary @app.bin) or as a form (curl -F file=@app.bin)");
+        return refuse_unread(req, 411, "length_required",
+                             "the upload has no Content-Length (or is empty): send the file as the body "
+                             "(curl --data-binary @app.bin) or as a form (curl -F file=@app.bin)");
     }
     if (!ota_state_try_begin((uint32_t)req->content_len)) {
         softap_ota_status_t st;
@@ -694,10 +776,11 @@ static esp_err_t update_post(httpd_req_t *req)
         char msg[200];
         snprintf(msg, sizeof msg, "another update is in progress (%u of %u bytes received): wait for it "
                  "to finish, then reload the page", (unsigned)st.received, (unsigned)st.total);
-        return send_error(req, 409, "busy", msg);
+        return refuse_unread(req, 409, "busy", msg);
     }
 #if SOTA_ASYNC_UPLOAD
     if (upload_in_task(req)) {
+        s_handed_over = true;
         return ESP_OK;
     }
 #endif
@@ -735,7 +818,11 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
     hc.max_uri_handlers = 16;
     hc.lru_purge_enable = true;
     hc.stack_size = SOTA_HTTPD_STACK;
-    esp_err_t err = httpd_start(out, &hc);
+    esp_err_t err = ota_conn_init(cfg, &hc);
+    if (err != ESP_OK) {
+        return err;
+    }
+    err = httpd_start(out, &hc);
     if (err != ESP_OK) {
         ESP_LOGE(TAG, "HTTP server did not start on port %u: %s", (unsigned)hc.server_port, esp_err_to_name(err));
         return err;
@@ -754,8 +841,14 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
         { .uri = "/ncsi.txt", .method = HTTP_GET, .handler = probe_get },
         { .uri = "/success.txt", .method = HTTP_GET, .handler = probe_get },
     };
+    /* Each handler runs through dispatch(); a POST handler reads its body. */
+    static route_t routes[sizeof uris / sizeof uris[0]];
     for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
-        err = httpd_register_uri_handler(*out, &uris[i]);
+        routes[i] = (route_t){ .fn = uris[i].handler, .reads_body = uris[i].method == HTTP_POST };
+        httpd_uri_t wrapped = uris[i];
+        wrapped.handler = dispatch;
+        wrapped.user_ctx = &routes[i];
+        err = httpd_register_uri_handler(*out, &wrapped);
         if (err != ESP_OK) {
             httpd_stop(*out);
             *out = NULL;
@@ -763,6 +856,7 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
         }
     }
     httpd_register_err_handler(*out, HTTPD_404_NOT_FOUND, not_found);
+    ota_conn_ready();
     ESP_LOGI(TAG, "HTTP server on port %u", (unsigned)hc.server_port);
     return ESP_OK;
 }

@@ -88,6 +88,23 @@ esp_err_t ota_sig_init(const softap_ota_config_t *cfg);
  * or "none". Returns how many. */
 size_t ota_sig_trusted(sota_sig_key_t *out, size_t max, const char **source);
 
+/* ota_conn.c: each connection's receive path (see there) */
+/* Give every session of the server hc configures the head deadline of cfg (sets
+ * open_fn and close_fn). */
+esp_err_t ota_conn_init(const softap_ota_config_t *cfg, httpd_config_t *hc);
+/* Every handler is registered: accept connections from now on (until then open_fn
+ * closes them, so that no request meets a server without its handlers). */
+void ota_conn_ready(void);
+/* A handler starts: the head is complete, the body keeps the upload's own rules. */
+void ota_conn_body(httpd_req_t *req);
+/* The request of socket fd is over and its connection stays: the next bytes start a
+ * new head (and its deadline). */
+void ota_conn_done(int fd);
+/* After an answer sent with "Connection: close": end the connection without reading the
+ * rest of the body (a moment of reading and dropping so the answer is not reset away).
+ * Returns ESP_FAIL, the handler's result that makes esp_http_server close the session. */
+esp_err_t ota_conn_refuse_close(httpd_req_t *req);
+
 /* ota_http.c */
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out);
 /* End a running upload (it is answered 503 or dropped, the running app unchanged), wait

@@ -25,8 +25,10 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
     if (err != ESP_OK) {
         return err;
     }
-    if (cfg->recv_timeout_s == 0 || cfg->max_recv_timeouts == 0 || cfg->upload_deadline_s == 0) {
-        ESP_LOGE(TAG, "receive timeout, timeout count and upload deadline must be at least 1");
+    if (cfg->recv_timeout_s == 0 || cfg->max_recv_timeouts == 0 || cfg->upload_deadline_s == 0 ||
+        cfg->header_deadline_s == 0) {
+        ESP_LOGE(TAG, "receive timeout, timeout count, upload deadline and header deadline must be at "
+                 "least 1");
         return ESP_ERR_INVALID_ARG;
     }
     err = ota_state_init(cfg);
