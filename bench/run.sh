@@ -34,18 +34,18 @@ say "bench: building sota and sota_bench in $BUILD"
 if ! { CC=gcc cmake -S "$ROOT/host" -B "$BUILD" -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo \
          -DSOTA_SANITIZE=OFF -DSOTA_TESTS=OFF -DSOTA_BENCH=ON \
          "-DCMAKE_C_FLAGS=-fstack-usage -fcallgraph-info=su" &&
-       cmake --build "$BUILD" -j "$JOBS" --target sota sota_bench; } >"$WORK/build.log" 2>&1; then
+       cmake --build "$BUILD" -j "$JOBS" --target sota sota_bench loadhttp; } >"$WORK/build.log" 2>&1; then
   tail -30 "$WORK/build.log" >&2
   die "build failed (full log: $WORK/build.log)"
 fi
 BENCH="$BUILD/sota_bench"
 
 # --- 1. projected device time ---------------------------------------------------------
-say "bench: 1/5 projected device time (flash emulator operation counts)"
+say "bench: 1/6 projected device time (flash emulator operation counts)"
 "$BENCH" flash >>"$RES" 2>"$WORK/flash.log" || { cat "$WORK/flash.log" >&2; die "sota_bench flash failed"; }
 
 # --- 2. RAM: heap peak per size, worst stack depth --------------------------------------
-say "bench: 2/5 heap peak and stack depth"
+say "bench: 2/6 heap peak and stack depth"
 for s in "${SIZES[@]}"; do
   out=$("$BENCH" upload --size "$s" --old 2>"$WORK/heap.$s.log") ||
     { cat "$WORK/heap.$s.log" >&2; die "upload of $s for the heap count failed"; }
@@ -70,7 +70,7 @@ stacks_ok=true
 "$ROOT/bench/task_stacks.sh" "$WORK" "$RES" "$BUILD/gen" || stacks_ok=false
 
 # --- 3. CPU per uploaded byte (callgrind) ------------------------------------------------
-say "bench: 3/5 instructions per uploaded byte (callgrind, 8 runs)"
+say "bench: 3/6 instructions per uploaded byte (callgrind, 8 runs)"
 for v in raw raw_nosha multipart multipart_nosha; do
   flags=(--old)
   [[ $v == multipart* ]] && flags+=(--multipart)
@@ -91,7 +91,7 @@ for v in raw raw_nosha multipart multipart_nosha; do
 done
 
 # --- 4. code size of core/ and the gzipped page ------------------------------------------
-say "bench: 4/5 code size (xtensa-lx106-elf-gcc, riscv64-unknown-elf-gcc -march=rv32imc)"
+say "bench: 4/6 code size (xtensa-lx106-elf-gcc, riscv64-unknown-elf-gcc -march=rv32imc)"
 cs="$WORK/codesize"
 rm -rf "$cs"; mkdir -p "$cs/inc"
 ln -s /usr/include/mbedtls "$cs/inc/mbedtls"
@@ -129,9 +129,31 @@ done
 put page_gz_bytes "$(gzip -9 -n -c "$ROOT/components/softap_ota/web/index.html" | wc -c)"
 
 # --- 5. host throughput ---------------------------------------------------------------------
-say "bench: 5/5 host upload: simulator vs discard handler (11 repetitions)"
+say "bench: 5/6 host upload: simulator vs discard handler (11 repetitions)"
 "$BENCH" throughput --sota "$BUILD/sota" --size 1000k --reps 11 --tmp "$WORK" >>"$RES" 2>"$WORK/throughput.log" ||
   { tail -20 "$WORK/throughput.log" >&2; die "throughput measurement failed"; }
+
+# --- 6. hostile clients -------------------------------------------------------------------------
+# The same run twice, side by side: 30 clients poll /api/status (one connection per
+# poll, 100..300 ms apart) while a 1 MB image is uploaded at 256 KiB/s (a good Wi-Fi
+# link); once alone, once with 8 slow-header sockets (a byte per 500 ms, reconnecting
+# when cut). Poll latency of the polls started during the upload, and the upload time.
+say "bench: 6/6 hostile clients: polls during an upload, without and with 8 slow-header sockets"
+"$BUILD/sota" image make -o "$WORK/app1m.bin" --version 2.0.0 --size 1000000 >/dev/null
+for slow in 0 8; do
+  port=$((20000 + RANDOM % 10000))
+  rm -f "$WORK/hostile.flash"*
+  "$BUILD/sota" sim --flash "$WORK/hostile.flash" --port "$port" --health-delay 100 >"$WORK/hostile-$slow.log" 2>&1 &
+  sim=$!
+  for _ in $(seq 1 100); do curl -sf -m 1 "http://127.0.0.1:$port/api/status" >/dev/null 2>&1 && break; sleep 0.1; done
+  res=$("$BUILD/loadhttp" -s "$slow" -c 30 -i 200 -w 3000 -r 256 -t 120 "$port" "$WORK/app1m.bin" 2>>"$WORK/hostile-$slow.log")
+  kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null
+  [ "$(printf '%s' "$res" | jq -r .upload_status)" = 200 ] || say "bench: warning: hostile run with $slow slow sockets: $res"
+  put "hostile.slow$slow.p50_ms" "$(printf '%s' "$res" | jq -r .upload_window.p50_ms)"
+  put "hostile.slow$slow.p99_ms" "$(printf '%s' "$res" | jq -r .upload_window.p99_ms)"
+  put "hostile.slow$slow.polls" "$(printf '%s' "$res" | jq -r .upload_window.polls)"
+  put "hostile.slow$slow.upload_s" "$(printf '%s' "$res" | jq -r .upload_s)"
+done
 
 # --- bench.json and the table ---------------------------------------------------------------
 mkdir -p "$(dirname "$OUT")"
@@ -172,6 +194,12 @@ for arch in xtensa rv32imc; do
 done
 printf '%-44s %18s\n' "   gzipped page (bytes)" "$(j .page_gz_bytes)"
 printf '%-44s %18s\n' "5. host upload 1000 KiB: simulator/discard" "$(j .host_upload_ratio)"
+printf '%-44s %18s %18s\n' "6. /api/status during an upload (ms)" "alone" "8 slow sockets"
+printf '%-44s %18s %18s\n' "   p50 / p99" "$(j .hostile.slow0.p50_ms) / $(j .hostile.slow0.p99_ms)" \
+  "$(j .hostile.slow8.p50_ms) / $(j .hostile.slow8.p99_ms)"
+printf '%-44s %18s %18s\n' "   polls answered during the upload" "$(j .hostile.slow0.polls)" "$(j .hostile.slow8.polls)"
+printf '%-44s %18s %18s\n' "   upload 1 MB at 256 KiB/s (s), slowdown" "$(j .hostile.slow0.upload_s)" \
+  "$(j .hostile.slow8.upload_s) ($(jq -r '(.hostile.slow8.upload_s / .hostile.slow0.upload_s * 100 | round) / 100' "$OUT")x)"
 printf '%s\n' "--------------------------------------------------------------------------------"
 printf 'deepest stack chain: %s\n' "$(cat "$WORK/stack_chain.txt")"
 printf 'written: %s\n' "$OUT"

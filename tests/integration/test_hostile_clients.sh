@@ -41,7 +41,7 @@ check "deadline: it counts from a head's first byte: a second request after 4 s 
 check "deadline: the server still answers" "200" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$(URL /api/status)")"
 
 # --- 2. a refused upload is answered and closed, not read to its end ------------------------
-head -c 2000000 /dev/urandom > "$TMP/big.bin"
+"$SOTA" image make -o "$TMP/big.bin" --version 3.0.0 --size 2000000 >/dev/null
 post_raw "$TMP/big.bin"
 check "413: too big for the slot" "413" "$CODE"
 check "413: Connection: close" "close" "$(hdr Connection)"
