@@ -47,7 +47,12 @@ struct sockaddr_storage { uint8_t s2_len; sa_family_t ss_family; char d1[2]; uin
 #define SO_REUSEADDR 0x0004
 #define SO_RCVTIMEO 0x1006
 #define SO_SNDTIMEO 0x1005
+#define SO_ACCEPTCONN 0x0002
+#define SHUT_WR 1
 int socket(int, int, int);
+int getsockopt(int, int, int, void *, socklen_t *);
+int getsockname(int, struct sockaddr *, socklen_t *);
+ssize_t recv(int, void *, size_t, int);
 int bind(int, const struct sockaddr *, socklen_t);
 int close(int);
 int setsockopt(int, int, int, const void *, socklen_t);
@@ -63,6 +68,8 @@ typedef uint32_t in_addr_t;
 typedef uint16_t in_port_t;
 struct in_addr { in_addr_t s_addr; };
 struct sockaddr_in { uint8_t sin_len; uint8_t sin_family; in_port_t sin_port; struct in_addr sin_addr; char sin_zero[8]; };
+struct in6_addr { uint32_t s6_addr32[4]; };
+struct sockaddr_in6 { uint8_t sin6_len; uint8_t sin6_family; in_port_t sin6_port; uint32_t sin6_flowinfo; struct in6_addr sin6_addr; uint32_t sin6_scope_id; };
 #define INADDR_ANY ((in_addr_t)0)
 #define IPPROTO_UDP 17
 EOF
