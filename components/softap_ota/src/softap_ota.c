@@ -1,5 +1,8 @@
 /* softap_ota_start/stop and the way back to the factory updater. */
+#include <stdio.h>
+
 #include "esp_log.h"
+#include "esp_netif.h"
 #include "esp_ota_ops.h"
 #include "esp_partition.h"
 #include "esp_system.h"
@@ -11,6 +14,33 @@ static bool s_started;
 static bool s_ap;
 static bool s_dns;
 static httpd_handle_t s_http;
+
+/* Where the page is: the access point's address, or with the app's own network the
+ * IPv4 address of its default Ethernet or station interface (the ones ESP-IDF's default
+ * netif configurations create); else which port to open on the device's address. */
+static void ready_url(const softap_ota_config_t *cfg, char *out, size_t len)
+{
+    static const char *const keys[] = { "WIFI_AP_DEF", "ETH_DEF", "WIFI_STA_DEF" };
+    char port[8] = "";
+    if (cfg->http_port != 80) {
+        snprintf(port, sizeof port, ":%u", (unsigned)cfg->http_port);
+    }
+    size_t first = cfg->start_ap ? 0 : 1, end = cfg->start_ap ? 1 : 3;
+    for (size_t i = first; i < end; i++) {
+        esp_netif_t *nif = esp_netif_get_handle_from_ifkey(keys[i]);
+        esp_netif_ip_info_t ip = { 0 };
+        if (nif && esp_netif_get_ip_info(nif, &ip) == ESP_OK && ip.ip.addr) {
+            snprintf(out, len, "http://" IPSTR "%s/ (%s)", IP2STR(&ip.ip), port, keys[i]);
+            return;
+        }
+    }
+    if (cfg->start_ap) {
+        snprintf(out, len, "http://192.168.4.1%s/", port);
+    } else {
+        snprintf(out, len, "port %u at this device's address on the app's network (no IPv4 address yet)",
+                 (unsigned)cfg->http_port);
+    }
+}
 
 esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
 {
@@ -59,8 +89,10 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
     s_started = true;
     const esp_partition_t *run = esp_ota_get_running_partition();
     const esp_app_desc_t *d = esp_app_get_description();
-    ESP_LOGI(TAG, "ready: %s %s running from %s; open http://192.168.4.1", d->project_name, d->version,
-             run ? run->label : "?");
+    char where[96];
+    ready_url(cfg, where, sizeof where);
+    ESP_LOGI(TAG, "ready: %s %s running from %s; open %s", d->project_name, d->version, run ? run->label : "?",
+             where);
     ota_health_start(cfg, s_http);
     return ESP_OK;
 }
