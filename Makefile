@@ -7,12 +7,21 @@
 #   make fuzz   libFuzzer runs of every parser, FUZZ_SECONDS each (clang; tests/fuzz)
 #   make mutate one-token mutants of core/ and the boot/otadata/flash models: which the
 #               unit tests miss (tools/mutate.py; minutes, not part of make test)
+#   make device       the ESP-IDF build (TARGET=esp32c3 by default) with the ESP-IDF of the
+#                     environment (export.sh); prints the app size against its slot
+#   make device-test  updates on an emulated ESP32-C3 in QEMU, compared with `sota sim`
+#                     (tests/device; skipped, exit 0, where ESP-IDF or QEMU is missing)
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
-CMAKE_Q  = cmake -S host -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# cmake by its full path: ESP-IDF's export.sh puts $IDF_PATH/tools on PATH, which holds a
+# folder named cmake, and GNU make 4.3 would try to run that folder
+CMAKE   := $(shell command -v cmake 2>/dev/null || echo cmake)
+CMAKE_Q  = $(CMAKE) -S host -Wno-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo
 PORT    ?= 8080
 
-.PHONY: all deps test-deps run test bench fuzz mutate clean
+TARGET  ?= esp32c3
+
+.PHONY: all deps test-deps run test bench fuzz mutate device device-test clean
 all: $(BUILD)/sota
 
 deps:
@@ -25,7 +34,7 @@ $(BUILD)/host/CMakeCache.txt: | deps
 	$(CMAKE_Q) -B $(BUILD)/host -DSOTA_TESTS=OFF
 
 $(BUILD)/sota: deps $(BUILD)/host/CMakeCache.txt FORCE
-	cmake --build $(BUILD)/host -j $(JOBS) --target sota_sims -- --no-print-directory
+	$(CMAKE) --build $(BUILD)/host -j $(JOBS) --target sota_sims -- --no-print-directory
 	cp $(BUILD)/host/sota $(BUILD)/host/sota-idf-* $(BUILD)/
 
 run: $(BUILD)/sota
@@ -34,7 +43,7 @@ run: $(BUILD)/sota
 
 test: test-deps
 	$(CMAKE_Q) -B $(BUILD)/asan -DSOTA_SANITIZE=ON -DSOTA_TESTS=ON
-	cmake --build $(BUILD)/asan -j $(JOBS) -- --no-print-directory
+	$(CMAKE) --build $(BUILD)/asan -j $(JOBS) -- --no-print-directory
 	cd $(BUILD)/asan && ctest --output-on-failure -j $(JOBS)
 
 bench:
@@ -48,6 +57,12 @@ fuzz: deps
 MUTANTS_PER_FILE ?= 6
 mutate: test-deps
 	python3 tools/mutate.py --per-file $(MUTANTS_PER_FILE) --jobs $(JOBS)
+
+device: $(BUILD)/sota
+	@tools/device.sh --target $(TARGET) --build $(BUILD)/device-$(TARGET)
+
+device-test: $(BUILD)/sota
+	@SOTA=$(BUILD)/sota bash tests/device/run.sh
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/asan $(BUILD)/sota $(BUILD)/sota-idf-*

@@ -25,7 +25,7 @@ for tool in cmake gcc valgrind jq gzip xtensa-lx106-elf-gcc riscv64-unknown-elf-
 done
 
 mkdir -p "$WORK"
-rm -f "$RES"
+rm -f "$RES" "$WORK/device_targets.txt"
 : >"$RES"
 put() { printf '%s %s\n' "$1" "$2" >>"$RES"; }
 
@@ -127,6 +127,19 @@ for arch in xtensa rv32imc; do
   fi
 done
 put page_gz_bytes "$(gzip -9 -n -c "$ROOT/components/softap_ota/web/index.html" | wc -c)"
+# the real app, where `make device` has built one (tools/device.sh writes device-size.txt)
+device_targets=()
+for f in "$ROOT"/build/device-*/device-size.txt; do
+  [ -f "$f" ] || continue
+  t=$(awk '$1 == "target" { print $2 }' "$f")
+  case "$(basename "$(dirname "$f")")" in "device-$t") ;; *) continue ;; esac # make device's own folders
+  app=$(awk '$1 == "app_bytes" { print $2 }' "$f"); slot=$(awk '$1 == "slot_bytes" { print $2 }' "$f")
+  put "device_app.$t.app_bytes" "$app"
+  put "device_app.$t.slot_bytes" "$slot"
+  put "device_app.$t.free_pct" "$(awk -v a="$app" -v s="$slot" 'BEGIN { printf "%.1f", 100 * (s - a) / s }')"
+  echo "$t $(awk '$1 == "idf_version" { print $2 }' "$f")" >>"$WORK/device_targets.txt"
+  device_targets+=("$t")
+done
 
 # --- 5. host throughput ---------------------------------------------------------------------
 say "bench: 5/6 host upload: simulator vs discard handler (11 repetitions)"
@@ -193,6 +206,13 @@ for arch in xtensa rv32imc; do
   if [ -n "$bad" ]; then printf '   %s: %s\n' "$arch" "$bad"; fi
 done
 printf '%-44s %18s\n' "   gzipped page (bytes)" "$(j .page_gz_bytes)"
+if [ ${#device_targets[@]} -eq 0 ]; then
+  printf '%-44s %18s\n' "   app built by ESP-IDF" "none (make device)"
+fi
+while read -r t v; do
+  printf '%-44s %18s %18s\n' "   app built by ESP-IDF $v, $t (bytes)" "$(j ".device_app.$t.app_bytes")" \
+    "$(j ".device_app.$t.free_pct") % free"
+done <"$WORK/device_targets.txt" 2>/dev/null
 printf '%-44s %18s\n' "5. host upload 1000 KiB: simulator/discard" "$(j .host_upload_ratio)"
 printf '%-44s %18s %18s\n' "6. /api/status during an upload (ms)" "alone" "8 slow sockets"
 printf '%-44s %18s %18s\n' "   p50 / p99" "$(j .hostile.slow0.p50_ms) / $(j .hostile.slow0.p99_ms)" \
