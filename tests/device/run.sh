@@ -193,9 +193,9 @@ sequence() {
   wait_boot $((n + 1)) ota_0 60 && ok "$SIDE update_b: rebooted, bootloader loads ota_0" ||
     bad "$SIDE update_b: no boot from ota_0"
   wait_field .version 2.0.0 60 && ok "$SIDE update_b: B answers" || bad "$SIDE update_b: B does not answer"
-  check "$SIDE update_b: running ota_0" ota_0 "$(field .running_partition)"
-  check "$SIDE update_b: pending first" pending_verify "$(field .running_state)"
-  snap "$SIDE" b_pending
+  snap "$SIDE" b_pending # one status read, before the health check runs (HEALTH_DELAY_MS)
+  check "$SIDE update_b: running ota_0, pending first" "ota_0 pending_verify" \
+    "$(jq -r '"\(.running_partition) \(.running_state)"' "$OUT/$SIDE/b_pending.json")"
   wait_field .running_state valid 30 && ok "$SIDE update_b: valid after the health check" ||
     bad "$SIDE update_b: not confirmed"
   snap "$SIDE" b_valid
