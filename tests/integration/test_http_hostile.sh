@@ -106,8 +106,8 @@ obsolete line folding (IDF: http_parser joins the lines)|^200 open$|GET /api/sta
 folded Content-Type: the boundary on the continuation line|^415 open$|${PO}Content-Type: multipart/form-data;\r\n boundary=XyZ\r\nContent-Length: ${N_FORM}\r\n\r\n|$W/form|
 unknown method FOO (IDF: http_parser refuses)|^400 closed$|FOO /api/status HTTP/1.1\r\nHost: x\r\n\r\n|-|
 lower-case method (IDF)|^400 closed$|get /api/status HTTP/1.1\r\nHost: x\r\n\r\n|-|
-known method not registered: DELETE (IDF: 405)|^405 closed$|DELETE /api/status HTTP/1.1\r\nHost: x\r\n\r\n|-|
-known method not registered: PUT /update (IDF: 405)|^405 closed$|PUT /update HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n|-|
+known method not registered: DELETE (IDF: 405; our JSON handler keeps the connection)|^405 open$|DELETE /api/status HTTP/1.1\r\nHost: x\r\n\r\n|-|
+known method not registered: PUT /update (IDF: 405; our JSON handler keeps the connection)|^405 open$|PUT /update HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n|-|
 HTTP/0.9 request (IDF: 505)|^505 closed$|GET /\r\n\r\n|-|
 HTTP/2.0 request line (IDF: 505)|^505 closed$|GET /api/status HTTP/2.0\r\nHost: x\r\n\r\n|-|
 HTTP/2.1 request line (IDF: served; it refuses a version only when neither digit is 1)|^200 open$|GET /api/status HTTP/2.1\r\nHost: x\r\n\r\n|-|

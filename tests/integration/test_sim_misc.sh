@@ -41,7 +41,7 @@ check "foreign host: redirected to the page" "302 http://192.168.4.1/" "$CODE"
 CODE=$(curl -s -m 5 -o "$TMP/nf.json" -w '%{http_code}' "$(URL /nope)")
 check "unknown path on the device: 404" "404" "$CODE"
 check "404 is JSON" "not_found" "$(jq -r .error "$TMP/nf.json")"
-ENC=$(curl -s -m 5 -D - -o "$TMP/page.gz" "$(URL /)" | tr -d '\r' | grep -i '^content-encoding:' | cut -d' ' -f2)
+ENC=$(curl -s -m 5 -H "Accept-Encoding: gzip" -D - -o "$TMP/page.gz" "$(URL /)" | tr -d '\r' | grep -i '^content-encoding:' | cut -d' ' -f2)
 check "page served gzipped" "gzip" "$ENC"
 gzip -t "$TMP/page.gz" && ok "page is valid gzip" || bad "page is not valid gzip"
 stop_sim

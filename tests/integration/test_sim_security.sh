@@ -129,7 +129,7 @@ check "auth: no upload was received" "idle 0 null" "$(afield '"\(.update_state) 
 check "auth: wrong credentials counted" "$wrong" "$(afield .security.auth_failures)"
 req "$(URL /generate_204)"
 check "auth: captive-portal probe stays open" "200" "$CODE"
-req -u "$AUSER:$APASS" "$(URL /)"
+req -u "$AUSER:$APASS" -H "Accept-Encoding: gzip" "$(URL /)"
 check "auth: page with credentials" "200" "$CODE"
 check "auth: page is gzip" "gzip" "$(hdr Content-Encoding)"
 check "auth: right credentials are not counted" "$wrong" "$(afield .security.auth_failures)"

@@ -38,10 +38,11 @@ static void health_task(void *arg)
     if (healthy) {
         esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
         if (err == ESP_OK) {
-            snprintf(msg, sizeof msg, "%s %s in %s passed its health check and is confirmed",
-                     d->project_name, d->version, run->label);
+            char name[40];
+            snprintf(msg, sizeof msg, "%s %s now runs from %s; it passed its health check and is confirmed",
+                     d->project_name, d->version, ota_slots_name(run, name, sizeof name));
             ESP_LOGI(TAG, "%s", msg);
-            ota_store_save(true, msg, run->label);
+            ota_state_record(true, msg, run->label);
         } else {
             ESP_LOGE(TAG, "could not confirm the running app: %s", esp_err_to_name(err));
         }
@@ -49,7 +50,7 @@ static void health_task(void *arg)
         snprintf(msg, sizeof msg, "%s %s in %s failed its health check and was rolled back",
                  d->project_name, d->version, run->label);
         ESP_LOGE(TAG, "%s", msg);
-        ota_store_save(false, msg, run->label);
+        ota_state_record(false, msg, run->label);
         ota_store_save_failed(d->project_name, d->version);
         esp_err_t err = esp_ota_mark_app_invalid_rollback_and_reboot();
         /* Only returns when no other app can boot. Left pending verification, the app
@@ -62,7 +63,7 @@ static void health_task(void *arg)
                  run->label, esp_err_to_name(err),
                  verr == ESP_OK ? " and was marked valid so that uploads are accepted" : "");
         ESP_LOGE(TAG, "%s", msg);
-        ota_store_save(false, msg, run->label);
+        ota_state_record(false, msg, run->label);
     }
     vTaskDelete(NULL);
 }

@@ -1,6 +1,8 @@
-/* HTTP: the page, the status API, the upload, and the captive-portal answers.
- * API (DESIGN.md): GET / (gzip page), GET /api/status (JSON), POST /update (raw body or
- * multipart/form-data). Errors are JSON {"error": code, "message": text}. */
+/* HTTP: the page, the status API, the upload, the switch of the boot slot, and the
+ * captive-portal answers. API (README.md): GET and HEAD / (gzip page, or a short text for
+ * clients without gzip), GET /api/status (JSON), POST /update (raw body or
+ * multipart/form-data), POST /api/boot. Every error is JSON {"error": code, "message":
+ * text}, those the HTTP server itself finds in a request included. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +18,13 @@
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 #include "ota_internal.h"
+#include "sdkconfig.h"
+#include "sota_http.h"
 #include "sota_multipart.h"
 
 static const char *TAG = "softap_ota";
+
+#define API_LIST "GET /, GET /api/status, POST /api/check, POST /update, POST /api/boot"
 
 /* The page, gzipped at build time (CMake EMBED_FILES on the device, .incbin on host). */
 extern const uint8_t index_html_gz_start[] __asm__("_binary_index_html_gz_start");
@@ -65,14 +71,19 @@ static const char *status_line(int status)
     case 401: return "401 Unauthorized";
     case 403: return "403 Forbidden";
     case 404: return "404 Not Found";
+    case 405: return "405 Method Not Allowed";
     case 408: return "408 Request Timeout";
     case 409: return "409 Conflict";
     case 411: return "411 Length Required";
     case 413: return "413 Content Too Large";
+    case 414: return "414 URI Too Long";
     case 415: return "415 Unsupported Media Type";
     case 422: return "422 Unprocessable Content";
     case 429: return "429 Too Many Requests";
     case 503: return "503 Service Unavailable";
+    case 431: return "431 Request Header Fields Too Large";
+    case 501: return "501 Not Implemented";
+    case 505: return "505 HTTP Version Not Supported";
     default: return "500 Internal Server Error";
     }
 }
@@ -157,7 +168,53 @@ static bool allowed(httpd_req_t *req, esp_err_t *err, bool closing)
     return false;
 }
 
+/* A request that changes what the device runs (an upload, a switch of slots): posted by
+ * the device's own page or a script, never by another site's page (403), and by someone
+ * allowed (401/429). Else answered here with "Connection: close" (the body is not read),
+ * and false; *err is then the handler's result. */
+static bool may_change(httpd_req_t *req, const char *what, esp_err_t *err)
+{
+    if (!ota_auth_same_origin(req)) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "refused: the %s was sent by a page of another site (its Origin or Referer "
+                 "is not this device's address). Open the update page at the device's own address "
+                 "(http://192.168.4.1/) and %s from there", what, what);
+        *err = refuse_unread(req, 403, "cross_site", msg);
+        return false;
+    }
+    if (!allowed(req, err, true)) {
+        *err = ota_conn_refuse_close(req);
+        return false;
+    }
+    return true;
+}
+
 /* --- GET / and GET /api/status ------------------------------------------------------ */
+
+static bool accepts_gzip(httpd_req_t *req)
+{
+    char v[128];
+    esp_err_t e = httpd_req_get_hdr_value_str(req, "Accept-Encoding", v, sizeof v);
+    return (e == ESP_OK || e == ESP_ERR_HTTPD_RESULT_TRUNC) && sota_http_accepts_gzip(v);
+}
+
+static void ap_url(char *out, size_t len);
+
+/* What a client that does not take gzip (plain curl, a script) gets instead of the
+ * page's compressed bytes. */
+static size_t plain_page(char *out, size_t len)
+{
+    char url[48];
+    ap_url(url, sizeof url);
+    int n = snprintf(out, len,
+                     "This is the firmware update page of an ESP32. Open %s in a web browser.\n"
+                     "The page is sent gzip-compressed, and this client did not ask for gzip: "
+                     "with curl, use curl --compressed %s\n"
+                     "Scripts: GET /api/status, POST /update with the app .bin as the body "
+                     "(curl --data-binary @build/app.bin -H 'Content-Type: application/octet-stream' "
+                     "%supdate).\n", url, url, url);
+    return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
 
 static esp_err_t page_get(httpd_req_t *req)
 {
@@ -166,11 +223,65 @@ static esp_err_t page_get(httpd_req_t *req)
         return err;
     }
     ota_auth_protect(req);
+    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    httpd_resp_set_hdr(req, "Vary", "Accept-Encoding");
+    if (!accepts_gzip(req)) {
+        char body[600];
+        httpd_resp_set_type(req, "text/plain; charset=utf-8");
+        return httpd_resp_send(req, body, (ssize_t)plain_page(body, sizeof body));
+    }
     httpd_resp_set_type(req, "text/html; charset=utf-8");
     httpd_resp_set_hdr(req, "Content-Encoding", "gzip");
-    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
     return httpd_resp_send(req, (const char *)index_html_gz_start,
                            (ssize_t)(index_html_gz_end - index_html_gz_start));
+}
+
+/* HEAD /: the head of what GET / would answer, without its body. ESP-IDF's server has
+ * no HEAD support of its own (it would send the body, and Content-Length must be the
+ * GET body's), so the head is written here. */
+static esp_err_t page_head(httpd_req_t *req)
+{
+    uint32_t retry = 0;
+    sota_auth_verdict_t v = ota_auth_check(req, &retry);
+    char head[600], extra[120] = "";
+    const char *status = "200 OK", *type = "text/html; charset=utf-8", *enc = "";
+    size_t len = 0;
+    if (v == SOTA_AUTH_LOCKED) {
+        status = status_line(429);
+        type = "application/json";
+        snprintf(extra, sizeof extra, "Retry-After: %u\r\n", (unsigned)retry);
+    } else if (v != SOTA_AUTH_PASS) {
+        status = status_line(401);
+        type = "application/json";
+        snprintf(extra, sizeof extra, "WWW-Authenticate: Basic realm=\"softap-ota\", charset=\"UTF-8\"\r\n");
+    } else if (accepts_gzip(req)) {
+        enc = "Content-Encoding: gzip\r\n";
+        len = (size_t)(index_html_gz_end - index_html_gz_start);
+    } else {
+        char body[600];
+        type = "text/plain; charset=utf-8";
+        len = plain_page(body, sizeof body);
+    }
+    char clen[40] = "";
+    if (v == SOTA_AUTH_PASS) {
+        snprintf(clen, sizeof clen, "Content-Length: %u\r\n", (unsigned)len);
+    }
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %s\r\nContent-Type: %s\r\n%s%s%sCache-Control: no-store\r\n"
+                     "Vary: Accept-Encoding\r\nX-Frame-Options: DENY\r\n"
+                     "Content-Security-Policy: frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+                     status, type, enc, clen, extra);
+    if (n < 0 || (size_t)n >= sizeof head) {
+        return ESP_FAIL;
+    }
+    for (int sent = 0; sent < n;) {
+        int k = httpd_send(req, head + sent, (size_t)(n - sent));
+        if (k <= 0) {
+            return ESP_FAIL;
+        }
+        sent += k;
+    }
+    return ESP_OK;
 }
 
 static esp_err_t status_get(httpd_req_t *req)
@@ -236,10 +347,8 @@ static esp_err_t not_found_answer(httpd_req_t *req)
         httpd_resp_set_hdr(req, "Location", url);
         return httpd_resp_send(req, NULL, 0);
     }
-    char msg[200];
-    snprintf(msg, sizeof msg, "no such resource: %.100s (the API is GET /, GET /api/status, POST /api/check, "
-             "POST /update)",
-             req->uri);
+    char msg[220];
+    snprintf(msg, sizeof msg, "no such resource: %.100s (the API is " API_LIST ")", req->uri);
     return send_error(req, 404, "not_found", msg);
 }
 
@@ -407,6 +516,107 @@ static esp_err_t dispatch(httpd_req_t *req)
 {
     const route_t *r = req->user_ctx;
     return run_handler(req, r->fn, r->reads_body);
+}
+
+/* The methods a path takes, for 405's message and Allow header. */
+static const char *allowed_methods(const char *uri)
+{
+    size_t n = strcspn(uri, "?");
+    if ((n == 1 && uri[0] == '/') || (n == 11 && strncmp(uri, "/index.html", 11) == 0)) {
+        return "GET, HEAD";
+    }
+    if (n == 11 && strncmp(uri, "/api/status", 11) == 0) {
+        return "GET";
+    }
+    return "POST"; /* /update, /api/boot: the only other paths with handlers */
+}
+
+/* 405 after a complete request head: the connection goes on as after any answer. */
+static esp_err_t method_not_allowed(httpd_req_t *req)
+{
+    char msg[240];
+    const char *allow = allowed_methods(req->uri);
+    snprintf(msg, sizeof msg, "%s is not allowed on %.80s, which takes %s (the API is " API_LIST ")",
+             http_method_str((enum http_method)req->method), req->uri, allow);
+    httpd_resp_set_hdr(req, "Allow", allow);
+    return send_error(req, 405, "method_not_allowed", msg);
+}
+
+/* What the HTTP server itself refuses (ESP-IDF calls these handlers instead of sending
+ * its text/html answers): the same JSON as every other error, with what to do. After a
+ * request that could not be parsed the connection is closed (ESP_FAIL), as ESP-IDF's
+ * default does; 404 and 405 come after a complete request and keep it. */
+static esp_err_t server_error(httpd_req_t *req, httpd_err_code_t code)
+{
+    const softap_ota_config_t *cfg = ota_state_config();
+    char msg[240];
+    int status = 500;
+    const char *err = "internal_error";
+    switch (code) {
+    case HTTPD_404_NOT_FOUND:
+        return not_found(req, code);
+    case HTTPD_405_METHOD_NOT_ALLOWED:
+        return run_handler(req, method_not_allowed, false);
+    case HTTPD_400_BAD_REQUEST:
+        status = 400, err = "bad_request";
+        snprintf(msg, sizeof msg, "the request is malformed (its request line, a header or the framing of its "
+                 "body): send a well-formed HTTP/1.1 request, as a browser or curl does");
+        break;
+    case HTTPD_401_UNAUTHORIZED:
+        status = 401, err = "unauthorized";
+        snprintf(msg, sizeof msg, "this request needs a user name and password: log in");
+        break;
+    case HTTPD_403_FORBIDDEN:
+        status = 403, err = "forbidden";
+        snprintf(msg, sizeof msg, "this request is not allowed");
+        break;
+    case HTTPD_408_REQ_TIMEOUT:
+        status = 408, err = "timeout";
+        snprintf(msg, sizeof msg, "the request did not arrive completely (no data for %u s): send it again, "
+                 "closer to the device if the Wi-Fi is weak", (unsigned)cfg->recv_timeout_s);
+        break;
+    case HTTPD_411_LENGTH_REQUIRED:
+        status = 411, err = "length_required";
+        snprintf(msg, sizeof msg, "the request has no Content-Length: send the body with its length "
+                 "(curl --data-binary @app.bin)");
+        break;
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 4, 0)
+    case HTTPD_413_CONTENT_TOO_LARGE:
+        status = 413, err = "too_big";
+        snprintf(msg, sizeof msg, "the request announces a body of more than 4 GiB, larger than any app slot: "
+                 "check its Content-Length");
+        break;
+#endif
+    case HTTPD_414_URI_TOO_LONG:
+        status = 414, err = "uri_too_long";
+        snprintf(msg, sizeof msg, "the URL is longer than this device takes (%d bytes): use the plain paths "
+                 "of the API (" API_LIST ")", CONFIG_HTTPD_MAX_URI_LEN);
+        break;
+    case HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE:
+        status = 431, err = "headers_too_large";
+        snprintf(msg, sizeof msg, "the request's headers are larger than this device takes (%d bytes): send "
+                 "fewer or shorter headers (clear this address's cookies in the browser)",
+                 CONFIG_HTTPD_MAX_REQ_HDR_LEN);
+        break;
+    case HTTPD_501_METHOD_NOT_IMPLEMENTED:
+        status = 501, err = "not_implemented";
+        snprintf(msg, sizeof msg, "this HTTP method is not supported: use GET, HEAD or POST");
+        break;
+    case HTTPD_505_VERSION_NOT_SUPPORTED:
+        status = 505, err = "http_version";
+        snprintf(msg, sizeof msg, "this HTTP version is not supported: send an HTTP/1.1 request");
+        break;
+    default:
+        snprintf(msg, sizeof msg, "the HTTP server could not handle this request: try again (with a shorter URL if it is long)");
+        break;
+    }
+    httpd_resp_set_hdr(req, "Connection", "close");
+    ESP_LOGW(TAG, "request refused by the HTTP server: %d %s", status, err);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", err);
+    cJSON_AddStringToObject(o, "message", msg);
+    send_json(req, status, o);
+    return ESP_FAIL;
 }
 
 /* --- POST /update ------------------------------------------------------------------- */
@@ -632,6 +842,8 @@ static esp_err_t upload_run(httpd_req_t *req)
         cJSON_AddStringToObject(o, "project", d->project_name);
         cJSON_AddStringToObject(o, "version", d->version);
         cJSON_AddStringToObject(o, "partition", u->writer.part->label);
+        char name[40];
+        cJSON_AddStringToObject(o, "name", ota_slots_name(u->writer.part, name, sizeof name));
         cJSON_AddNumberToObject(o, "size", u->upd.img.image_len);
         cJSON_AddNumberToObject(o, "ignored_bytes", (double)u->upd.trailing);
         cJSON_AddNumberToObject(o, "reboot_in_ms", REBOOT_DELAY_US / 1000);
@@ -755,15 +967,9 @@ static bool upload_in_task(httpd_req_t *req)
 static esp_err_t update_post(httpd_req_t *req)
 {
     /* Who asks is settled before a byte of the body is read. */
-    if (!ota_auth_same_origin(req)) {
-        return refuse_unread(req, 403, "cross_site",
-                             "refused: the upload was sent by a page of another site (its Origin or "
-                             "Referer is not this device's address). Open the update page at the "
-                             "device's own address (http://192.168.4.1/) and upload from there");
-    }
     esp_err_t aerr;
-    if (!allowed(req, &aerr, true)) {
-        return ota_conn_refuse_close(req);
+    if (!may_change(req, "upload", &aerr)) {
+        return aerr;
     }
     if (req->content_len == 0) {
         return refuse_unread(req, 411, "length_required",
@@ -809,6 +1015,90 @@ esp_err_t ota_http_stop(httpd_handle_t http)
     return err;
 }
 
+/* --- POST /api/boot: boot another slot's app ------------------------------------------ */
+
+/* Body {"partition": LABEL}: verify that slot's image, select it for the next boot and
+ * reboot, answering like a successful upload. The same rules as /update decide who may
+ * ask; the upload rules decide which apps may be chosen (ota_slots_select). */
+static esp_err_t boot_post(httpd_req_t *req)
+{
+    esp_err_t err;
+    if (!may_change(req, "switch", &err)) {
+        return err;
+    }
+    char body[128];
+    if (req->content_len == 0 || req->content_len >= sizeof body) {
+        return refuse_unread(req, 400, "bad_request", "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
+                          "(a label from the slots of GET /api/status)");
+    }
+    size_t got = 0;
+    while (got < req->content_len) {
+        int n = httpd_req_recv(req, body + got, req->content_len - got);
+        if (n == HTTPD_SOCK_ERR_TIMEOUT) {
+            continue; /* the server's receive timeout; a dead client ends with n <= 0 */
+        }
+        if (n <= 0) {
+            return ESP_FAIL;
+        }
+        got += (size_t)n;
+    }
+    body[got] = '\0';
+    cJSON *j = cJSON_ParseWithLength(body, got);
+    const cJSON *label = cJSON_GetObjectItemCaseSensitive(j, "partition");
+    char want[17] = "";
+    bool ok_label = cJSON_IsString(label) && strlen(label->valuestring) < sizeof want;
+    if (ok_label) {
+        snprintf(want, sizeof want, "%s", label->valuestring);
+    }
+    cJSON_Delete(j);
+    if (!ok_label) {
+        return send_error(req, 400, "bad_request", "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
+                          "(a label from the slots of GET /api/status)");
+    }
+    const esp_partition_t *p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, want);
+    if (!p) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "this device has no app partition named '%s': use a label from the slots "
+                 "of GET /api/status", want);
+        return send_error(req, 404, "no_such_slot", msg);
+    }
+    if (!ota_state_try_claim(SOFTAP_OTA_VERIFYING, 0)) {
+        return send_error(req, 409, "busy", "an update is in progress: wait for it to finish, then switch");
+    }
+    char msg[320];
+    switch (ota_slots_select(p, false, msg, sizeof msg, NULL)) {
+    case OTA_SELECT_OK:
+        break;
+    case OTA_SELECT_RUNNING:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return send_error(req, 409, "already_running", msg);
+    case OTA_SELECT_NOT_BOOTABLE:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return send_error(req, 422, "not_bootable", msg);
+    case OTA_SELECT_POLICY:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return send_error(req, 422, "policy", msg);
+    default:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return send_error(req, 500, "flash_error", msg);
+    }
+    ota_slot_info_t info;
+    ota_slots_info(p, &info);
+    char name[40];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", true);
+    cJSON_AddStringToObject(o, "message", msg);
+    cJSON_AddStringToObject(o, "project", info.project);
+    cJSON_AddStringToObject(o, "version", info.version);
+    cJSON_AddStringToObject(o, "partition", p->label);
+    cJSON_AddStringToObject(o, "name", ota_slots_name(p, name, sizeof name));
+    cJSON_AddNumberToObject(o, "reboot_in_ms", REBOOT_DELAY_US / 1000);
+    ota_state_finish(true, msg, p->label);
+    err = send_json(req, 200, o);
+    schedule_reboot();
+    return err;
+}
+
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
 {
     httpd_config_t hc = HTTPD_DEFAULT_CONFIG();
@@ -829,10 +1119,13 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
     }
     static const httpd_uri_t uris[] = {
         { .uri = "/", .method = HTTP_GET, .handler = page_get },
+        { .uri = "/", .method = HTTP_HEAD, .handler = page_head },
         { .uri = "/index.html", .method = HTTP_GET, .handler = page_get },
+        { .uri = "/index.html", .method = HTTP_HEAD, .handler = page_head },
         { .uri = "/api/status", .method = HTTP_GET, .handler = status_get },
         { .uri = "/update", .method = HTTP_POST, .handler = update_post },
         { .uri = "/api/check", .method = HTTP_POST, .handler = check_post },
+        { .uri = "/api/boot", .method = HTTP_POST, .handler = boot_post },
         /* connectivity probes: Android, Apple, Windows, Firefox */
         { .uri = "/generate_204", .method = HTTP_GET, .handler = probe_get },
         { .uri = "/gen_204", .method = HTTP_GET, .handler = probe_get },
@@ -855,7 +1148,9 @@ esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
             return err;
         }
     }
-    httpd_register_err_handler(*out, HTTPD_404_NOT_FOUND, not_found);
+    for (int code = 0; code < HTTPD_ERR_CODE_MAX; code++) {
+        httpd_register_err_handler(*out, (httpd_err_code_t)code, server_error);
+    }
     ota_conn_ready();
     ESP_LOGI(TAG, "HTTP server on port %u", (unsigned)hc.server_port);
     return ESP_OK;

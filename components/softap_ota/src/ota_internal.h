@@ -29,16 +29,24 @@ void ota_state_deinit(void);
 const softap_ota_config_t *ota_state_config(void);
 /* Claim the single update session; false if one is running (409). */
 bool ota_state_try_begin(uint32_t total);
+/* The same claim for other work that must not run beside an upload (a switch of the
+ * boot slot: SOFTAP_OTA_VERIFYING, total 0). */
+bool ota_state_try_claim(softap_ota_state_t as, uint32_t total);
 void ota_state_progress(uint32_t received);
 void ota_state_set(softap_ota_state_t st);
-/* End the session with a result that is also stored for after the reboot. */
+/* End the session with a result that is also stored for after the reboot. ok: a new
+ * app in `slot` is selected and waits for the reboot. */
 void ota_state_finish(bool ok, const char *message, const char *slot);
+/* Replace the last result (memory and NVS) without changing the state: what became of
+ * the selected app once it ran (health check, rollback). */
+void ota_state_record(bool ok, const char *message, const char *slot);
 void ota_state_get(softap_ota_status_t *out);
 
 /* ota_store.c: the last update's result in NVS (survives reboots) */
-/* slot: label of the partition the result is about ("" if none) */
-void ota_store_save(bool ok, const char *message, const char *slot);
-bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot_len);
+/* slot: label of the partition the result is about ("" if none); awaiting_boot: the
+ * result selected that slot and it has not run yet */
+void ota_store_save(bool ok, const char *message, const char *slot, bool awaiting_boot);
+bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot_len, bool *awaiting_boot);
 /* The app that last failed its health check (refuse_failed_version). */
 void ota_store_save_failed(const char *project, const char *version);
 /* false if none is recorded (project and version are then ""). */
@@ -104,6 +112,41 @@ void ota_conn_done(int fd);
  * rest of the body (a moment of reading and dropping so the answer is not reset away).
  * Returns ESP_FAIL, the handler's result that makes esp_http_server close the session. */
 esp_err_t ota_conn_refuse_close(httpd_req_t *req);
+
+/* ota_slots.c: what each app partition holds, and switching the boot partition */
+typedef enum {
+    OTA_SLOT_EMPTY,      /* erased: no image */
+    OTA_SLOT_VALID,      /* the image verifies as ESP-IDF verifies it before booting */
+    OTA_SLOT_INVALID,    /* something is there that does not verify (reason says why) */
+    OTA_SLOT_WRITING,    /* an upload is writing it now */
+} ota_slot_image_t;
+typedef struct {
+    ota_slot_image_t image;
+    bool has_desc;               /* valid image with an app description */
+    char project[33];
+    char version[33];
+    uint32_t secure_version;
+    char reason[200];            /* OTA_SLOT_INVALID: why */
+} ota_slot_info_t;
+typedef enum {
+    OTA_SELECT_OK,
+    OTA_SELECT_RUNNING,          /* the slot already runs (409) */
+    OTA_SELECT_NOT_BOOTABLE,     /* empty or its image does not verify (422) */
+    OTA_SELECT_POLICY,           /* an upload rule refuses that app (422) */
+    OTA_SELECT_FLASH,            /* esp_ota_set_boot_partition failed (500) */
+} ota_select_err_t;
+esp_err_t ota_slots_init(void);
+/* Slot contents may have changed (an upload began or ended): verify again when asked. */
+void ota_slots_forget(void);
+/* What p holds: its kept verdict, or a verification now. */
+void ota_slots_info(const esp_partition_t *p, ota_slot_info_t *out);
+/* A name for people: "the updater (factory)", "slot A (ota_0)". */
+const char *ota_slots_name(const esp_partition_t *p, char *buf, size_t len);
+/* Verify p's image afresh, apply the upload rules (not to the factory updater), select p
+ * for the next boot (esp_ota_set_boot_partition). msg: what was done or why not;
+ * *esp_err (may be NULL): the ESP-IDF error behind a failure. The caller restarts. */
+ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
+                                  esp_err_t *esp_err);
 
 /* ota_http.c */
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "esp_app_desc.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/semphr.h"
 #include "ota_internal.h"
@@ -17,25 +18,47 @@ static char s_http_password[SOTA_AUTH_PASSWORD_MAX + 2];
 static char s_key_digest[2 * SOTA_SIG_DIGEST_LEN + 2];
 static softap_ota_status_t s_status;
 
-/* The last update installed an app into `slot`, but that slot is now marked invalid or
- * aborted and another app runs: the new app did not confirm and was rolled back. */
-static void reconcile_rollback(const char *slot)
+static void set_last(bool ok, const char *message)
+{
+    s_status.have_last = true;
+    s_status.last_ok = ok;
+    snprintf(s_status.last_message, sizeof s_status.last_message, "%s", message);
+}
+
+/* The last record selected an app in `slot` for the boot that has now happened. Say
+ * what became of it, so that "it boots next" is not shown once it runs:
+ * - that slot is marked invalid or aborted and another app runs: the new app did not
+ *   confirm and the bootloader rolled back;
+ * - it runs and is not pending verification (rollback off, or confirmed before a power
+ *   cut): it runs. A pending app is judged by the health check (ota_health.c). */
+static void reconcile(const char *slot, bool awaiting)
 {
     const esp_partition_t *bad = esp_ota_get_last_invalid_partition();
     const esp_partition_t *run = esp_ota_get_running_partition();
-    if (!s_status.have_last || !s_status.last_ok || !bad || !run || strcmp(bad->label, slot) != 0 ||
-        bad == run) {
+    if (!s_status.have_last || !s_status.last_ok || !run) {
         return;
     }
-    char msg[sizeof s_status.last_message];
-    snprintf(msg, sizeof msg, "the new app in %s did not confirm its health (it reset or hung before "
-             "confirming) and the bootloader rolled back to %s", bad->label, run->label);
-    s_status.last_ok = false;
-    snprintf(s_status.last_message, sizeof s_status.last_message, "%s", msg);
-    ota_store_save(false, msg, bad->label);
-    esp_app_desc_t d;
-    if (esp_ota_get_partition_description(bad, &d) == ESP_OK) {
-        ota_store_save_failed(d.project_name, d.version); /* refuse_failed_version */
+    char msg[sizeof s_status.last_message], name[40];
+    if (bad && bad != run && strcmp(bad->label, slot) == 0) {
+        snprintf(msg, sizeof msg, "the new app in %s did not confirm its health (it reset or hung before "
+                 "confirming) and the bootloader rolled back to %s", ota_slots_name(bad, name, sizeof name),
+                 run->label);
+        set_last(false, msg);
+        ota_store_save(false, msg, bad->label, false);
+        esp_app_desc_t d;
+        if (esp_ota_get_partition_description(bad, &d) == ESP_OK) {
+            ota_store_save_failed(d.project_name, d.version); /* refuse_failed_version */
+        }
+        return;
+    }
+    esp_ota_img_states_t st;
+    if (awaiting && strcmp(run->label, slot) == 0 &&
+        (esp_ota_get_state_partition(run, &st) != ESP_OK || st != ESP_OTA_IMG_PENDING_VERIFY)) {
+        const esp_app_desc_t *d = esp_app_get_description();
+        snprintf(msg, sizeof msg, "%s %s now runs from %s", d->project_name, d->version,
+                 ota_slots_name(run, name, sizeof name));
+        set_last(true, msg);
+        ota_store_save(true, msg, run->label, false);
     }
 }
 
@@ -63,10 +86,15 @@ esp_err_t ota_state_init(const softap_ota_config_t *cfg)
     s_cfg.signing_key_digest = s_key_digest;
     memset(&s_status, 0, sizeof s_status);
     s_status.state = SOFTAP_OTA_IDLE;
+    esp_err_t err = ota_slots_init();
+    if (err != ESP_OK) {
+        return err;
+    }
     char slot[17];
+    bool awaiting = false;
     s_status.have_last = ota_store_load(&s_status.last_ok, s_status.last_message,
-                                        sizeof s_status.last_message, slot, sizeof slot);
-    reconcile_rollback(slot);
+                                        sizeof s_status.last_message, slot, sizeof slot, &awaiting);
+    reconcile(slot, awaiting);
     return ESP_OK;
 }
 
@@ -84,16 +112,24 @@ const softap_ota_config_t *ota_state_config(void)
 
 bool ota_state_try_begin(uint32_t total)
 {
+    return ota_state_try_claim(SOFTAP_OTA_RECEIVING, total);
+}
+
+bool ota_state_try_claim(softap_ota_state_t as, uint32_t total)
+{
     bool ok = false;
     xSemaphoreTake(s_lock, portMAX_DELAY);
     if (s_status.state != SOFTAP_OTA_RECEIVING && s_status.state != SOFTAP_OTA_VERIFYING &&
         s_status.state != SOFTAP_OTA_REBOOTING) {
-        s_status.state = SOFTAP_OTA_RECEIVING;
+        s_status.state = as;
         s_status.received = 0;
         s_status.total = total;
         ok = true;
     }
     xSemaphoreGive(s_lock);
+    if (ok) {
+        ota_slots_forget(); /* the target slot is about to change */
+    }
     return ok;
 }
 
@@ -113,13 +149,24 @@ void ota_state_set(softap_ota_state_t st)
 
 void ota_state_finish(bool ok, const char *message, const char *slot)
 {
+    if (!s_lock) { /* softap_ota_reboot_to_factory() before softap_ota_start() */
+        ota_store_save(ok, message, slot, ok);
+        return;
+    }
     xSemaphoreTake(s_lock, portMAX_DELAY);
     s_status.state = ok ? SOFTAP_OTA_REBOOTING : SOFTAP_OTA_FAILED;
-    s_status.have_last = true;
-    s_status.last_ok = ok;
-    snprintf(s_status.last_message, sizeof s_status.last_message, "%s", message);
+    set_last(ok, message);
     xSemaphoreGive(s_lock);
-    ota_store_save(ok, message, slot);
+    ota_slots_forget(); /* a refused upload may have left the slot half-written */
+    ota_store_save(ok, message, slot, ok);
+}
+
+void ota_state_record(bool ok, const char *message, const char *slot)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    set_last(ok, message);
+    xSemaphoreGive(s_lock);
+    ota_store_save(ok, message, slot, false);
 }
 
 void ota_state_get(softap_ota_status_t *out)

@@ -51,27 +51,40 @@ static const char *chip_name(const esp_partition_t *running)
     return "unknown";
 }
 
+/* Each app partition: what a verification of its image says it holds (a slot half-written
+ * by a refused upload is "invalid", never the new version), its otadata state, and its
+ * part in the boot: running, boots next, where the next upload goes. */
 static cJSON *slots_json(const esp_partition_t *running, const esp_partition_t *next)
 {
+    static const char *const image_names[] = { "empty", "valid", "invalid", "writing" };
+    const esp_partition_t *boot = esp_ota_get_boot_partition();
     cJSON *arr = cJSON_CreateArray();
     esp_partition_iterator_t it = esp_partition_find(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, NULL);
     for (; it; it = esp_partition_next(it)) {
         const esp_partition_t *p = esp_partition_get(it);
         cJSON *s = cJSON_CreateObject();
+        char name[40];
         cJSON_AddStringToObject(s, "label", p->label);
+        cJSON_AddStringToObject(s, "name", ota_slots_name(p, name, sizeof name));
         cJSON_AddNumberToObject(s, "address", p->address);
         cJSON_AddNumberToObject(s, "size", p->size);
         add_state(s, "state", p);
-        esp_app_desc_t d;
-        if (esp_ota_get_partition_description(p, &d) == ESP_OK) {
-            cJSON_AddStringToObject(s, "project", d.project_name);
-            cJSON_AddStringToObject(s, "version", d.version);
+        ota_slot_info_t info;
+        ota_slots_info(p, &info);
+        cJSON_AddStringToObject(s, "image", image_names[info.image]);
+        if (info.has_desc) {
+            cJSON_AddStringToObject(s, "project", info.project);
+            cJSON_AddStringToObject(s, "version", info.version);
         } else {
             cJSON_AddNullToObject(s, "project");
             cJSON_AddNullToObject(s, "version");
         }
+        if (info.image == OTA_SLOT_INVALID) {
+            cJSON_AddStringToObject(s, "reason", info.reason);
+        }
         cJSON_AddBoolToObject(s, "running", p == running);
-        cJSON_AddBoolToObject(s, "next", p == next);
+        cJSON_AddBoolToObject(s, "boots_next", boot && p->address == boot->address);
+        cJSON_AddBoolToObject(s, "updates_here", p == next);
         cJSON_AddItemToArray(arr, s);
     }
     esp_partition_iterator_release(it);

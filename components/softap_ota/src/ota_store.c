@@ -9,7 +9,7 @@
 static const char *TAG = "softap_ota";
 #define NS "softap_ota"
 
-void ota_store_save(bool ok, const char *message, const char *slot)
+void ota_store_save(bool ok, const char *message, const char *slot, bool awaiting_boot)
 {
     nvs_handle_t h;
     esp_err_t err = nvs_open(NS, NVS_READWRITE, &h);
@@ -20,6 +20,9 @@ void ota_store_save(bool ok, const char *message, const char *slot)
         }
         if (err == ESP_OK) {
             err = nvs_set_str(h, "last_slot", slot ? slot : "");
+        }
+        if (err == ESP_OK) {
+            err = nvs_set_u8(h, "last_wait", awaiting_boot ? 1 : 0);
         }
         if (err == ESP_OK) {
             err = nvs_commit(h);
@@ -33,7 +36,7 @@ void ota_store_save(bool ok, const char *message, const char *slot)
     }
 }
 
-bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot_len)
+bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot_len, bool *awaiting_boot)
 {
     nvs_handle_t h;
     if (nvs_open(NS, NVS_READONLY, &h) != ESP_OK) {
@@ -46,6 +49,8 @@ bool ota_store_load(bool *ok, char *message, size_t len, char *slot, size_t slot
     if (!found || nvs_get_str(h, "last_slot", slot, &sn) != ESP_OK) {
         slot[0] = '\0';
     }
+    uint8_t wait = 0;
+    *awaiting_boot = found && nvs_get_u8(h, "last_wait", &wait) == ESP_OK && wait != 0;
     nvs_close(h);
     if (found) {
         *ok = v != 0;

@@ -128,11 +128,14 @@ esp_err_t softap_ota_reboot_to_factory(void)
         ESP_LOGE(TAG, "no factory app in the partition table: nothing to return to");
         return ESP_ERR_NOT_FOUND;
     }
-    esp_err_t err = esp_ota_set_boot_partition(f);
-    if (err != ESP_OK) {
-        ESP_LOGE(TAG, "cannot select the factory app: %s", esp_err_to_name(err));
-        return err;
+    /* the same verification and selection as POST /api/boot */
+    char msg[320];
+    esp_err_t err = ESP_OK;
+    if (ota_slots_select(f, true, msg, sizeof msg, &err) != OTA_SELECT_OK) {
+        ESP_LOGE(TAG, "cannot select the factory app: %s", msg);
+        return err != ESP_OK ? err : ESP_FAIL;
     }
+    ota_state_finish(true, msg, f->label);
     ESP_LOGI(TAG, "factory updater selected: restarting");
     esp_restart();
 }
