@@ -195,6 +195,64 @@ static softap_ota_config_t start_cfg(void)
     return c;
 }
 
+/* The way back goes through the same verification as POST /api/boot: a factory app that
+ * does not verify is not selected, nothing restarts and ota_0 keeps booting. */
+static void test_reboot_to_factory_that_does_not_verify(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_device(&cfg);
+    const esp_partition_t *fp = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_APP_FACTORY, NULL);
+    uint8_t b;
+    assert_int_equal(esp_partition_read(fp, 0x400, &b, 1), ESP_OK);
+    b &= 0x7F; /* one payload bit cleared (programming only clears bits): the checksum fails */
+    if (b == 0xFF) {
+        b = 0;
+    }
+    assert_int_equal(esp_partition_write(fp, 0x400, &b, 1), ESP_OK);
+    s_restarts = 0;
+    esp_err_t err = ESP_OK;
+    if (setjmp(s_restart) == 0) {
+        err = softap_ota_reboot_to_factory();
+    }
+    assert_int_equal(s_restarts, 0);
+    assert_int_equal(err, ESP_ERR_OTA_VALIDATE_FAILED);
+    assert_string_equal(esp_ota_get_boot_partition()->label, "ota_0");
+    sota_host_shutdown();
+    nor_close(f);
+}
+
+/* A new app that passes its health check: the result the status shows (in RAM, not only
+ * in NVS) says it runs and is confirmed, no longer that it boots next. */
+static void test_health_confirmation_updates_the_shown_result(void **state)
+{
+    (void)state;
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_device(&cfg);
+    assert_int_equal(nvs_flash_init(), ESP_OK);
+    ota_store_save(true, "installed app 2.0 (20000 bytes), verified; it boots next", "ota_0", true);
+    softap_ota_config_t c = start_cfg();
+    c.start_ap = false;
+    c.health_delay_ms = 0;
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    softap_ota_status_t st = { 0 };
+    for (int i = 0; i < 200 && !strstr(st.last_message, "confirmed"); i++) {
+        usleep(10000);
+        softap_ota_get_status(&st);
+    }
+    assert_true(st.have_last);
+    assert_true(st.last_ok);
+    assert_string_equal(st.last_message, "app 2.0 now runs from slot A (ota_0); it passed its health check and is confirmed");
+    bool ok = false, wait = true;
+    char msg[320], slot[17];
+    assert_true(ota_store_load(&ok, msg, sizeof msg, slot, sizeof slot, &wait));
+    assert_string_equal(msg, st.last_message);
+    assert_false(wait);
+    softap_ota_stop();
+    sota_host_shutdown();
+    nor_close(f);
+}
+
 /* An app that brought its own Wi-Fi (default AP interface, driver initialised and
  * started as a station): the component reuses the interface (a second one asserts),
  * adds the AP to the app's mode, and on stop gives the mode back without
@@ -412,7 +470,8 @@ static void test_failed_health_without_rollback_target_confirms(void **state)
     char msg[320] = "", slot[17];
     for (int i = 0; i < 200 && !strstr(msg, "no other app can boot"); i++) {
         usleep(10000);
-        ota_store_load(&ok, msg, sizeof msg, slot, sizeof slot);
+        bool wait;
+        ota_store_load(&ok, msg, sizeof msg, slot, sizeof slot, &wait);
     }
     usleep(50000);
     assert_int_equal(s_restarts, 0);
@@ -516,6 +575,8 @@ int main(void)
         cmocka_unit_test(test_start_every_station_gets_a_lease),
         cmocka_unit_test(test_failed_start_leaves_nothing),
         cmocka_unit_test(test_failed_health_without_rollback_target_confirms),
+        cmocka_unit_test(test_reboot_to_factory_that_does_not_verify),
+        cmocka_unit_test(test_health_confirmation_updates_the_shown_result),
         cmocka_unit_test(test_stop_during_upload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

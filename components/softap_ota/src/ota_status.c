@@ -82,9 +82,29 @@ static cJSON *slots_json(const esp_partition_t *running, const esp_partition_t *
         if (info.image == OTA_SLOT_INVALID) {
             cJSON_AddStringToObject(s, "reason", info.reason);
         }
-        cJSON_AddBoolToObject(s, "running", p == running);
-        cJSON_AddBoolToObject(s, "boots_next", boot && p->address == boot->address);
-        cJSON_AddBoolToObject(s, "updates_here", p == next);
+        bool runs = p == running, boots = boot && p->address == boot->address, here = p == next;
+        cJSON_AddBoolToObject(s, "running", runs);
+        cJSON_AddBoolToObject(s, "boots_next", boots);
+        cJSON_AddBoolToObject(s, "updates_here", here);
+        /* the same in words, for the page */
+        char text[260];
+        switch (info.image) {
+        case OTA_SLOT_VALID:
+            snprintf(text, sizeof text, "%s%s%s", info.has_desc ? info.project : "an app without description",
+                     info.has_desc ? " " : "", info.has_desc ? info.version : "");
+            break;
+        case OTA_SLOT_INVALID: snprintf(text, sizeof text, "no bootable app: %s", info.reason); break;
+        case OTA_SLOT_WRITING: snprintf(text, sizeof text, "being written by the upload"); break;
+        default: snprintf(text, sizeof text, "empty"); break;
+        }
+        cJSON_AddStringToObject(s, "summary", text);
+        esp_ota_img_states_t st;
+        bool failed = p->subtype != ESP_PARTITION_SUBTYPE_APP_FACTORY && esp_ota_get_state_partition(p, &st) == ESP_OK &&
+                      (st == ESP_OTA_IMG_INVALID || st == ESP_OTA_IMG_ABORTED);
+        snprintf(text, sizeof text, "%s%s%s%s", runs ? "runs now" : boots ? "boots next" : "",
+                 here ? (runs || boots ? " \u00b7 the next upload goes here" : "the next upload goes here") : "",
+                 failed && (runs || boots || here) ? " \u00b7 " : "", failed ? "failed or was rolled back" : "");
+        cJSON_AddStringToObject(s, "roles", text);
         cJSON_AddItemToArray(arr, s);
     }
     esp_partition_iterator_release(it);
