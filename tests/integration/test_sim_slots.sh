@@ -114,6 +114,19 @@ wait_field .running_partition ota_0 20 || bad "no-rollback: no reboot"
 check_match "no-rollback: record says it runs" "^softap-ota 0\.2\.0 now runs from slot A \(ota_0\)$" "$(field .last_update.message)"
 stop_sim
 
+# an upload while the new app waits for its health check: 409, not a flash error
+start_sim pending --health-delay 4000 || { finish; exit 1; }
+upload "$TMP/0.2.0.bin"
+wait_field .running_partition ota_0 20 || bad "pending: no reboot"
+check "pending: the new app waits for its health check" "pending_verify" "$(field .running_state)"
+upload "$TMP/0.3.0.bin"
+check "pending: an upload gets 409 pending_verify" "409 pending_verify" "$CODE $(err)"
+check_match "pending: it says when to retry" "health check has not judged it yet.*try again in a few seconds" "$(msg)"
+wait_field .running_state valid 10 || bad "pending: never confirmed"
+upload "$TMP/0.3.0.bin"
+check "pending: once confirmed the upload goes through" "200" "$CODE"
+stop_sim
+
 # the rules of /update hold for /api/boot: authentication, and the upload rules for OTA
 # slots (the factory updater is always a way back)
 SIM_READY=wait_http start_sim rules --health-delay 100 --auth admin:password12 --refuse-downgrade || { finish; exit 1; }

@@ -4,8 +4,8 @@
  *     ESP_ERROR_CHECK(softap_ota_start(&cfg));
  *
  * opens the access point (SSID "ESP32 OTA Update" by default), answers DNS so phones
- * show the page, and serves http://192.168.4.1: the update page, GET /api/status and
- * POST /update. An upload is checked on its first bytes before anything is erased,
+ * show the page, and serves http://192.168.4.1: the update page, GET /api/status,
+ * POST /update and POST /api/boot (switch to the app another slot holds). An upload is checked on its first bytes before anything is erased,
  * streamed into the OTA slot that is not running, verified (checksum and SHA-256, from
  * flash), selected for the next boot; then the device reboots into it. A new app boots
  * pending verification and is confirmed once the health check passes, else the
@@ -196,10 +196,11 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg);
 esp_err_t softap_ota_stop(void);
 /* A snapshot of the updater's state. */
 esp_err_t softap_ota_get_status(softap_ota_status_t *out);
-/* Select the factory app (the standalone updater) for the next boot and restart:
- * the way back to the updater from any app. Does not return on success;
- * ESP_ERR_NOT_FOUND if the table has no factory app, or the error of
- * esp_ota_set_boot_partition (e.g. its image does not verify). */
+/* Verify the factory app's image (the standalone updater), select it for the next boot
+ * and restart: the way back to the updater from any app, the same mechanism as
+ * POST /api/boot. Does not return on success; ESP_ERR_NOT_FOUND if the table has no
+ * factory app, ESP_ERR_OTA_VALIDATE_FAILED if its image does not verify (nothing is
+ * changed then), or the error of esp_ota_set_boot_partition. */
 esp_err_t softap_ota_reboot_to_factory(void);
 /* Name of a state ("idle", "receiving", ...). */
 const char *softap_ota_state_name(softap_ota_state_t state);

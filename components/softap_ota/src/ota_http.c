@@ -976,6 +976,16 @@ static esp_err_t update_post(httpd_req_t *req)
                              "the upload has no Content-Length (or is empty): send the file as the body "
                              "(curl --data-binary @app.bin) or as a form (curl -F file=@app.bin)");
     }
+    /* esp_ota_begin refuses while the running app waits for its health check */
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    esp_ota_img_states_t rs;
+    if (run && esp_ota_get_state_partition(run, &rs) == ESP_OK && rs == ESP_OTA_IMG_PENDING_VERIFY) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the running app was just installed and its health check has not judged it "
+                 "yet (it runs %u ms after the start): try again in a few seconds",
+                 (unsigned)ota_state_config()->health_delay_ms);
+        return send_error(req, 409, "pending_verify", msg);
+    }
     if (!ota_state_try_begin((uint32_t)req->content_len)) {
         softap_ota_status_t st;
         ota_state_get(&st);
