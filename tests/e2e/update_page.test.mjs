@@ -22,7 +22,8 @@ const ROOT = process.env.SOTA_ROOT || path.resolve(import.meta.dirname, '../..')
 const SHOTS = path.join(ROOT, 'build', 'screenshots');
 
 const SLOT = 0x100000; // ota_0/ota_1 in partitions.csv
-const FACTORY = { project: 'softap-ota', version: '0.1.0', partition: 'factory' };
+const FACTORY = { project: 'softap-ota', version: '0.1.0', partition: 'factory', name: 'the updater (factory)' };
+const NAMES = { factory: FACTORY.name, ota_0: 'slot A (ota_0)', ota_1: 'slot B (ota_1)' };
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 740 };
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -66,11 +67,11 @@ async function waitFor(what, fn, ms) {
 }
 
 // A simulator with a fresh flash file (factory app only), answering on a free port.
-async function startSim(name) {
+async function startSim(name, args = []) {
   const port = await freePort();
   const flash = path.join(TMP, `${name}.flash.bin`);
   for (const f of [flash, `${flash}.nvs`]) fs.rmSync(f, { force: true });
-  const proc = spawn(SOTA, ['sim', '--flash', flash, '--port', String(port)],
+  const proc = spawn(SOTA, ['sim', '--flash', flash, '--port', String(port), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const sim = { name, port, url: `http://127.0.0.1:${port}/`, proc, log: [], exited: null };
   proc.stdout.on('data', (d) => sim.log.push(d));
@@ -159,8 +160,8 @@ after(async () => {
 });
 
 // Runs body(page, sim) against a fresh simulator and page; always cleans up.
-async function withDevice(name, body, { route } = {}) {
-  const sim = await startSim(name);
+async function withDevice(name, body, { route, args } = {}) {
+  const sim = await startSim(name, args);
   const ctx = await browser.newContext({ viewport: DESKTOP });
   const page = await ctx.newPage();
   page.posts = [];
@@ -202,6 +203,33 @@ async function verdictFor(page, name) {
   return { text: await check.innerText(), cls: await check.getAttribute('class'), go: await page.locator('#go').isEnabled() };
 }
 
+// Each slot as "name|summary|roles", as the page shows it.
+function slotTexts(page) {
+  return page.locator('#slots .sl').evaluateAll((ds) => ds.map((d) => [...d.querySelectorAll('b, p')].map((e) => e.textContent).join('|')));
+}
+
+// Drops a file on the page as a user dragging it from a file manager would.
+async function dropFile(page, name, bytes) {
+  const dt = await page.evaluateHandle(([b64, n]) => {
+    const d = new DataTransfer();
+    d.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], n));
+    return d;
+  }, [Buffer.from(bytes).toString('base64'), name]);
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('#drop', type, { dataTransfer: dt });
+}
+
+// The page ended (installed, refused, failed, lost, rolled back): a new file is taken at
+// once, the same file again by the picker, another one dropped.
+async function takesNewFiles(page, again, other) {
+  assert.ok(await page.locator('#file').isEnabled(), 'the file picker is enabled');
+  await page.setInputFiles('#file', again);
+  await page.locator('#prog').waitFor({ state: 'hidden', timeout: 5000 });
+  await verdictFor(page, path.basename(again));
+  await dropFile(page, 'dropped.bin', fs.readFileSync(other));
+  const v = await verdictFor(page, 'dropped.bin');
+  assert.ok(v.go, `a valid file dropped after the end can be installed: ${v.text}`);
+}
+
 // Records every value body[data-phase] takes, in order, from now on.
 async function recordPhases(page) {
   await page.evaluate(() => {
@@ -232,11 +260,30 @@ async function installAndCheck(page, sim, { version, partition, start = () => pa
   assert.deepEqual(await phases(), ['upload', 'verify', 'reboot', 'online']);
   assert.equal(await page.locator('#bar').evaluate((b) => b.value), 100);
   assert.match(await text(page, '#nums'), /^100% · /);
-  assert.match(await text(page, '#msg'), new RegExp(`Back online: now running ${version.replace(/\./g, '\\.')} from ${partition}\\.`));
+  assert.ok((await text(page, '#msg')).includes(`Back online: now running ${version} from ${NAMES[partition]}.`), await text(page, '#msg'));
   assert.equal(await text(page, '#version'), version);
-  assert.match(await text(page, '#running'), new RegExp(`^${partition}\\b`));
+  assert.ok((await text(page, '#running')).startsWith(NAMES[partition]));
   assert.ok(await page.locator('#check').isHidden(), 'the installed file is cleared');
   assert.ok(await page.locator('#go').isDisabled());
+  const s = await status(sim);
+  assert.equal(s.version, version);
+  assert.equal(s.running_partition, partition);
+  assert.equal(s.last_update?.ok, true);
+}
+
+// Switches to the slot holding version from the slot list, confirming the question, and
+// checks the page and the device agree on the result.
+async function switchAndCheck(page, sim, version, partition) {
+  const phases = await recordPhases(page);
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  await page.getByRole('button', { name: `Switch back to ${version}` }).click();
+  assert.equal(await waitEnd(page), 'online', `the switch did not end online: ${await text(page, '#msg')}`);
+  assert.match(asked, new RegExp(`^Switch to .* ${version.replace(/\./g, '\\.')} in ${NAMES[partition].replace(/[()]/g, '\\$&')}\\? The device restarts into it\\.$`));
+  assert.deepEqual(await phases(), ['verify', 'reboot', 'online']);
+  assert.ok((await text(page, '#msg')).includes(`Back online: now running ${version} from ${NAMES[partition]}.`), await text(page, '#msg'));
+  assert.ok(await page.locator('#bar').isHidden(), 'a switch shows no upload bar');
+  assert.equal(await text(page, '#version'), version);
   const s = await status(sim);
   assert.equal(s.version, version);
   assert.equal(s.running_partition, partition);
@@ -251,9 +298,18 @@ test('shows the device and installs an update chosen with the file picker', asyn
     assert.equal(await text(page, '#project'), FACTORY.project);
     assert.equal(await text(page, '#version'), FACTORY.version);
     assert.match(await text(page, '#chip'), /^esp32 v\d+\.\d+$/);
-    assert.equal(await text(page, '#running'), 'factory');
-    assert.equal(await text(page, '#target'), `${s.next_partition} · 1.00 MB`);
-    assert.match(await text(page, '#last'), /none/);
+    assert.equal(await text(page, '#running'), FACTORY.name);
+    assert.equal(s.next_partition, 'ota_0');
+    assert.equal(await text(page, '#target'), 'Installs to slot A (ota_0), up to 1.00 MB. The running app stays in the updater (factory).');
+    assert.equal(await text(page, '#last'), 'none recorded');
+    assert.equal(await text(page, '#wifi'), 'open network, no password');
+    assert.equal(await text(page, '#auth'), 'no password: anyone on this Wi-Fi can update');
+    assert.deepEqual(await slotTexts(page), [
+      'the updater (factory)|softap-ota 0.1.0|runs now',
+      'slot A (ota_0)|empty|the next upload goes here',
+      'slot B (ota_1)|empty|',
+    ]);
+    assert.equal(await page.locator('#slots button').count(), 0, 'nothing to switch to yet');
     await shot(page, '1-idle');
 
     const img = makeImage('picker_0.2.0.bin', { version: '0.2.0' });
@@ -378,7 +434,8 @@ test('shows the device\'s reason when it refuses an image; a valid upload then w
       const msg = await text(page, '#msg');
       assert.match(msg, /^The device refused the update \(HTTP 422\)\./, name);
       assert.ok(msg.includes(s.last_update.message), `${name}: the page shows the device's message:\n${msg}`);
-      assert.match(msg, /The running app is unchanged\. Build or download the file again\./, name);
+      assert.match(msg, /build or download it again/, `${name}: the device says what to do`);
+      assert.match(msg, /The running app is unchanged\.$/, name);
       assert.equal(s.version, FACTORY.version, name);
       assert.equal(s.running_partition, FACTORY.partition, name);
       await page.locator('#last', { hasText: s.last_update.message }).waitFor();
@@ -416,6 +473,7 @@ test('a device that goes away mid-upload gives a clear message, not an endless w
     assert.doesNotMatch(await text(page, '#nums'), /left/, 'no time left is shown for a dead upload');
     await page.locator('#net', { hasText: 'not answering' }).waitFor({ timeout: 10000 });
     await shot(page, '8-connection-lost');
+    await takesNewFiles(page, testdata('c05_valid_esp32_1000k.bin'), testdata('c02_valid_esp32_100k.bin'));
   });
 });
 
@@ -449,4 +507,112 @@ test('inserts device and file strings as text, and fits a 320 px screen', async 
     const fontPx = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
     assert.ok(fontPx >= 16);
   }, { route });
+});
+
+test('updates a second and a third time from the same page, then switches back and forth', async () => {
+  await withDevice('again', async (page, sim) => {
+    const img = (v) => makeImage(`again_${v}.bin`, { version: v });
+    await page.setInputFiles('#file', img('0.2.0'));
+    await verdictFor(page, 'again_0.2.0.bin');
+    await installAndCheck(page, sim, { version: '0.2.0', partition: 'ota_0' });
+
+    // a second file with the picker, at once
+    await page.setInputFiles('#file', img('0.3.0'));
+    assert.ok((await verdictFor(page, 'again_0.3.0.bin')).go, 'Install is enabled for the second file');
+    assert.ok(await page.locator('#prog').isHidden(), 'the last result makes room for the new file');
+    await installAndCheck(page, sim, { version: '0.3.0', partition: 'ota_1' });
+    // a third, dropped
+    await dropFile(page, 'again_0.4.0.bin', fs.readFileSync(img('0.4.0')));
+    await verdictFor(page, 'again_0.4.0.bin');
+    await installAndCheck(page, sim, { version: '0.4.0', partition: 'ota_0' });
+    assert.equal(page.posts.length, 3, 'three uploads, no reload');
+
+    // what is where, and the record once the app has confirmed: no "boots next"
+    await page.locator('#last', { hasText: 'passed its health check' }).waitFor({ timeout: 12000 });
+    assert.equal(await text(page, '#last'), '\u2713 softap-ota 0.4.0 now runs from slot A (ota_0); it passed its health check and is confirmed');
+    assert.deepEqual(await slotTexts(page), [
+      'the updater (factory)|softap-ota 0.1.0|',
+      'slot A (ota_0)|softap-ota 0.4.0|runs now',
+      'slot B (ota_1)|softap-ota 0.3.0|the next upload goes here',
+    ]);
+    assert.deepEqual(await page.locator('#slots button').allInnerTexts(), ['Switch back to 0.1.0', 'Switch back to 0.3.0']);
+    await shot(page, '9-slots');
+
+    // no switch without confirmation
+    page.once('dialog', (d) => d.dismiss());
+    await page.getByRole('button', { name: 'Switch back to 0.3.0' }).click();
+    await sleep(500);
+    assert.equal(page.posts.length, 3, 'a dismissed question sends nothing');
+    assert.equal((await status(sim)).running_partition, 'ota_0');
+
+    // back and forth, then to the updater
+    await switchAndCheck(page, sim, '0.3.0', 'ota_1');
+    await switchAndCheck(page, sim, '0.4.0', 'ota_0');
+    await switchAndCheck(page, sim, '0.1.0', 'factory');
+    assert.deepEqual(await page.locator('#slots button').allInnerTexts(), ['Switch back to 0.4.0', 'Switch back to 0.3.0']);
+    // and a new file is taken at once after a switch
+    await takesNewFiles(page, img('0.5.0'), img('0.6.0'));
+  });
+});
+
+test('takes a new file at once after a refusal and after a rollback', async () => {
+  const good = makeImage('end_0.2.0.bin', { version: '0.2.0' });
+  // refused by the device (checksum)
+  await withDevice('end-refused', async (page) => {
+    await page.setInputFiles('#file', testdata('c14_flip_payload_byte.bin'));
+    await verdictFor(page, 'c14_flip_payload_byte.bin');
+    await page.click('#go');
+    assert.equal(await waitEnd(page), 'error');
+    await takesNewFiles(page, testdata('c14_flip_payload_byte.bin'), good);
+  });
+  // a new app that fails its health check: the device goes back to the updater
+  await withDevice('end-rolled-back', async (page, sim) => {
+    await page.setInputFiles('#file', good);
+    await verdictFor(page, 'end_0.2.0.bin');
+    await page.click('#go');
+    assert.equal(await waitEnd(page, 60000), 'error');
+    assert.match(await text(page, '#msg'), /^The device restarted but runs 0\.1\.0 from the updater \(factory\)\./);
+    const s = await status(sim);
+    assert.equal(s.running_partition, 'factory');
+    await page.locator('#slots .sl', { hasText: 'failed or was rolled back' }).waitFor({ timeout: 10000 });
+    await takesNewFiles(page, good, makeImage('end_0.3.0.bin', { version: '0.3.0' }));
+  }, { args: ['--health', 'fail', '--health-delay', '300'] });
+});
+
+test('shows the device\'s JSON errors, those of its HTTP server included', async () => {
+  await withDevice('json-errors', async (page, sim) => {
+    // a cookie larger than the device's header limit: its HTTP server refuses every request (431)
+    await page.context().addCookies([{ name: 'big', value: 'x'.repeat(1200), url: sim.url }]);
+    await page.locator('#net', { hasText: 'headers are larger than this device takes' }).waitFor({ timeout: 10000 });
+    await page.setInputFiles('#file', makeImage('json_0.2.0.bin', { version: '0.2.0' }));
+    await verdictFor(page, 'json_0.2.0.bin');
+    await page.click('#go');
+    assert.equal(await waitEnd(page), 'error');
+    const msg = await text(page, '#msg');
+    assert.match(msg, /^The device refused the update \(HTTP 431\)\./);
+    assert.match(msg, /the request's headers are larger than this device takes \(1024 bytes\)/);
+    await shot(page, '10-server-error');
+    await page.context().clearCookies();
+    await page.locator('#net', { hasText: 'online' }).waitFor({ timeout: 10000 });
+    assert.equal((await status(sim)).received, 0, 'nothing was received');
+  });
+});
+
+test('uses the width of a desktop and keeps one column on a phone', async () => {
+  await withDevice('layout', async (page) => {
+    const box = (id) => page.locator(`section[aria-labelledby=${id}]`).boundingBox();
+    let [dev, slots, upload] = [await box('hd'), await box('hs'), await box('hf')];
+    assert.ok(upload.x >= dev.x + dev.width, 'the upload is beside the device');
+    assert.ok(Math.abs(upload.y - dev.y) < 2, 'both start at the same height');
+    assert.equal(slots.x, dev.x, 'the slots are under the device');
+    assert.ok(slots.y > dev.y);
+    assert.ok(dev.width > 500, 'the columns use the width');
+    for (const width of [375, 320]) {
+      await page.setViewportSize({ width, height: 740 });
+      [dev, slots, upload] = [await box('hd'), await box('hs'), await box('hf')];
+      assert.equal(upload.x, dev.x, `${width} px: one column`);
+      assert.ok(upload.y > slots.y && slots.y > dev.y, `${width} px: device, slots, then the upload`);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `${width} px: no horizontal scrolling`);
+    }
+  });
 });
