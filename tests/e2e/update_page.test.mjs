@@ -220,14 +220,16 @@ async function dropFile(page, name, bytes) {
 
 // The page ended (installed, refused, failed, lost, rolled back): a new file is taken at
 // once, the same file again by the picker, another one dropped.
-async function takesNewFiles(page, again, other) {
+// online: the device answers, so a valid file can be installed at once.
+async function takesNewFiles(page, again, other, online = true) {
   assert.ok(await page.locator('#file').isEnabled(), 'the file picker is enabled');
   await page.setInputFiles('#file', again);
   await page.locator('#prog').waitFor({ state: 'hidden', timeout: 5000 });
   await verdictFor(page, path.basename(again));
   await dropFile(page, 'dropped.bin', fs.readFileSync(other));
   const v = await verdictFor(page, 'dropped.bin');
-  assert.ok(v.go, `a valid file dropped after the end can be installed: ${v.text}`);
+  if (online) assert.ok(v.go, `a valid file dropped after the end can be installed: ${v.text}`);
+  else assert.match(v.text, /did not answer/);
 }
 
 // Records every value body[data-phase] takes, in order, from now on.
@@ -473,7 +475,8 @@ test('a device that goes away mid-upload gives a clear message, not an endless w
     assert.doesNotMatch(await text(page, '#nums'), /left/, 'no time left is shown for a dead upload');
     await page.locator('#net', { hasText: 'not answering' }).waitFor({ timeout: 10000 });
     await shot(page, '8-connection-lost');
-    await takesNewFiles(page, testdata('c05_valid_esp32_1000k.bin'), testdata('c02_valid_esp32_100k.bin'));
+    // the device is gone: the file is still taken, and the page says the device did not answer
+    await takesNewFiles(page, testdata('c05_valid_esp32_1000k.bin'), testdata('c02_valid_esp32_100k.bin'), false);
   });
 });
 
@@ -581,17 +584,23 @@ test('takes a new file at once after a refusal and after a rollback', async () =
 
 test('shows the device\'s JSON errors, those of its HTTP server included', async () => {
   await withDevice('json-errors', async (page, sim) => {
+    const img = makeImage('json_0.2.0.bin', { version: '0.2.0' });
+    await page.setInputFiles('#file', img);
+    assert.ok((await verdictFor(page, 'json_0.2.0.bin')).go);
     // a cookie larger than the device's header limit: its HTTP server refuses every request (431)
     await page.context().addCookies([{ name: 'big', value: 'x'.repeat(1200), url: sim.url }]);
     await page.locator('#net', { hasText: 'headers are larger than this device takes' }).waitFor({ timeout: 10000 });
-    await page.setInputFiles('#file', makeImage('json_0.2.0.bin', { version: '0.2.0' }));
-    await verdictFor(page, 'json_0.2.0.bin');
     await page.click('#go');
     assert.equal(await waitEnd(page), 'error');
     const msg = await text(page, '#msg');
     assert.match(msg, /^The device refused the update \(HTTP 431\)\./);
     assert.match(msg, /the request's headers are larger than this device takes \(1024 bytes\)/);
     await shot(page, '10-server-error');
+    // the device's check of a file is refused the same way, and says so
+    await page.setInputFiles('#file', img);
+    const v = await verdictFor(page, 'json_0.2.0.bin');
+    assert.match(v.text, /the request's headers are larger than this device takes/);
+    assert.equal(v.go, false);
     await page.context().clearCookies();
     await page.locator('#net', { hasText: 'online' }).waitFor({ timeout: 10000 });
     assert.equal((await status(sim)).received, 0, 'nothing was received');
