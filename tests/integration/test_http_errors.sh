@@ -23,7 +23,7 @@ no such path (404)|404 open|not_found|GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\
 method not allowed (405)|405 open|method_not_allowed|DELETE /api/status HTTP/1.1\r\nHost: x\r\n\r\n|
 GET on /update (405)|405 open|method_not_allowed|GET /update HTTP/1.1\r\nHost: x\r\n\r\n|
 headers cut off, then silence (408)|408 closed|timeout|GET /api/status HTTP/1.1\r\nHost: x\r\n|-t 6
-upload without a length (ours: 411)|411 open|length_required|POST /update HTTP/1.1\r\nContent-Type: application/octet-stream\r\n\r\n|
+upload without a length (ours: 411, the connection closed)|411 closed|length_required|POST /update HTTP/1.1\r\nContent-Type: application/octet-stream\r\n\r\n|
 Content-Length above 4 GiB (413)|413 closed|too_big|POST /update HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n|
 URL too long (414)|414 closed|uri_too_long|GET /api/status?$(pad 600) HTTP/1.1\r\nHost: x\r\n\r\n|
 headers too large (431)|431 closed|headers_too_large|GET /api/status HTTP/1.1\r\nHost: x\r\nCookie: $(pad 1100)\r\n\r\n|

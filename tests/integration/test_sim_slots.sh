@@ -54,7 +54,7 @@ check "0.2.0: 200" "200" "$CODE"
 check "the answer names the slot" "ota_0 slot A (ota_0)" "$(printf '%s' "$BODY" | jq -r '"\(.partition) \(.name)"')"
 wait_field .running_partition ota_0 20 || bad "no reboot into ota_0"
 wait_field .running_state valid 10 || bad "0.2.0 not confirmed"
-check_match "0.2.0: record says it runs and is confirmed" "^softap-ota 0\.2\.0 now runs from slot A \(ota_0\); it passed its health check" \
+check_match "0.2.0: record says it runs and is confirmed" "^installed softap-ota 0\.2\.0 \([0-9]+ bytes\), verified; now runs from slot A \(ota_0\); it passed its health check and is confirmed$" \
   "$(field .last_update.message)"
 check "0.2.0 running: factory still holds the updater" "valid 0.1.0 false" "$(slot factory '"\(.image) \(.version) \(.running)"')"
 upload "$TMP/0.3.0.bin"
@@ -74,7 +74,7 @@ for step in ota_0:0.2.0 ota_1:0.3.0 factory:0.1.0 ota_1:0.3.0; do
   check "$label runs $ver" "$ver" "$(field .version)"
   [ "$label" = factory ] || { wait_field .running_state valid 10 || bad "$label not confirmed after the switch"; }
   wait_field .last_update.ok true 10 || bad "switch to $label: record not ok"
-  check_match "switch to $label: record says it runs" "$ver now runs from" "$(field .last_update.message)"
+  check_match "switch to $label: record says it runs" "^switched to .* $ver in .*; now runs from " "$(field .last_update.message)"
   check "flash info boots $label" "$label" "$("$SOTA" flash info "$FLASH" --rollback --json | jq -r .boot)"
 done
 # the updater judged no record to confirm; after the next switch the record settles too
@@ -111,7 +111,7 @@ stop_sim
 start_sim norollback --no-rollback --health-delay 100 || { finish; exit 1; }
 upload "$TMP/0.2.0.bin"
 wait_field .running_partition ota_0 20 || bad "no-rollback: no reboot"
-check_match "no-rollback: record says it runs" "^softap-ota 0\.2\.0 now runs from slot A \(ota_0\)$" "$(field .last_update.message)"
+check_match "no-rollback: record says it runs" "^installed softap-ota 0\.2\.0 \([0-9]+ bytes\), verified; now runs from slot A \(ota_0\)$" "$(field .last_update.message)"
 stop_sim
 
 # an upload while the new app waits for its health check: 409, not a flash error

@@ -242,7 +242,8 @@ static void test_health_confirmation_updates_the_shown_result(void **state)
     }
     assert_true(st.have_last);
     assert_true(st.last_ok);
-    assert_string_equal(st.last_message, "app 2.0 now runs from slot A (ota_0); it passed its health check and is confirmed");
+    assert_string_equal(st.last_message, "installed app 2.0 (20000 bytes), verified; now runs from slot A (ota_0); "
+                                          "it passed its health check and is confirmed");
     bool ok = false, wait = true;
     char msg[320], slot[17];
     assert_true(ota_store_load(&ok, msg, sizeof msg, slot, sizeof slot, &wait));

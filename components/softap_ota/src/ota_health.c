@@ -38,11 +38,9 @@ static void health_task(void *arg)
     if (healthy) {
         esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
         if (err == ESP_OK) {
-            char name[40];
-            snprintf(msg, sizeof msg, "%s %s now runs from %s; it passed its health check and is confirmed",
-                     d->project_name, d->version, ota_slots_name(run, name, sizeof name));
-            ESP_LOGI(TAG, "%s", msg);
-            ota_state_record(true, msg, run->label);
+            ESP_LOGI(TAG, "%s %s in %s passed its health check and is confirmed", d->project_name, d->version,
+                     run->label);
+            ota_state_settled("; it passed its health check and is confirmed");
         } else {
             ESP_LOGE(TAG, "could not confirm the running app: %s", esp_err_to_name(err));
         }

@@ -984,7 +984,7 @@ static esp_err_t update_post(httpd_req_t *req)
         snprintf(msg, sizeof msg, "the running app was just installed and its health check has not judged it "
                  "yet (it runs %u ms after the start): try again in a few seconds",
                  (unsigned)ota_state_config()->health_delay_ms);
-        return send_error(req, 409, "pending_verify", msg);
+        return refuse_unread(req, 409, "pending_verify", msg);
     }
     if (!ota_state_try_begin((uint32_t)req->content_len)) {
         softap_ota_status_t st;

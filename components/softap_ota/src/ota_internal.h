@@ -40,6 +40,9 @@ void ota_state_finish(bool ok, const char *message, const char *slot);
 /* Replace the last result (memory and NVS) without changing the state: what became of
  * the selected app once it ran (health check, rollback). */
 void ota_state_record(bool ok, const char *message, const char *slot);
+/* The app the last result selected runs (and `how`: "; it passed its health check..."):
+ * that result, less "it boots next", plus where it runs now (memory and NVS). */
+void ota_state_settled(const char *how);
 void ota_state_get(softap_ota_status_t *out);
 
 /* ota_store.c: the last update's result in NVS (survives reboots) */

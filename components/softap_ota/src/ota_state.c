@@ -17,6 +17,7 @@ static char s_http_user[SOTA_AUTH_USER_MAX + 2];       /* one more: too long sta
 static char s_http_password[SOTA_AUTH_PASSWORD_MAX + 2];
 static char s_key_digest[2 * SOTA_SIG_DIGEST_LEN + 2];
 static softap_ota_status_t s_status;
+static bool s_awaiting; /* the last result selected an app that has not run yet */
 
 static void set_last(bool ok, const char *message)
 {
@@ -54,11 +55,7 @@ static void reconcile(const char *slot, bool awaiting)
     esp_ota_img_states_t st;
     if (awaiting && strcmp(run->label, slot) == 0 &&
         (esp_ota_get_state_partition(run, &st) != ESP_OK || st != ESP_OTA_IMG_PENDING_VERIFY)) {
-        const esp_app_desc_t *d = esp_app_get_description();
-        snprintf(msg, sizeof msg, "%s %s now runs from %s", d->project_name, d->version,
-                 ota_slots_name(run, name, sizeof name));
-        set_last(true, msg);
-        ota_store_save(true, msg, run->label, false);
+        ota_state_settled("");
     }
 }
 
@@ -94,6 +91,7 @@ esp_err_t ota_state_init(const softap_ota_config_t *cfg)
     bool awaiting = false;
     s_status.have_last = ota_store_load(&s_status.last_ok, s_status.last_message,
                                         sizeof s_status.last_message, slot, sizeof slot, &awaiting);
+    s_awaiting = s_status.have_last && awaiting;
     reconcile(slot, awaiting);
     return ESP_OK;
 }
@@ -156,14 +154,43 @@ void ota_state_finish(bool ok, const char *message, const char *slot)
     xSemaphoreTake(s_lock, portMAX_DELAY);
     s_status.state = ok ? SOFTAP_OTA_REBOOTING : SOFTAP_OTA_FAILED;
     set_last(ok, message);
+    s_awaiting = ok;
     xSemaphoreGive(s_lock);
     ota_slots_forget(); /* a refused upload may have left the slot half-written */
     ota_store_save(ok, message, slot, ok);
 }
 
+void ota_state_settled(const char *how)
+{
+    const esp_partition_t *run = esp_ota_get_running_partition();
+    const esp_app_desc_t *d = esp_app_get_description();
+    char msg[sizeof s_status.last_message], name[40];
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    if (s_awaiting && s_status.last_ok) {
+        /* what the update said ("installed X, verified; it boots next", with its notes),
+         * less the words that were true only until the reboot */
+        static const char boots[] = "; it boots next";
+        snprintf(msg, sizeof msg, "%s", s_status.last_message);
+        char *cut = strstr(msg, boots);
+        if (cut) {
+            memmove(cut, cut + sizeof boots - 1, strlen(cut + sizeof boots - 1) + 1);
+        }
+    } else {
+        snprintf(msg, sizeof msg, "%s %s", d->project_name, d->version);
+    }
+    size_t n = strlen(msg);
+    snprintf(msg + n, sizeof msg - n, "; now runs from %s%s", run ? ota_slots_name(run, name, sizeof name) : "?",
+             how);
+    set_last(true, msg);
+    s_awaiting = false;
+    xSemaphoreGive(s_lock);
+    ota_store_save(true, msg, run ? run->label : "", false);
+}
+
 void ota_state_record(bool ok, const char *message, const char *slot)
 {
     xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_awaiting = false;
     set_last(ok, message);
     xSemaphoreGive(s_lock);
     ota_store_save(ok, message, slot, false);
