@@ -1,26 +1,18 @@
 /* otadata codec and selection rules (ESP-FORMATS.md 2). See otadata.h. */
 #include "otadata.h"
+#include "sota_crc32.h"
 #include "sota_le.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
-/* esp_rom_crc32_le(UINT32_MAX, le32(seq), 4): the ROM routine inverts the seed on entry
- * and the register on exit, so with seed UINT32_MAX the register starts at 0 and the
- * result is inverted once (reflected polynomial 0xEDB88320, LSB first). */
+/* esp_rom_crc32_le(UINT32_MAX, le32(seq), 4). */
 uint32_t otadata_crc(uint32_t ota_seq)
 {
     uint8_t bytes[4];
     sota_wr32(bytes, ota_seq);
-    uint32_t reg = ~UINT32_MAX;
-    for (size_t i = 0; i < sizeof bytes; i++) {
-        reg ^= bytes[i];
-        for (int bit = 0; bit < 8; bit++) {
-            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
-        }
-    }
-    return ~reg;
+    return sota_crc32_le(UINT32_MAX, bytes, sizeof bytes);
 }
 
 void otadata_decode(const uint8_t raw[OTADATA_ENTRY_LEN], otadata_entry_t *out)

@@ -17,6 +17,7 @@
 
 #include "imagegen.h"
 #include "sota_chip.h"
+#include "sota_crc32.h"
 #include "sota_le.h"
 
 typedef struct {
@@ -72,19 +73,11 @@ static inline void fk_bootloader(uint8_t *p, uint16_t chip_id, uint32_t ram)
     p[0x20] = 0x50;
 }
 
-/* An otadata entry at p: ota_seq and its CRC, esp_rom_crc32_le(UINT32_MAX, seq, 4) (the
- * ROM routine inverts the seed on entry and the result on exit). */
+/* An otadata entry at p: ota_seq and its CRC, esp_rom_crc32_le(UINT32_MAX, seq, 4). */
 static inline void fk_otadata_entry(uint8_t *p, uint32_t seq)
 {
     sota_wr32(p, seq);
-    uint32_t reg = 0;
-    for (int i = 0; i < 4; i++) {
-        reg ^= p[i];
-        for (int k = 0; k < 8; k++) {
-            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
-        }
-    }
-    sota_wr32(p + 28, ~reg);
+    sota_wr32(p + 28, sota_crc32_le(UINT32_MAX, p, 4));
 }
 
 /* A partition table row (nvs) at p. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sota_crc32.h"
 #include "sota_image.h"
 #include "sota_le.h"
 
@@ -247,14 +248,7 @@ static bool is_spiffs(const head_t *h)
 /* esp_rom_crc32_le(UINT32_MAX, p, 4), as otadata entries carry it. */
 static uint32_t otadata_crc(const uint8_t *p)
 {
-    uint32_t reg = 0;
-    for (size_t i = 0; i < 4; i++) {
-        reg ^= p[i];
-        for (int bit = 0; bit < 8; bit++) {
-            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
-        }
-    }
-    return ~reg;
+    return sota_crc32_le(UINT32_MAX, p, 4);
 }
 
 /* Rule 9: exactly 8 KiB, two sectors each an otadata entry then 0xFF. An entry is erased,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sota_crc32.h"
 #include "sota_pk.h"
 #include "sota_sha256.h"
 #include "sota_le.h"
@@ -30,18 +31,6 @@
 uint32_t sota_sig_signed_len(uint32_t image_len)
 {
     return (uint32_t)(((uint64_t)image_len + SOTA_SIG_SECTOR_LEN - 1) / SOTA_SIG_SECTOR_LEN * SOTA_SIG_SECTOR_LEN);
-}
-
-uint32_t sota_sig_crc32(const uint8_t *data, size_t len)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= data[i];
-        for (int b = 0; b < 8; b++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return ~crc;
 }
 
 /* Copy len little-endian bytes as big-endian. */
@@ -93,7 +82,7 @@ bool sota_sig_block_parse(const uint8_t *raw, sota_sig_block_t *out)
     } else {
         return false;
     }
-    if (sota_rd32(raw + SOTA_SIG_CRC_LEN) != sota_sig_crc32(raw, SOTA_SIG_CRC_LEN)) {
+    if (sota_rd32(raw + SOTA_SIG_CRC_LEN) != sota_crc32_le(0, raw, SOTA_SIG_CRC_LEN)) {
         return false;
     }
     b.image_digest = raw + OFF_DIGEST;

@@ -91,11 +91,8 @@ typedef int (*sota_sig_read_fn)(void *ctx, uint32_t offset, void *buf, size_t le
  * [0, signed length). */
 uint32_t sota_sig_signed_len(uint32_t image_len);
 
-/* CRC-32 as zlib and esp_rom_crc32_le(0, ...) compute it. */
-uint32_t sota_sig_crc32(const uint8_t *data, size_t len);
-
 /* Decode the SOTA_SIG_BLOCK_LEN bytes at raw. Returns false (out untouched) unless the
- * magic, version, hash type, curve and CRC-32 are those of a valid block. */
+ * magic, version, hash type, curve and CRC-32 (zlib's: sota_crc32_le(0, ...)) are those of a valid block. */
 bool sota_sig_block_parse(const uint8_t *raw, sota_sig_block_t *out);
 
 /* Check a signature sector (SOTA_SIG_SECTOR_LEN bytes) against image_digest (SHA-256 of

@@ -42,8 +42,11 @@ static void dns_task(void *arg)
             continue; /* timeout (to check s_run) or a dropped datagram */
         }
         size_t rlen = 0;
-        if (sota_dns_answer(q, (size_t)n, ip, r, sizeof r, &rlen) == SOTA_DNS_OK && rlen) {
+        sota_dns_err_t err = sota_dns_answer(q, (size_t)n, ip, r, sizeof r, &rlen);
+        if (err == SOTA_DNS_OK && rlen) {
             sendto(s_sock, r, rlen, 0, (struct sockaddr *)&from, flen);
+        } else if (err != SOTA_DNS_OK) {
+            ESP_LOGD(TAG, "%d-byte packet not answered: %s", n, sota_dns_strerror(err));
         }
     }
     s_task = NULL;
