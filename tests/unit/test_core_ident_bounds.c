@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_kinds.h"
 #include "fixture_slot.h"
 #include "sota_ident.h"
 #include "sota_le.h"
@@ -87,17 +88,7 @@ static void b_spiffs(uint8_t *b, size_t len)
 static void b_bootloader(uint8_t *b, size_t len)
 {
     memset(b, 0x22, len);
-    memset(b, 0, 0x120);
-    b[0] = 0xE9;
-    b[1] = 3;
-    b[2] = 2;
-    b[3] = 0x20;
-    sota_wr32(b + 4, 0x40080400);
-    b[8] = 0xEE;
-    b[23] = 1;
-    sota_wr32(b + 24, 0x3FFF0030);
-    sota_wr32(b + 28, 0x2000);
-    b[0x20] = 0x50;
+    fk_bootloader(b, 0, 0x3FFF0030);
 }
 
 static const row_t s_rows[] = {
