@@ -60,6 +60,8 @@ typedef struct {
     uint64_t bytes_checked;     /* bytes is_erased looked at */
     bool wrote_unerased;        /* a write needed 0 -> 1 (on_unerased == FX_RECORD) */
     bool touched_before_begin;  /* an erase or write while begins != 1 (on_early == FX_RECORD) */
+    uint16_t *sector_erased;    /* per 4 KiB sector: times it was erased (a block erase
+                                   counts for each of its sectors) */
 
     /* faults to inject (kept by fx_slot_reset) */
     int fail_write_at;          /* the Nth write (1-based) returns FX_SLOT_ERR_WRITE; 0: never */
@@ -92,6 +94,9 @@ static inline void fx_slot_reset(fx_slot_t *s, uint8_t fill)
     s->bytes_checked = 0;
     s->wrote_unerased = false;
     s->touched_before_begin = false;
+    if (s->sector_erased) {
+        memset(s->sector_erased, 0, s->size / SOTA_UPDATE_SECTOR * sizeof *s->sector_erased);
+    }
 }
 
 /* A slot of `size` bytes (a multiple of 64 KiB), all `fill` (0xFF: blank; anything
@@ -106,6 +111,8 @@ static inline fx_slot_t *fx_slot_new(uint32_t size, uint8_t fill)
     fx_slot_check_nor(rc, "open", size);
     s->mem = nor_map(s->flash);
     s->size = size;
+    s->sector_erased = calloc(size / SOTA_UPDATE_SECTOR + 1, sizeof *s->sector_erased);
+    assert_non_null(s->sector_erased);
     fx_slot_reset(s, fill);
     return s;
 }
@@ -114,6 +121,7 @@ static inline void fx_slot_free(fx_slot_t *s)
 {
     if (s) {
         nor_close(s->flash);
+        free(s->sector_erased);
         free(s);
     }
 }
@@ -181,6 +189,9 @@ static inline int fx_slot_erase(void *ctx, uint32_t off, uint32_t len)
         return -1;
     }
     fx_slot_check_nor(rc, "erase", off);
+    for (uint32_t k = 0; k < len / SOTA_UPDATE_SECTOR; k++) {
+        s->sector_erased[off / SOTA_UPDATE_SECTOR + k]++;
+    }
     nor_stats_t st;
     nor_stats(s->flash, &st);
     s->block_erases = (int)st.block_erases;
@@ -269,6 +280,16 @@ static inline sota_update_cfg_t fx_slot_cfg(uint64_t announced, bool exact)
     c.announced_len = announced;
     c.announced_exact = exact;
     return c;
+}
+
+/* The most times any one sector of the slot was erased since the last reset. */
+static inline unsigned fx_slot_max_erased(const fx_slot_t *s)
+{
+    unsigned m = 0;
+    for (uint32_t k = 0; k < s->size / SOTA_UPDATE_SECTOR; k++) {
+        m = s->sector_erased[k] > m ? s->sector_erased[k] : m;
+    }
+    return m;
 }
 
 /* Start a session on slot s and feed it data in pieces of `piece` bytes (the last one

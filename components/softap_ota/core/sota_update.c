@@ -267,6 +267,19 @@ sota_upd_err_t sota_update_check_announced(sota_update_t *u)
     return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
 }
 
+/* SHA-256 of the file's first min(total, SOTA_UPDATE_PROOF_LEN) bytes: the head holds
+ * them (SOTA_UPDATE_HEAD_LEN is larger), or the whole file when it is shorter. */
+static int head_digest(sota_update_t *u)
+{
+    sota_sha256_t h;
+    uint32_t n = u->head_len < SOTA_UPDATE_PROOF_LEN ? u->head_len : SOTA_UPDATE_PROOF_LEN;
+    if (sota_sha256_start(&h) || sota_sha256_update(&h, u->head, n) || sota_sha256_finish(&h, u->head_sha)) {
+        sota_sha256_free(&h);
+        return -1;
+    }
+    return 0;
+}
+
 /* Name the file from its head: anything but an app for this chip is refused here, with
  * the kind's reason and advice. A file that starts with a bootloader and whose length is
  * not known yet (multipart) waits for it: u->decide_len. */
@@ -353,6 +366,10 @@ static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
     }
     u->begun = true;
     u->state = SOTA_UPD_ST_STREAM;
+    if (head_digest(u) != 0) {
+        fail(u, SOTA_UPD_ERR_STATE, "internal error: SHA-256 of the file's first bytes failed");
+        return u->err;
+    }
     return write_out(u, u->head, u->head_len);
 }
 
@@ -549,6 +566,69 @@ void sota_update_cancel(sota_update_t *u, const char *reason)
         return;
     }
     fail(u, SOTA_UPD_ERR_VERIFY, "%s", reason ? reason : "the upload was cancelled");
+}
+
+/* --- resume ------------------------------------------------------------------------ */
+
+_Static_assert(SOTA_UPDATE_HEAD_LEN >= SOTA_UPDATE_PROOF_LEN, "the head must hold the proof's bytes");
+
+bool sota_update_keepable(const sota_update_t *u)
+{
+    return u->state == SOTA_UPD_ST_STREAM && u->begun && u->cfg.announced_exact &&
+           u->received == u->written && u->received < u->cfg.announced_len;
+}
+
+uint32_t sota_update_offset(const sota_update_t *u)
+{
+    return u->state == SOTA_UPD_ST_STREAM ? u->written : 0;
+}
+
+sota_resume_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
+                                           const uint8_t *head_sha)
+{
+    if (!sota_update_keepable(u)) {
+        return SOTA_RESUME_NONE;
+    }
+    if (total != u->cfg.announced_len) {
+        return SOTA_RESUME_TOTAL;
+    }
+    /* Constant time is not needed (the digest is of the client's own file), but a
+     * byte-wise compare that always runs to the end costs nothing. */
+    uint8_t diff = head_sha ? 0 : 1;
+    for (size_t i = 0; head_sha && i < SOTA_SHA256_LEN; i++) {
+        diff |= (uint8_t)(head_sha[i] ^ u->head_sha[i]);
+    }
+    if (diff) {
+        return SOTA_RESUME_PROOF;
+    }
+    if (offset != u->written) {
+        return SOTA_RESUME_OFFSET;
+    }
+    return SOTA_RESUME_OK;
+}
+
+int sota_resume_http_status(sota_resume_err_t err)
+{
+    switch (err) {
+    case SOTA_RESUME_OK: return 200;
+    case SOTA_RESUME_OFFSET: return 416;
+    case SOTA_RESUME_NONE:
+    case SOTA_RESUME_TOTAL:
+    case SOTA_RESUME_PROOF: return 409;
+    }
+    return 409;
+}
+
+const char *sota_resume_err_code(sota_resume_err_t err)
+{
+    switch (err) {
+    case SOTA_RESUME_OK: return "ok";
+    case SOTA_RESUME_NONE: return "nothing_to_resume";
+    case SOTA_RESUME_OFFSET: return "wrong_offset";
+    case SOTA_RESUME_TOTAL: return "wrong_total";
+    case SOTA_RESUME_PROOF: return "different_file";
+    }
+    return "nothing_to_resume";
 }
 
 int sota_update_http_status(sota_upd_err_t err)

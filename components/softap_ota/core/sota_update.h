@@ -18,6 +18,12 @@
  *    ops->finish() verifies it again from flash and selects it for the next boot.
  * 5. On any failure ops->abort() is called once, nothing selects the new slot, and the
  *    reason is kept in a message a user can act on.
+ * 6. A raw upload that breaks off after the first bytes were written can be resumed:
+ *    the caller keeps the session as it is (slot open, what was written, the verifier's
+ *    streaming state) and later feeds the rest of the same file from
+ *    sota_update_offset(), after sota_update_resume_check() accepted the client's claim.
+ *    Nothing is copied and nothing is erased twice (the erase-ahead position is part of
+ *    the session).
  */
 #ifndef SOTA_UPDATE_H
 #define SOTA_UPDATE_H
@@ -28,6 +34,7 @@
 
 #include "sota_ident.h"
 #include "sota_image.h"
+#include "sota_sha256.h"
 #include "sota_sig.h"
 
 /* Bytes held back before anything is written: what sota_ident needs to tell every file
@@ -35,6 +42,8 @@
 #define SOTA_UPDATE_HEAD_LEN   SOTA_IDENT_HEAD_LEN
 #define SOTA_UPDATE_BLOCK      0x10000u   /* erase-ahead unit: one 64 KiB block */
 #define SOTA_UPDATE_SECTOR     0x1000u    /* smallest erase: one 4 KiB sector */
+/* Bytes of the file's start whose SHA-256 proves a resuming client sends the same file. */
+#define SOTA_UPDATE_PROOF_LEN  4096u
 /* Relative costs of the two erase commands (GD25Q32C typicals, ms). */
 #define SOTA_UPDATE_COST_SECTOR 50u
 #define SOTA_UPDATE_COST_BLOCK  250u
@@ -147,6 +156,9 @@ typedef struct {
     uint8_t head[SOTA_UPDATE_HEAD_LEN];
     uint32_t head_len;
     bool begun;
+    /* SHA-256 of the file's first min(total, SOTA_UPDATE_PROOF_LEN) bytes, set when the
+     * head passed its checks: what a resuming client must show (resume_check). */
+    uint8_t head_sha[SOTA_SHA256_LEN];
 } sota_update_t;
 
 /* Start a session. cfg is copied (its strings must outlive the session). */
@@ -175,6 +187,35 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len);
 sota_upd_err_t sota_update_finish(sota_update_t *u);
 /* The transfer broke off (disconnect, stall, deadline): abort with reason. */
 void sota_update_cancel(sota_update_t *u, const char *reason);
+
+/* --- resuming a broken-off upload ------------------------------------------------ */
+
+/* Outcome of a client's claim to continue a kept session. */
+typedef enum {
+    SOTA_RESUME_OK = 0,
+    SOTA_RESUME_NONE,    /* the session cannot be continued (not keepable, see below) */
+    SOTA_RESUME_OFFSET,  /* 416: the range does not start at sota_update_offset() */
+    SOTA_RESUME_TOTAL,   /* 409: the file has another total length */
+    SOTA_RESUME_PROOF,   /* 409: the head digest is missing or differs: another file */
+} sota_resume_err_t;
+
+/* Whether a session that broke off now can be kept for a resume: a raw body (exact
+ * announced length), past its head (the slot is open and the first bytes are written),
+ * not failed, not finished, and short of the announced length. A session that broke
+ * off inside its head wrote nothing: drop it, a new upload starts at byte 0. */
+bool sota_update_keepable(const sota_update_t *u);
+/* File bytes written to the slot and accounted for by the verifier: where a resumed
+ * upload continues. */
+uint32_t sota_update_offset(const sota_update_t *u);
+/* Judge a claim to continue: the client's range starts at `offset` of a file of
+ * `total` bytes, whose first min(total, SOTA_UPDATE_PROOF_LEN) bytes have the SHA-256
+ * head_sha (NULL: no proof given). Changes nothing. SOTA_RESUME_OK: feed the bytes from
+ * offset on, then finish as usual. */
+sota_resume_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
+                                           const uint8_t *head_sha);
+/* HTTP status (200, 409, 416) and stable code ("ok", "resume_mismatch", ...) of a claim. */
+int sota_resume_http_status(sota_resume_err_t err);
+const char *sota_resume_err_code(sota_resume_err_t err);
 
 /* HTTP status for an outcome (200, 413, 415, 422, 500). */
 int sota_update_http_status(sota_upd_err_t err);
