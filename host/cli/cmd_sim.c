@@ -70,6 +70,7 @@ static void usage(FILE *out)
             "  --recv-timeout S  --max-timeouts N  --deadline S  --header-deadline S\n"
             "  --health-delay MS\n"
             "  --fail-task NAME  the first xTaskCreate of task NAME fails (out of memory)\n"
+            "  --resume-timeout S (0: interrupted uploads are not kept for a resume)\n"
             "Who may update (all off by default):\n"
             "  --ap-password P          WPA2 access point (8..63 characters)\n"
             "  --auth USER:PASS         HTTP Basic authentication on the page, API and upload\n"
@@ -335,7 +336,7 @@ int sota_cmd_sim(int argc, char **argv)
     int efuse_blk_rev = 0;
     bool flash_encryption = false;
     uint16_t port = 8080, dns_port = 0;
-    sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1 };
+    sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1 };
     bool rollback = true;
     static uint8_t sb_digest[SOTA_SIG_DIGEST_LEN];
     static char sb_hex[2 * SOTA_SIG_DIGEST_LEN + 1];
@@ -422,13 +423,14 @@ int sota_cmd_sim(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--recv-timeout") || !strcmp(a, "--max-timeouts") ||
                    !strcmp(a, "--deadline") || !strcmp(a, "--header-deadline") ||
-                   !strcmp(a, "--health-delay")) {
+                   !strcmp(a, "--health-delay") || !strcmp(a, "--resume-timeout")) {
             bool ms = !strcmp(a, "--health-delay");
             long max = ms ? 600000 : 3600;
             char *end;
             long val = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || val < (ms ? 0 : 1) || val > max) {
-                fprintf(stderr, "sota sim: %s %s: expected a number %d..%ld\n", a, v, ms ? 0 : 1, max);
+            int min = ms || !strcmp(a, "--resume-timeout") ? 0 : 1;
+            if (*v == '\0' || *end != '\0' || val < min || val > max) {
+                fprintf(stderr, "sota sim: %s %s: expected a number %d..%ld\n", a, v, min, max);
                 return 2;
             }
             if (!strcmp(a, "--recv-timeout")) {
@@ -439,6 +441,8 @@ int sota_cmd_sim(int argc, char **argv)
                 app.upload_deadline_s = (unsigned)val;
             } else if (!strcmp(a, "--header-deadline")) {
                 app.header_deadline_s = (unsigned)val;
+            } else if (!strcmp(a, "--resume-timeout")) {
+                app.resume_timeout_s = val;
             } else {
                 app.health_delay_ms = val;
             }

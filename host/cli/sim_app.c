@@ -34,7 +34,7 @@ esp_err_t sim_app_run(const sim_app_opts_t *o)
                     o->refuse_failed_version;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
         !o->upload_deadline_s && !o->header_deadline_s && o->health_delay_ms < 0 && !security &&
-        !o->country && !o->channel) {
+        !o->country && !o->channel && o->resume_timeout_s < 0) {
         app_main();
         return ESP_OK;
     }
@@ -66,6 +66,9 @@ esp_err_t sim_app_run(const sim_app_opts_t *o)
     }
     if (o->country) {
         cfg.country = o->country;
+    }
+    if (o->resume_timeout_s >= 0) {
+        cfg.resume_timeout_s = (uint32_t)o->resume_timeout_s;
     }
     if (o->ap_password) {
         cfg.password = o->ap_password;

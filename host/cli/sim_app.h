@@ -23,6 +23,7 @@ typedef struct {
     long health_delay_ms;      /* -1: keep */
     const char *country;       /* Wi-Fi country code */
     unsigned channel;          /* Wi-Fi channel */
+    long resume_timeout_s;     /* -1: keep; 0: interrupted uploads are not kept */
     /* who may update */
     const char *ap_password;   /* Wi-Fi password (WPA2) */
     const char *http_user;     /* HTTP Basic authentication */

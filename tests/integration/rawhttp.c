@@ -2,7 +2,7 @@
  * A test tool for tests/integration/test_http_hostile.sh: curl refuses to send most
  * malformed requests, and bash /dev/tcp can't pace writes or watch many sockets.
  *
- * usage: rawhttp [-c N] [-H] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-b FILE] PORT [FILE]
+ * usage: rawhttp [-c N] [-H] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-k] [-b FILE] PORT [FILE]
  *   Sends the request bytes (REQUEST_FILE, or stdin) on each connection, then reads.
  *   -c N   write at most N bytes per send() (default: all at once); TCP_NODELAY is on
  *   -H     with -c: send the head (up to the first blank line) in one write, pace the rest
@@ -14,6 +14,8 @@
  *   -p MS  wait MS milliseconds after an answer before sending the request again
  *   -s     shut down the sending side once the (last) request is sent (half-close)
  *   -b F   write the body of the first response of the first connection to F
+ *   -k     close each connection as soon as its request is sent, reading nothing (a
+ *          client that goes away in the middle of an upload); its line says "killed"
  * Prints one line per connection: the status code of every complete response, then
  * "closed" (the server closed or reset the connection) or "open" (still open when the
  * waiting stopped). Examples: "200 open", "400 closed", "closed", "open".
@@ -44,6 +46,7 @@ typedef struct {
     bool sent_all;
     bool done;
     bool closed;
+    bool killed;             /* closed by us once sent (-k) */
     int rounds_sent;         /* times the whole request was sent */
     size_t sent;
     int64_t next_write_ms;   /* earliest time of the next write */
@@ -63,7 +66,7 @@ static int64_t now_ms(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: rawhttp [-c N] [-H] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-b FILE] "
+    fprintf(stderr, "usage: rawhttp [-c N] [-H] [-d MS] [-t S] [-i MS] [-n N] [-r N] [-p MS] [-s] [-k] [-b FILE] "
                     "PORT [FILE]\n");
     exit(2);
 }
@@ -151,9 +154,10 @@ int main(int argc, char **argv)
     int nconns = 1, rounds = 1;
     int64_t pause_ms = 0;
     bool half_close = false;
+    bool kill_sent = false;
     const char *body_path = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "c:Hd:t:i:n:r:p:sb:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:Hd:t:i:n:r:p:skb:")) != -1) {
         switch (opt) {
         case 'c': chunk = strtoul(optarg, NULL, 10); break;
         case 'H': head_whole = true; break;
@@ -164,6 +168,7 @@ int main(int argc, char **argv)
         case 'r': rounds = atoi(optarg); break;
         case 'p': pause_ms = strtol(optarg, NULL, 10); break;
         case 's': half_close = true; break;
+        case 'k': kill_sent = true; break;
         case 'b': body_path = optarg; break;
         default: usage();
         }
@@ -300,6 +305,12 @@ int main(int argc, char **argv)
                 if (c->sent_all && half_close && c->rounds_sent >= rounds) {
                     shutdown(c->fd, SHUT_WR);
                 }
+                if (c->sent_all && kill_sent) {
+                    close(c->fd);
+                    c->fd = -1;
+                    c->done = c->killed = true;
+                    continue;
+                }
             }
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                 ssize_t r = recv(c->fd, c->rx + c->rx_len, RX_CAP - c->rx_len, 0);
@@ -321,7 +332,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < c->ncodes; k++) {
             printf("%d ", c->codes[k]);
         }
-        printf("%s\n", c->closed ? "closed" : "open");
+        printf("%s\n", c->killed ? "killed" : c->closed ? "closed" : "open");
         if (c->fd >= 0) {
             close(c->fd);
         }

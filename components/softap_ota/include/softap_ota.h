@@ -58,6 +58,8 @@ typedef struct {
     uint32_t upload_deadline_s;   /* an upload taking longer than this is dropped */
     uint32_t header_deadline_s;   /* a request's line and headers must arrive within this
                                      (else 408 and the connection is closed) */
+    uint32_t resume_timeout_s;    /* a raw upload that broke off is kept this long for the
+                                     same client to resume it; 0: never kept */
     /* Upload policy (rules stricter than ESP-IDF's own verification) */
     bool require_app_desc;        /* refuse images without a valid app description */
     bool require_sha256;          /* refuse images without an appended SHA-256 */
@@ -148,6 +150,7 @@ typedef struct {
     .max_recv_timeouts = CONFIG_SOFTAP_OTA_MAX_RECV_TIMEOUTS,                  \
     .upload_deadline_s = CONFIG_SOFTAP_OTA_UPLOAD_DEADLINE_S,                  \
     .header_deadline_s = CONFIG_SOFTAP_OTA_HEADER_DEADLINE_S,                  \
+    .resume_timeout_s = CONFIG_SOFTAP_OTA_RESUME_TIMEOUT_S,                    \
     .require_app_desc = SOFTAP_OTA_REQUIRE_APP_DESC_DEFAULT,                   \
     .require_sha256 = SOFTAP_OTA_REQUIRE_SHA256_DEFAULT,                       \
     .require_same_project = SOFTAP_OTA_REQUIRE_SAME_PROJECT_DEFAULT,           \
@@ -172,6 +175,7 @@ typedef enum {
     SOFTAP_OTA_VERIFYING,  /* all bytes in: verifying from flash, selecting the slot */
     SOFTAP_OTA_REBOOTING,  /* done: rebooting into the new app */
     SOFTAP_OTA_FAILED,     /* the last upload failed (see last_message) */
+    SOFTAP_OTA_INTERRUPTED, /* an upload broke off and is kept for a resume */
 } softap_ota_state_t;
 
 typedef struct {

@@ -78,6 +78,7 @@ static const char *status_line(int status)
     case 413: return "413 Content Too Large";
     case 414: return "414 URI Too Long";
     case 415: return "415 Unsupported Media Type";
+    case 416: return "416 Range Not Satisfiable";
     case 422: return "422 Unprocessable Content";
     case 429: return "429 Too Many Requests";
     case 503: return "503 Service Unavailable";
@@ -633,6 +634,13 @@ typedef struct {
     bool second_file;          /* the form had another file after the first: 400 */
     size_t left;               /* body bytes not received yet */
     const char *code;          /* error code for failures outside the session */
+    /* resuming (ota_resume.c): the client, the file offset this request starts at, and
+     * whether the session is to be kept when the transfer broke off (why: the reason to
+     * record if it cannot be kept) */
+    ota_peer_t peer;
+    uint32_t base;
+    bool keep;
+    char why[160];
     char buf[RECV_CHUNK];
 } upload_t;
 
@@ -686,6 +694,17 @@ static void schedule_reboot(void)
     }
 }
 
+/* The transfer broke off: keep the session for a resume if it can be kept, else cancel
+ * it with the reason. */
+static void broke_off(upload_t *u, const char *why)
+{
+    snprintf(u->why, sizeof u->why, "%s", why);
+    u->keep = !u->multipart && ota_state_config()->resume_timeout_s && sota_update_keepable(&u->upd);
+    if (!u->keep) {
+        sota_update_cancel(&u->upd, why);
+    }
+}
+
 /* Receive the body and stream it through the update session. Returns the HTTP status
  * to answer with and sets *close when the connection must be dropped (dead client). */
 static int receive(upload_t *u, bool *close)
@@ -712,8 +731,8 @@ static int receive(upload_t *u, bool *close)
                 snprintf(why, sizeof why, "the upload stalled: no data for %u s after %u of %u bytes; "
                          "the running app is unchanged, try again",
                          (unsigned)(timeouts * cfg->recv_timeout_s), (unsigned)u->upd.received,
-                         (unsigned)req->content_len);
-                sota_update_cancel(&u->upd, why);
+                         (unsigned)u->upd.cfg.announced_len);
+                broke_off(u, why);
                 u->code = "timeout";
                 *close = true;
                 return 408;
@@ -721,8 +740,8 @@ static int receive(upload_t *u, bool *close)
         } else if (n <= 0) {
             char why[160];
             snprintf(why, sizeof why, "the connection was lost after %u of %u bytes; the running app "
-                     "is unchanged, try again", (unsigned)u->upd.received, (unsigned)req->content_len);
-            sota_update_cancel(&u->upd, why);
+                     "is unchanged, try again", (unsigned)u->upd.received, (unsigned)u->upd.cfg.announced_len);
+            broke_off(u, why);
             u->code = "disconnected";
             *close = true;
             return 400;
@@ -745,15 +764,15 @@ static int receive(upload_t *u, bool *close)
             if (u->upd.state == SOTA_UPD_ST_FAILED) {
                 return sota_update_http_status(u->upd.err);
             }
-            ota_state_progress((uint32_t)(req->content_len - u->left));
+            ota_state_progress(u->base + (uint32_t)(req->content_len - u->left));
         }
         if (esp_timer_get_time() > deadline) {
             char why[160];
             snprintf(why, sizeof why, "the upload took longer than %u s and was stopped after %u of %u "
                      "bytes; the running app is unchanged, try again closer to the device",
                      (unsigned)cfg->upload_deadline_s, (unsigned)u->upd.received,
-                     (unsigned)req->content_len);
-            sota_update_cancel(&u->upd, why);
+                     (unsigned)u->upd.cfg.announced_len);
+            broke_off(u, why);
             u->code = "timeout";
             *close = true;
             return 408;
@@ -783,13 +802,20 @@ static int receive(upload_t *u, bool *close)
 /* The whole upload, from the claimed session to the answer. */
 static esp_err_t upload_run(httpd_req_t *req)
 {
-    upload_t *u = calloc(1, sizeof *u);
+    upload_t *u = ota_resume_take_claimed(); /* an interrupted upload this request continues */
+    bool resumed = u != NULL;
+    if (!resumed) {
+        u = calloc(1, sizeof *u);
+    }
     if (!u) {
         ota_state_finish(false, "out of memory for the upload buffers; the running app is unchanged", "");
         return refuse_unread(req, 500, "no_memory", "out of memory for the upload buffers; try again");
     }
     u->req = req;
     u->left = req->content_len;
+    u->code = NULL;
+    u->keep = false;
+    ota_peer_of(req, &u->peer);
     u->cbs = (sota_mp_callbacks_t){ .on_part_begin = mp_begin, .on_part_data = mp_data,
                                     .on_part_end = mp_end, .ctx = u };
     char ctype[256] = "";
@@ -798,16 +824,23 @@ static esp_err_t upload_run(httpd_req_t *req)
     u->multipart = strncasecmp(ctype, "multipart/", 10) == 0;
 
     sota_update_cfg_t cfg;
-    esp_err_t err = ota_writer_target(&u->writer, ota_state_config(), &cfg);
+    esp_err_t err = resumed ? ESP_OK : ota_writer_target(&u->writer, ota_state_config(), &cfg);
     if (err != ESP_OK) {
         free(u);
         ota_state_finish(false, "this device has no OTA slot to write (see its partition table)", "");
         return refuse_unread(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
                              "table needs ota_0 and ota_1 partitions and an otadata partition");
     }
-    cfg.announced_len = req->content_len;
-    cfg.announced_exact = !u->multipart;
-    sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
+    if (resumed) {
+        u->base = sota_update_offset(&u->upd);
+        ota_state_resume(u->base, (uint32_t)u->upd.cfg.announced_len);
+        ESP_LOGI(TAG, "resuming the interrupted upload at %u of %u bytes", (unsigned)u->base,
+                 (unsigned)u->upd.cfg.announced_len);
+    } else {
+        cfg.announced_len = req->content_len;
+        cfg.announced_exact = !u->multipart;
+        sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
+    }
 
     int status = 0;
     bool close = false;
@@ -831,6 +864,13 @@ static esp_err_t upload_run(httpd_req_t *req)
     }
     if (!status) {
         status = receive(u, &close);
+    }
+    if (u->keep && !ota_resume_keep(u, &u->upd, &u->peer, free)) {
+        sota_update_cancel(&u->upd, u->why);
+        u->keep = false;
+    }
+    if (u->keep) {
+        return ESP_FAIL; /* kept for a resume; the connection is gone: nothing to answer */
     }
 
     cJSON *o = cJSON_CreateObject();
@@ -986,7 +1026,22 @@ static esp_err_t update_post(httpd_req_t *req)
                  (unsigned)ota_state_config()->health_delay_ms);
         return refuse_unread(req, 409, "pending_verify", msg);
     }
+    /* An interrupted upload kept for a resume: continue it, start over, or refuse. */
+    char ctype[16] = "";
+    httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype);
+    int rstatus = 0;
+    cJSON *refused = ota_resume_gate(req, strncasecmp(ctype, "multipart/", 10) == 0, &rstatus);
+    if (refused) {
+        httpd_resp_set_hdr(req, "Connection", "close"); /* the body is not read */
+        send_json(req, rstatus, refused);
+        return ota_conn_refuse_close(req);
+    }
     if (!ota_state_try_begin((uint32_t)req->content_len)) {
+        upload_t *claimed = ota_resume_take_claimed(); /* cannot happen: kept means none runs */
+        if (claimed) {
+            sota_update_cancel(&claimed->upd, "the interrupted upload was discarded: another upload ran");
+            free(claimed);
+        }
         softap_ota_status_t st;
         ota_state_get(&st);
         char msg[200];

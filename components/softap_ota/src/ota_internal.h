@@ -34,6 +34,10 @@ bool ota_state_try_begin(uint32_t total);
 bool ota_state_try_claim(softap_ota_state_t as, uint32_t total);
 void ota_state_progress(uint32_t received);
 void ota_state_set(softap_ota_state_t st);
+/* An upload broke off and is kept for a resume (ota_resume.c): no result is recorded. */
+void ota_state_interrupt(uint32_t received, uint32_t total);
+/* A resumed upload starts at received of total bytes. */
+void ota_state_resume(uint32_t received, uint32_t total);
 /* End the session with a result that is also stored for after the reboot. ok: a new
  * app in `slot` is selected and waits for the reboot. */
 void ota_state_finish(bool ok, const char *message, const char *slot);
@@ -150,6 +154,29 @@ const char *ota_slots_name(const esp_partition_t *p, char *buf, size_t len);
  * *esp_err (may be NULL): the ESP-IDF error behind a failure. The caller restarts. */
 ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
                                   esp_err_t *esp_err);
+
+/* ota_resume.c: an upload that broke off, kept for the same client to resume */
+typedef struct {
+    uint8_t addr[16];   /* IPv4 (4 bytes) or IPv6 address of the client */
+    uint8_t len;        /* 0: unknown (matches nobody) */
+} ota_peer_t;
+esp_err_t ota_resume_init(const softap_ota_config_t *cfg);
+void ota_peer_of(httpd_req_t *req, ota_peer_t *out);
+/* Keep the upload owner (its session upd, released with free_owner) for a resume.
+ * false, and nothing kept, when resuming is off or the session is not keepable: the
+ * caller cancels and frees it as before. */
+bool ota_resume_keep(void *owner, sota_update_t *upd, const ota_peer_t *peer, void (*free_owner)(void *owner));
+/* What a POST /update may do, before its body is read. NULL: go on; the kept upload was
+ * then either claimed for this request (ota_resume_take_claimed returns it) or released
+ * (a plain upload starts over). Otherwise the JSON body of a refusal to send with
+ * *status: 400 bad_range, 409 resume_pending (another client's upload is kept),
+ * 409 wrong_total / different_file, 416 wrong_offset / nothing_to_resume. */
+struct cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, int *status);
+void *ota_resume_take_claimed(void);
+/* Add "resume": {offset, total, project, version, expires_in_s} or null to a status. */
+void ota_resume_json(struct cJSON *parent);
+/* Release the kept upload now as an aborted one, recording why (softap_ota_stop). */
+void ota_resume_drop(const char *why);
 
 /* ota_http.c */
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out);

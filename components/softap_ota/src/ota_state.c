@@ -138,6 +138,23 @@ void ota_state_progress(uint32_t received)
     xSemaphoreGive(s_lock);
 }
 
+void ota_state_interrupt(uint32_t received, uint32_t total)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_status.state = SOFTAP_OTA_INTERRUPTED;
+    s_status.received = received;
+    s_status.total = total;
+    xSemaphoreGive(s_lock);
+}
+
+void ota_state_resume(uint32_t received, uint32_t total)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_status.received = received;
+    s_status.total = total;
+    xSemaphoreGive(s_lock);
+}
+
 void ota_state_set(softap_ota_state_t st)
 {
     xSemaphoreTake(s_lock, portMAX_DELAY);
@@ -209,7 +226,8 @@ void ota_state_get(softap_ota_status_t *out)
 
 const char *softap_ota_state_name(softap_ota_state_t state)
 {
-    static const char *const names[] = { "idle", "receiving", "verifying", "rebooting", "failed" };
+    static const char *const names[] = { "idle", "receiving", "verifying", "rebooting", "failed",
+                                         "interrupted" };
     return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "unknown";
 }
 

@@ -176,6 +176,7 @@ char *ota_status_json(void)
     cJSON_AddStringToObject(o, "update_state", softap_ota_state_name(st.state));
     cJSON_AddNumberToObject(o, "received", st.received);
     cJSON_AddNumberToObject(o, "total", st.total);
+    ota_resume_json(o);
     if (st.have_last) {
         cJSON *l = cJSON_AddObjectToObject(o, "last_update");
         cJSON_AddBoolToObject(l, "ok", st.last_ok);

@@ -66,6 +66,10 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
         return err;
     }
     cfg = ota_state_config();
+    err = ota_resume_init(cfg);
+    if (err != ESP_OK) {
+        return err;
+    }
     /* who may update: bad settings stop the start before anything is opened */
     err = ota_auth_init(cfg);
     if (err == ESP_OK) {
@@ -115,6 +119,8 @@ esp_err_t softap_ota_stop(void)
         s_ap = false;
     }
     s_started = false;
+    ota_resume_drop("the updater stopped while an interrupted upload was kept for a resume: it was "
+                    "discarded, the running app is unchanged; upload the file again");
     ota_auth_deinit();
     ota_state_deinit();
     return ESP_OK;
