@@ -22,7 +22,7 @@ fi
 TRIED=0   # bad inputs sent (for the README figure)
 
 # recv timeout 1 s x 2: a stalled upload is dropped within ~2 s
-start_sim hostile --health-delay 100 --recv-timeout 1 --max-timeouts 2 --deadline 30 || { finish; exit 1; }
+start_sim hostile --health-delay 100 --recv-timeout 1 --max-timeouts 2 --deadline 30 --resume-timeout 0 || { finish; exit 1; }
 
 # serving NAME: the server answers /api/status, runs the factory app, and no upload is
 # left holding the session

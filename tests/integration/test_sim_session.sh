@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 IMG="$SOTA_TESTDATA/images"
 BIG="$IMG/c05_valid_esp32_1000k.bin"
-start_sim session --health-delay 100 --recv-timeout 1 --max-timeouts 2 --deadline 6 || { finish; exit 1; }
+start_sim session --health-delay 100 --recv-timeout 1 --max-timeouts 2 --deadline 6 --resume-timeout 0 || { finish; exit 1; }
 
 # 409: a slow upload holds the session while a second one arrives
 curl -s -m 30 -o "$TMP/slow.out" -w '%{http_code}' --limit-rate 400k \
