@@ -5,7 +5,7 @@
 # prints the command to run and fails.
 set -euo pipefail
 
-build=(gcc make cmake pkg-config libmbedtls-dev libcjson-dev libhttp-parser-dev)
+build=(gcc make cmake pkg-config libmbedtls-dev libcjson-dev libhttp-parser-dev libcurl4-openssl-dev)
 test=(libcmocka-dev curl dnsutils jq clang libclang-rt-14-dev
       gcc-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
       chromium nodejs npm)

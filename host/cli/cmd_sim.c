@@ -71,6 +71,10 @@ static void usage(FILE *out)
             "  --health-delay MS\n"
             "  --fail-task NAME  the first xTaskCreate of task NAME fails (out of memory)\n"
             "  --resume-timeout S (0: interrupted uploads are not kept for a resume)\n"
+            "Faults (for tests):\n"
+            "  --cut-upload N[,N...]  the k-th request body longer than the k-th N loses its\n"
+            "                         connection after N bytes (a phone leaving the AP); again\n"
+            "                         after every restart\n"
             "Who may update (all off by default):\n"
             "  --ap-password P          WPA2 access point (8..63 characters)\n"
             "  --auth USER:PASS         HTTP Basic authentication on the page, API and upload\n"
@@ -320,6 +324,31 @@ static int select_release(int argc, char **argv)
     fprintf(stderr, "sota sim: --idf %s: cannot run %s (%s): build it with make (it builds one "
             "simulator per modelled release)\n", want, path, strerror(errno));
     return 1;
+
+/* "N[,N...]": 1..8 positive byte counts. Returns 0, or -1 (cuts unchanged). */
+static int parse_cuts(const char *v, uint64_t *cuts, size_t *n)
+{
+    uint64_t tmp[8];
+    size_t k = 0;
+    const char *p = v;
+    for (;;) {
+        char *end;
+        unsigned long long x = strtoull(p, &end, 10);
+        if (end == p || x == 0 || *p == '-' || *p == '+' || k == 8) {
+            return -1;
+        }
+        tmp[k++] = x;
+        if (*end == '\0') {
+            break;
+        }
+        if (*end != ',') {
+            return -1;
+        }
+        p = end + 1;
+    }
+    memcpy(cuts, tmp, k * sizeof *tmp);
+    *n = k;
+    return 0;
 }
 
 int sota_cmd_sim(int argc, char **argv)
@@ -336,6 +365,8 @@ int sota_cmd_sim(int argc, char **argv)
     int efuse_blk_rev = 0;
     bool flash_encryption = false;
     uint16_t port = 8080, dns_port = 0;
+    uint64_t cuts[8];
+    size_t ncuts = 0;
     sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1 };
     bool rollback = true;
     static uint8_t sb_digest[SOTA_SIG_DIGEST_LEN];
@@ -381,6 +412,12 @@ int sota_cmd_sim(int argc, char **argv)
         } else if (!strcmp(a, "--port") || !strcmp(a, "--dns-port")) {
             if (parse_port(v, !strcmp(a, "--port") ? &port : &dns_port)) {
                 fprintf(stderr, "sota sim: %s %s: expected a port number 1..65535\n", a, v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--cut-upload")) {
+            if (parse_cuts(v, cuts, &ncuts)) {
+                fprintf(stderr, "sota sim: --cut-upload %s: expected up to 8 byte counts, e.g. 40000,90000\n", v);
                 return 2;
             }
             i++;
@@ -540,6 +577,7 @@ int sota_cmd_sim(int argc, char **argv)
     snprintf(nvs_path, sizeof nvs_path, "%s.nvs", flash);
     nvs_host_set_path(nvs_path);
     httpd_host_set_port_override(port);
+    httpd_host_set_body_cuts(cuts, ncuts);
     sota_host_set_dns_port(dns_port);
     if (dns_port == 0) {
         fprintf(stderr, "sota sim: captive DNS is off in this simulation (--dns-port N serves it "

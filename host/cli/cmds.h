@@ -10,5 +10,6 @@ int sota_cmd_ptable(int argc, char **argv);
 int sota_cmd_flash(int argc, char **argv);
 int sota_cmd_sim(int argc, char **argv);
 int sota_cmd_powercut(int argc, char **argv);
+int sota_cmd_push(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const sota_cmd_t s_cmds[] = {
     { "ptable", sota_cmd_ptable, "ptable CSV -o BIN | BIN      partition table CSV <-> binary (gen_esp32part)" },
     { "flash",  sota_cmd_flash,  "flash info FILE [--rollback] [--json]   what a flash image boots" },
     { "sim",    sota_cmd_sim,    "sim [--flash FILE] [--port N] [--chip C]  run the device on this host" },
+    { "push",   sota_cmd_push,   "push [--resume] [--user U --password P] URL FILE   send an app to a device, wait until it runs" },
     { "powercut", sota_cmd_powercut, "powercut [--image FILE] [--scenario S] [--cut N --mode clean|torn]  power-cut sweep" },
 };
 

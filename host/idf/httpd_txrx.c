@@ -11,6 +11,7 @@
 #include "esp_log.h"
 #include "httpd_priv.h"
 #include "sota_host_idf.h"
+#include "sota_host_httpd.h"
 
 static const char *TAG = "httpd_txrx";
 
@@ -155,6 +156,26 @@ size_t httpd_unrecv(httpd_req_t *r, const char *buf, size_t buf_len)
 
 /* ------------------------------------------------------------------ request body */
 
+/* httpd_host_set_body_cuts: the cut points and the next one to use */
+#define BODY_CUTS_MAX 8
+static uint64_t s_cuts[BODY_CUTS_MAX];
+static size_t s_ncuts;
+static _Atomic size_t s_next_cut;
+
+void httpd_host_set_body_cuts(const uint64_t *cut_at, size_t n)
+{
+    s_ncuts = n < BODY_CUTS_MAX ? n : BODY_CUTS_MAX;
+    memcpy(s_cuts, cut_at, s_ncuts * sizeof *s_cuts);
+    s_next_cut = 0;
+}
+
+/* A cut point for this body (0: none): it applies once the body is longer than it. */
+static uint64_t body_cut(const httpd_req_t *r)
+{
+    size_t k = s_next_cut;
+    return k < s_ncuts && r->content_len > s_cuts[k] ? s_cuts[k] : 0;
+}
+
 int httpd_req_recv(httpd_req_t *r, char *buf, size_t buf_len)
 {
     if (r == NULL || buf == NULL || r->aux == NULL) {
@@ -166,6 +187,19 @@ int httpd_req_recv(httpd_req_t *r, char *buf, size_t buf_len)
     }
     if (buf_len == 0) {
         return 0;
+    }
+    uint64_t cut = body_cut(r);
+    if (cut) {
+        uint64_t done = r->content_len - ra->remaining_len;
+        if (done >= cut) {
+            s_next_cut++;
+            ESP_LOGW(TAG, "simulated connection loss after %llu body bytes", (unsigned long long)done);
+            shutdown(ra->sd->fd, SHUT_RDWR);
+            return HTTPD_SOCK_ERR_FAIL;
+        }
+        if (done + buf_len > cut) {
+            buf_len = (size_t)(cut - done);
+        }
     }
     int n = httpd_recv_with_opt(r, buf, buf_len, HTTPD_RECV_OPT_NONE);
     if (n < 0) {

@@ -3,6 +3,7 @@
 #ifndef SOTA_HOST_HTTPD_H
 #define SOTA_HOST_HTTPD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "esp_http_server.h"
@@ -19,6 +20,14 @@ uint16_t httpd_host_port(httpd_handle_t handle);
  * config->server_port (the simulator's --port: the device code keeps asking for 80).
  * 0 restores config->server_port. Call before httpd_start(); not thread-safe with it. */
 void httpd_host_set_port_override(uint16_t port);
+
+/* Lose connections in the middle of request bodies, as a phone leaving the access point
+ * does (the simulator's --cut-upload): the k-th request body (k = 0..n-1) longer than
+ * cut_at[k] bytes gets only its first cut_at[k] bytes; then its connection is shut
+ * down and httpd_req_recv() returns HTTPD_SOCK_ERR_FAIL, as on a reset. Bodies not
+ * longer than the next cut point pass untouched. Copies up to 8 points; n = 0 turns it
+ * off. Call before requests arrive. */
+void httpd_host_set_body_cuts(const uint64_t *cut_at, size_t n);
 
 #ifdef __cplusplus
 }
