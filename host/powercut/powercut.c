@@ -85,6 +85,7 @@ typedef struct {
 } sc_def_t;
 
 static bool run_update_new(pc_harness_t *h, char *msg, size_t len);
+static bool run_update_resumed(pc_harness_t *h, char *msg, size_t len);
 static bool run_first_boot(pc_harness_t *h, char *msg, size_t len);
 static bool run_rollback(pc_harness_t *h, char *msg, size_t len);
 static bool run_reset_pending(pc_harness_t *h, char *msg, size_t len);
@@ -96,6 +97,10 @@ static const sc_def_t s_sc[PC_SC_COUNT] = {
     [PC_SC_UPDATE_OLDER] = { "update-older", "ota_0 runs; upload into ota_1, which holds an older app",
                              START_OLDER, true, PART_OTA0, IMG_C, PART_OTA1, IMG_NEW, true,
                              OTA_STATE_PENDING_VERIFY, run_update_new },
+    [PC_SC_UPDATE_RESUMED] = { "update-resumed", "as update-older, but the connection drops halfway: the session "
+                               "is kept in RAM, then the same client resumes it to set-boot",
+                               START_OLDER, true, PART_OTA0, IMG_C, PART_OTA1, IMG_NEW, true,
+                               OTA_STATE_PENDING_VERIFY, run_update_resumed },
     [PC_SC_FIRST_BOOT] = { "first-boot", "first boot of the new app in ota_0 (NEW -> PENDING_VERIFY), then "
                            "esp_ota_mark_app_valid_cancel_rollback",
                            START_UPDATED, false, PART_FACTORY, IMG_FACTORY, PART_OTA0, IMG_NEW, true,
@@ -211,9 +216,12 @@ static esp_err_t dev_boot(pc_harness_t *h)
 }
 
 /* Upload img through the update session and the writer, as POST /update does with a
- * raw body of exactly img->len bytes. true if the new slot is selected. */
-static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, char *msg,
-                       size_t len)
+ * raw body of exactly img->len bytes; with lost_at, the connection drops after that many
+ * bytes and the same session is resumed from sota_update_offset(), as POST /update with
+ * Content-Range does after a kept session (a power cut in between loses it with the
+ * RAM). true if the new slot is selected. */
+static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, size_t lost_at,
+                             char *msg, size_t len)
 {
     ota_writer_t w;
     sota_update_cfg_t ucfg;
@@ -227,9 +235,24 @@ static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update
     sota_update_t *u = h->upd;
     sota_update_init(u, &ucfg, ops, &w);
     sota_upd_err_t ue = SOTA_UPD_OK;
-    for (size_t off = 0; ue == SOTA_UPD_OK && off < img->len; off += h->chunk) {
+    size_t off = 0;
+    while (ue == SOTA_UPD_OK && off < img->len) {
         size_t n = img->len - off < h->chunk ? img->len - off : h->chunk;
+        if (lost_at > off && lost_at < off + n) {
+            n = lost_at - off;
+        }
         ue = sota_update_feed(u, img->data + off, n);
+        off += n;
+        if (ue == SOTA_UPD_OK && off == lost_at) {
+            /* the connection is lost here; the client comes back with the right claim */
+            sota_resume_err_t re = sota_update_resume_check(u, off, img->len, u->head_sha);
+            if (re != SOTA_RESUME_OK) {
+                put(msg, len, "resume at %zu refused: %s", off, sota_resume_err_code(re));
+                sota_update_cancel(u, "test: resume refused");
+                return false;
+            }
+            off = sota_update_offset(u);
+        }
     }
     if (ue == SOTA_UPD_OK) {
         ue = sota_update_finish(u);
@@ -239,6 +262,21 @@ static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update
         return false;
     }
     return true;
+}
+
+static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, char *msg,
+                       size_t len)
+{
+    return run_update_split(h, img, ops, 0, msg, len);
+}
+
+/* Halfway, past the head (the session is only kept once the slot is open). */
+static bool run_update_resumed(pc_harness_t *h, char *msg, size_t len)
+{
+    const sota_update_ops_t *ops = h->opts.writer ? h->opts.writer : &ota_writer_ops;
+    const pc_image_t *img = &h->img[IMG_NEW];
+    size_t half = img->len / 2 > SOTA_UPDATE_HEAD_LEN ? img->len / 2 : SOTA_UPDATE_HEAD_LEN + 1;
+    return run_update_split(h, img, ops, half < img->len ? half : 0, msg, len);
 }
 
 static bool run_update_new(pc_harness_t *h, char *msg, size_t len)

@@ -61,6 +61,10 @@ typedef enum {
     /* "update-older": ota_0 runs (confirmed), ota_1 holds an older confirmed app; an
      * upload into ota_1. Previous: ota_0; new: ota_1. */
     PC_SC_UPDATE_OLDER,
+    /* "update-resumed": as update-older, but the connection drops halfway; the session
+     * is kept in RAM (a cut from there on loses it) and the same client resumes it from
+     * its offset to esp_ota_set_boot_partition. Previous: ota_0; new: ota_1. */
+    PC_SC_UPDATE_RESUMED,
     /* "first-boot": after update-blank, the first boot of the new app (the bootloader
      * writes NEW -> PENDING_VERIFY) and its confirmation
      * (esp_ota_mark_app_valid_cancel_rollback). Previous: factory; new: ota_0. */

@@ -107,8 +107,8 @@ static int group_teardown(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    static const char *const names[PC_SC_COUNT] = { "update-blank", "update-older", "first-boot", "rollback",
-                                                    "reset-pending" };
+    static const char *const names[PC_SC_COUNT] = { "update-blank", "update-older", "update-resumed",
+                                                    "first-boot", "rollback", "reset-pending" };
     for (int i = 0; i < PC_SC_COUNT; i++) {
         assert_string_equal(pc_scenario_name((pc_scenario_t)i), names[i]);
         assert_int_equal(pc_scenario_by_name(names[i]), i);
@@ -200,6 +200,7 @@ static void test_clean_runs(void **state)
         /* 40 KiB: 160 page programs at least, plus erases and the otadata write */
         { PC_SC_UPDATE_BLANK, "ota_0", "ota_0 (softap-ota 2.0.0, pending_verify)", 162, 200 },
         { PC_SC_UPDATE_OLDER, "ota_1", "ota_1 (softap-ota 2.0.0, pending_verify)", 162, 200 },
+        { PC_SC_UPDATE_RESUMED, "ota_1", "ota_1 (softap-ota 2.0.0, pending_verify)", 162, 200 },
         /* one otadata sector rewrite (erase + program) per state change */
         { PC_SC_FIRST_BOOT, "ota_0", "ota_0 (softap-ota 2.0.0, valid)", 4, 4 },
         { PC_SC_ROLLBACK, "factory", "factory (softap-ota 1.0.0, factory)", 4, 4 },
@@ -218,7 +219,12 @@ static void test_clean_runs(void **state)
         assert_string_equal(r.why, "");
         assert_in_range(r.ops, cases[i].min_ops, cases[i].max_ops);
     }
-    pc_result_t r;
+    pc_result_t r, r2;
+    /* a resumed upload does exactly the flash operations of an uncut one: nothing is
+     * erased (or written) twice */
+    assert_int_equal(pc_run(h, PC_SC_UPDATE_OLDER, 0, NOR_CUT_CLEAN, &r), PC_OK);
+    assert_int_equal(pc_run(h, PC_SC_UPDATE_RESUMED, 0, NOR_CUT_CLEAN, &r2), PC_OK);
+    assert_int_equal(r2.ops, r.ops);
     assert_int_equal(pc_run(h, PC_SC_COUNT, 0, NOR_CUT_CLEAN, &r), PC_ERR_ARG);
     assert_int_equal(pc_run(NULL, PC_SC_ROLLBACK, 0, NOR_CUT_CLEAN, &r), PC_ERR_ARG);
     assert_int_equal(pc_run(h, PC_SC_ROLLBACK, 0, NOR_CUT_CLEAN, NULL), PC_ERR_ARG);
@@ -263,7 +269,7 @@ static void test_sweep_real_writer(void **state)
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
         pc_harness_t *h = open_with(NULL, chunks[c]);
         for (int sc = 0; sc < PC_SC_COUNT; sc++) {
-            if (c > 0 && sc != PC_SC_UPDATE_BLANK && sc != PC_SC_UPDATE_OLDER) {
+            if (c > 0 && sc != PC_SC_UPDATE_BLANK && sc != PC_SC_UPDATE_OLDER && sc != PC_SC_UPDATE_RESUMED) {
                 continue; /* only updates feed chunks */
             }
             pc_result_t r;
