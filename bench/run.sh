@@ -189,6 +189,13 @@ for st in ours:"ours: session, erase-ahead, skip erased" ours_blank:"ours into a
   printf '%-44s %9.2f %8s %9.2f %8s\n' "   ${st#*:}" "$(j ".projected_s.$k[\"256k\"]")" "$r1" \
     "$(j ".projected_s.$k[\"1000k\"]")" "$r2"
 done
+cost() { jq -r --arg s "$2" "(.projected_s.$1[\$s] / .projected_s.ours[\$s]) * 100 | round / 100" "$OUT"; }
+printf '%-44s\n' "   an upload cut at 90 % (cost: x the uncut one)"
+for st in resumed_90:"cut at 90 %, resumed (Content-Range)" restart_90:"cut at 90 %, sent again from byte 0"; do
+  k=${st%%:*}
+  printf '%-44s %9.2f %7.2fx %9.2f %7.2fx\n' "   ${st#*:}" "$(j ".projected_s.$k[\"256k\"]")" "$(cost "$k" 256k)" \
+    "$(j ".projected_s.$k[\"1000k\"]")" "$(cost "$k" 1000k)"
+done
 printf '%-44s %18s %18s\n' "2. heap peak of the update path (bytes)" "$(j '.heap_peak_bytes["256k"]')" "$(j '.heap_peak_bytes["1000k"]')"
 printf '%-44s %18s\n' "   worst stack depth, update path (bytes)" "$(j .stack_max_bytes)"
 printf '%-44s %18s %18s\n' "   task stacks, device (bytes used/size, spare)" "xtensa" "rv32imc"

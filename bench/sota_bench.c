@@ -59,12 +59,16 @@ static const struct {
 
 /* --- projected device time -------------------------------------------------------- */
 
-typedef enum { ST_OURS, ST_OURS_BLANK, ST_WHOLE_SLOT, ST_SEQUENTIAL } strategy_t;
+typedef enum { ST_OURS, ST_OURS_BLANK, ST_WHOLE_SLOT, ST_SEQUENTIAL, ST_RESUMED_90, ST_RESTART_90 } strategy_t;
 
-static const char *const s_strategy_key[] = { "ours", "ours_blank", "whole_slot", "sequential" };
+static const char *const s_strategy_key[] = { "ours", "ours_blank", "whole_slot", "sequential", "resumed_90",
+                                              "restart_90" };
 
-/* This project's update session over the component's writer, fed 4 KiB at a time. */
-static void run_ours(const uint8_t *img, size_t len)
+/* This project's update session over the component's writer, fed 4 KiB at a time. With
+ * cut, the connection is lost after that many bytes: resume continues the kept session
+ * from its offset (POST /update with Content-Range); else the session is released as
+ * an aborted upload and the whole file is sent again (no resume). */
+static void run_ours_cut(const uint8_t *img, size_t len, size_t cut, bool resume)
 {
     softap_ota_config_t c = SOFTAP_OTA_CONFIG_DEFAULT();
     ota_writer_t w;
@@ -79,16 +83,42 @@ static void run_ours(const uint8_t *img, size_t len)
         bench_die("out of memory");
     }
     sota_update_init(u, &cfg, &ota_writer_ops, &w);
-    for (size_t off = 0; off < len; off += CHUNK) {
+    for (size_t off = 0; off < len;) {
         size_t n = len - off < CHUNK ? len - off : CHUNK;
+        if (cut > off && cut < off + n) {
+            n = cut - off;
+        }
         if (sota_update_feed(u, img + off, n) != SOTA_UPD_OK) {
             bench_die("update session refused the image: %s", u->msg);
+        }
+        off += n;
+        if (off == cut && resume) {
+            if (sota_update_resume_check(u, off, len, u->head_sha) != SOTA_RESUME_OK) {
+                bench_die("the kept session refused its own resume");
+            }
+            off = sota_update_offset(u);
+            cut = 0;
+        } else if (off == cut) {
+            sota_update_cancel(u, "bench: connection lost");
+            if (ota_writer_target(&w, &c, &cfg) != ESP_OK) {
+                bench_die("ota_writer_target failed");
+            }
+            cfg.announced_len = len;
+            cfg.announced_exact = true;
+            sota_update_init(u, &cfg, &ota_writer_ops, &w);
+            off = 0;
+            cut = 0;
         }
     }
     if (sota_update_finish(u) != SOTA_UPD_OK) {
         bench_die("update session failed: %s", u->msg);
     }
     free(u);
+}
+
+static void run_ours(const uint8_t *img, size_t len)
+{
+    run_ours_cut(img, len, 0, false);
 }
 
 /* What a minimal updater does with ESP-IDF's OTA API: begin (size_arg decides the
@@ -122,7 +152,7 @@ static int cmd_flash(void)
         bench_image(len, BENCH_NEW_VER, 2, true, &img, &img_len);
         /* the slot holds the previous release, of the same size */
         bench_image(len, BENCH_OLD_VER, 3, true, &old, &old_len);
-        for (int s = ST_OURS; s <= ST_SEQUENTIAL; s++) {
+        for (int s = ST_OURS; s <= ST_RESTART_90; s++) {
             nor_flash_t *f = bench_dev_on(s == ST_OURS_BLANK ? NULL : old, old_len, NULL);
             nor_reset_stats(f);
             switch ((strategy_t)s) {
@@ -135,6 +165,10 @@ static int cmd_flash(void)
                 break;
             case ST_SEQUENTIAL:
                 run_reference(img, img_len, OTA_WITH_SEQUENTIAL_WRITES);
+                break;
+            case ST_RESUMED_90:
+            case ST_RESTART_90:
+                run_ours_cut(img, img_len, img_len * 9 / 10, s == ST_RESUMED_90);
                 break;
             }
             nor_stats_t st;
