@@ -8,7 +8,7 @@
 # expires and is released; a plain upload from the same client starts over.
 . "$(dirname "$0")/lib.sh"
 RAWHTTP="$(dirname "$SOTA")/rawhttp"
-HEAD_LEN=4352  # SOTA_UPDATE_HEAD_LEN: nothing is written (nor kept) before this
+HEAD_LEN=8448  # SOTA_UPDATE_HEAD_LEN: nothing is written (nor kept) before this
 SIZE=150000
 start_sim resume --health-delay 100 --recv-timeout 1 --max-timeouts 2 || { finish; exit 1; }
 
