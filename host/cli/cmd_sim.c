@@ -324,6 +324,7 @@ static int select_release(int argc, char **argv)
     fprintf(stderr, "sota sim: --idf %s: cannot run %s (%s): build it with make (it builds one "
             "simulator per modelled release)\n", want, path, strerror(errno));
     return 1;
+}
 
 /* "N[,N...]": 1..8 positive byte counts. Returns 0, or -1 (cuts unchanged). */
 static int parse_cuts(const char *v, uint64_t *cuts, size_t *n)
