@@ -52,6 +52,7 @@ struct sockaddr_storage { uint8_t s2_len; sa_family_t ss_family; char d1[2]; uin
 int socket(int, int, int);
 int getsockopt(int, int, int, void *, socklen_t *);
 int getsockname(int, struct sockaddr *, socklen_t *);
+int getpeername(int, struct sockaddr *, socklen_t *);
 ssize_t recv(int, void *, size_t, int);
 int bind(int, const struct sockaddr *, socklen_t);
 int close(int);
