@@ -59,7 +59,7 @@ mutate: test-deps
 	python3 tools/mutate.py --per-file $(MUTANTS_PER_FILE) --jobs $(JOBS)
 
 device: $(BUILD)/sota
-	@tools/device.sh --target $(TARGET) --build $(BUILD)/device-$(TARGET)
+	@SOTA=$(BUILD)/sota tools/device.sh --target $(TARGET) --build $(BUILD)/device-$(TARGET)
 
 device-test: $(BUILD)/sota
 	@SOTA=$(BUILD)/sota bash tests/device/run.sh

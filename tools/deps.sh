@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build=(gcc make cmake pkg-config libmbedtls-dev libcjson-dev libhttp-parser-dev libcurl4-openssl-dev)
-test=(libcmocka-dev curl dnsutils jq clang libclang-rt-14-dev
+test=(libcmocka-dev curl dnsutils jq iproute2 clang libclang-rt-14-dev
       gcc-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
       chromium nodejs npm)
 bench=(valgrind binutils)

@@ -131,11 +131,14 @@ ptbin="$BUILD/partition_table/partition-table.bin"
 [ -f "$app" ] && [ -f "$ptbin" ] || { say "device: build finished but $app or $ptbin is missing"; exit 1; }
 app_bytes=$(wc -c <"$app")
 # the smallest app partition of the built table (every app slot must hold the app);
-# decoded with the host command `sota ptable` (make builds it), else ESP-IDF's own tool
-if [ -x "$ROOT/build/sota" ]; then
-  table=$("$ROOT/build/sota" ptable "$ptbin")
+# decoded with the host command `sota ptable` (SOTA=path, else the one make builds), else
+# with ESP-IDF's own tool
+SOTA=${SOTA:-$ROOT/build/sota}
+if [ -x "$SOTA" ]; then
+  table=$("$SOTA" ptable "$ptbin") || { say "device: $SOTA ptable could not read $ptbin"; exit 1; }
 else
-  table=$("$PY" "$IDF_PATH/components/partition_table/gen_esp32part.py" "$ptbin" 2>/dev/null)
+  table=$("$PY" "$IDF_PATH/components/partition_table/gen_esp32part.py" "$ptbin" 2>&1) ||
+    { say "device: cannot read the built partition table $ptbin: $table"; exit 1; }
 fi
 slot=""
 while IFS=, read -r name type _ _ size _; do

@@ -105,7 +105,14 @@ check "load: recorded as installed" "true" "$(field .last_update.ok)"
 # --- 5. a page load with every session slot taken (LRU purge) -----------------------------------
 "$RAW" -n 7 -i 8000 -t 10 "$PORT" "$TMP/get" > "$TMP/idle.out" &
 IDLE=$!
-sleep 1
+# all seven connected and answered before the page load (on a loaded machine a fixed pause
+# let the page load take a slot still free): count established client sockets to the port
+for _ in $(seq 50); do
+  n=$(ss -Htn state established "( dport = :$PORT )" 2>/dev/null | wc -l)
+  [ "$n" -ge 7 ] && break
+  sleep 0.1
+done
+sleep 0.5
 t0=$(date +%s%N)
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$(URL /)")
 ms=$(ms_since "$t0")
