@@ -126,6 +126,10 @@ CODE=$(printf '%s' "$BODY" | tail -n1); BODY=$(printf '%s' "$BODY" | sed '$d')
 refused "second client, plain upload" 409 resume_pending
 check "409 resume_pending carries the resume info" "80000 $SIZE 5.0" \
   "$(printf '%s' "$BODY" | jq -r '"\(.resume.offset) \(.resume.total) \(.resume.version)"')"
+BODY=$(curl -s -m 10 -w '\n%{http_code}' --interface 127.0.0.2 -H 'Content-Type: application/json' \
+  --data '{"partition":"factory"}' "$(URL /api/boot)")
+CODE=$(printf '%s' "$BODY" | tail -n1); BODY=$(printf '%s' "$BODY" | sed '$d')
+refused "second client switches the app (/api/boot)" 409 resume_pending
 BODY=$(curl -s -m 10 -w '\n%{http_code}' -H "Content-Range: bytes 80000-$((SIZE - 1))/$SIZE" \
   -F "file=@$TMP/rest.bin;type=application/octet-stream" "$(URL /update)")
 CODE=$(printf '%s' "$BODY" | tail -n1); BODY=$(printf '%s' "$BODY" | sed '$d')
@@ -146,6 +150,17 @@ wait_field .resume.offset 50000 10 || bad "kept at 50000"
 upload "$img"
 check "plain upload from the same client while kept: starts over, 200" "200" "$CODE"
 wait_field .version 6.0 20 && ok "6.0 runs" || bad "6.0 does not run"
+# ... or switches to another app: the kept upload is given up, the switch goes ahead
+wait_field .running_state valid 10 || bad "6.0 not confirmed"
+img="$TMP/sw.bin"
+"$SOTA" image make -o "$img" --version 6.1 --size "$SIZE" --seed 61 >/dev/null
+cut_at "$img" 50000
+wait_field .resume.offset 50000 10 || bad "kept at 50000 (before the switch)"
+BODY=$(curl -s -m 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
+  --data '{"partition":"factory"}' "$(URL /api/boot)")
+check "same client switches the app while its upload is kept: 200" "200" "$(printf '%s' "$BODY" | tail -n1)"
+wait_field .running_partition factory 20 && ok "the switch ran: factory runs" || bad "no switch to factory"
+check "after the switch: nothing kept" "null" "$(field .resume)"
 stop_sim
 
 # --- expiry ---------------------------------------------------------------------------

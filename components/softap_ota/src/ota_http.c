@@ -1,7 +1,8 @@
 /* HTTP: the page, the status API, the upload, the switch of the boot slot, and the
  * captive-portal answers. API (README.md): GET and HEAD / (gzip page, or a short text for
- * clients without gzip), GET /api/status (JSON), POST /update (raw body or
- * multipart/form-data), POST /api/boot. Every error is JSON {"error": code, "message":
+ * clients without gzip), GET /api/status (JSON), POST /api/check (the verdict on a file's
+ * first bytes), POST /update (raw body or multipart/form-data, or the rest of an
+ * interrupted upload), POST /api/boot. Every error is JSON {"error": code, "message":
  * text}, those the HTTP server itself finds in a request included. */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,7 +27,9 @@ static const char *TAG = "softap_ota";
 
 #define API_LIST "GET /, GET /api/status, POST /api/check, POST /update, POST /api/boot"
 
-/* The page, gzipped at build time (CMake EMBED_FILES on the device, .incbin on host). */
+/* The page, less its indentation and comments and gzipped at build time by web/gzip.cmake,
+ * embedded by the component's CMakeLists.txt (target_add_binary_data on the device, an
+ * .incbin in host/CMakeLists.txt on the host). */
 extern const uint8_t index_html_gz_start[] __asm__("_binary_index_html_gz_start");
 extern const uint8_t index_html_gz_end[] __asm__("_binary_index_html_gz_end");
 
@@ -1126,6 +1129,11 @@ static esp_err_t boot_post(httpd_req_t *req)
         snprintf(msg, sizeof msg, "this device has no app partition named '%s': use a label from the slots "
                  "of GET /api/status", want);
         return send_error(req, 404, "no_such_slot", msg);
+    }
+    int rstatus = 0;
+    cJSON *refused = ota_resume_gate_switch(req, &rstatus);
+    if (refused) {
+        return send_json(req, rstatus, refused);
     }
     if (!ota_state_try_claim(SOFTAP_OTA_VERIFYING, 0)) {
         return send_error(req, 409, "busy", "an update is in progress: wait for it to finish, then switch");

@@ -173,6 +173,10 @@ bool ota_resume_keep(void *owner, sota_update_t *upd, const ota_peer_t *peer, vo
  * 409 wrong_total / different_file, 416 wrong_offset / nothing_to_resume. */
 struct cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, int *status);
 void *ota_resume_take_claimed(void);
+/* POST /api/boot while an upload is kept: another client's request gets a refusal
+ * ({"error": "resume_pending", ...}, *status 409; the caller sends and frees it); the
+ * client that sent it gives it up (released as aborted) and NULL is returned. */
+struct cJSON *ota_resume_gate_switch(httpd_req_t *req, int *status);
 /* Add "resume": {offset, total, project, version, expires_in_s} or null to a status. */
 void ota_resume_json(struct cJSON *parent);
 /* Release the kept upload now as an aborted one, recording why (softap_ota_stop). */

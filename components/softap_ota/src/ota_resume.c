@@ -280,6 +280,31 @@ cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, int *status)
     return o;
 }
 
+cJSON *ota_resume_gate_switch(httpd_req_t *req, int *status)
+{
+    if (!s_lock) {
+        return NULL;
+    }
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    cJSON *o = NULL;
+    if (s_kept.owner) {
+        ota_peer_t peer;
+        ota_peer_of(req, &peer);
+        if (!same_peer(&peer, &s_kept.peer)) {
+            char msg[220];
+            snprintf(msg, sizeof msg, "another client's upload was interrupted after %u of %u bytes and is "
+                     "kept for it to resume: wait until it expires (see resume.expires_in_s), then switch",
+                     (unsigned)sota_update_offset(s_kept.upd), (unsigned)s_kept.upd->cfg.announced_len);
+            o = refusal(status, 409, "resume_pending", msg);
+        } else {
+            /* its own client gives the upload up: released as an aborted one */
+            release_locked("the interrupted upload was discarded: its client switched to another app", true);
+        }
+    }
+    xSemaphoreGive(s_lock);
+    return o;
+}
+
 void *ota_resume_take_claimed(void)
 {
     if (!s_lock) {
