@@ -4,6 +4,7 @@
 // and SOTA_ROOT. Screenshots of the main states go to $SOTA_ROOT/build/screenshots.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -255,11 +256,15 @@ async function waitEnd(page, ms = 45000) {
 }
 
 // Installs what is selected and checks the page and the device agree on the result.
-async function installAndCheck(page, sim, { version, partition, start = () => page.click('#go') }) {
+// A resumed upload may go back from verify to upload (the browser had handed over the whole
+// body before the connection dropped): resumed allows upload, verify pairs to repeat.
+async function installAndCheck(page, sim, { version, partition, start = () => page.click('#go'), resumed = false }) {
   const phases = await recordPhases(page);
   await start();
   assert.equal(await waitEnd(page), 'online', `the update did not end online: ${await text(page, '#msg')}`);
-  assert.deepEqual(await phases(), ['upload', 'verify', 'reboot', 'online']);
+  const seen = await phases();
+  if (resumed) assert.match(seen.join(','), /^upload(,verify,upload)*,verify,reboot,online$/);
+  else assert.deepEqual(seen, ['upload', 'verify', 'reboot', 'online']);
   assert.equal(await page.locator('#bar').evaluate((b) => b.value), 100);
   assert.match(await text(page, '#nums'), /^100% · /);
   assert.ok((await text(page, '#msg')).includes(`Back online: now running ${version} from ${NAMES[partition]}.`), await text(page, '#msg'));
@@ -450,7 +455,7 @@ test('shows the device\'s reason when it refuses an image; a valid upload then w
   });
 });
 
-test('a device that goes away mid-upload gives a clear message, not an endless wait', async () => {
+test('a device that goes away mid-upload: the page tries to resume, Cancel ends it with a clear message', async () => {
   await withDevice('lost', async (page, sim) => {
     // Slow the upload down so that the simulator can be killed in the middle of it.
     const cdp = await page.context().newCDPSession(page);
@@ -466,10 +471,18 @@ test('a device that goes away mid-upload gives a clear message, not an endless w
     await shot(page, '7-uploading');
 
     await stopSim(sim, 'SIGKILL');
-    assert.equal(await waitEnd(page, 25000), 'error');
+    // it tries to resume (for 90 s at most, with back-off) and says so; Cancel ends it
+    await page.locator('#msg', { hasText: /^Connection lost at \d+%, resuming…/ }).waitFor({ timeout: 25000 });
+    assert.match(await text(page, '#msg'), /Check that you are on the device's Wi-Fi\./);
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'upload');
+    await page.waitForTimeout(2000); // a few status polls fail meanwhile
+    assert.equal(await page.evaluate(() => document.body.dataset.phase), 'upload', 'still resuming');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await waitEnd(page, 5000), 'error');
     const msg = await text(page, '#msg');
-    assert.match(msg, /^Connection to the device lost after [\d.]+ KB of 968 KB\./);
-    assert.match(msg, /The running app is unchanged\. Check that you are on the device's Wi-Fi, then press Install to retry\./);
+    assert.match(msg, /^Upload cancelled after [\d.]+ KB of 968 KB\./);
+    assert.match(msg, /The running app is unchanged\. Press Install to retry\./);
+    assert.ok(await page.locator('#stop').isHidden(), 'no Cancel once it ended');
     assert.equal(await page.locator('#steps li').first().getAttribute('class'), 'bad');
     assert.ok(await page.locator('#go').isEnabled(), 'Install is available again to retry');
     assert.doesNotMatch(await text(page, '#nums'), /left/, 'no time left is shown for a dead upload');
@@ -478,6 +491,60 @@ test('a device that goes away mid-upload gives a clear message, not an endless w
     // the device is gone: the file is still taken, and the page says the device did not answer
     await takesNewFiles(page, testdata('c05_valid_esp32_1000k.bin'), testdata('c02_valid_esp32_100k.bin'), false);
   });
+});
+
+// What the page computes as the resume proof is the SHA-256 Node computes.
+test('the page\'s SHA-256 (plain http has no crypto.subtle) matches Node\'s', async () => {
+  await withDevice('sha', async (page) => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 4095, 4096]) {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = (i * 131 + 7) & 255;
+      const got = await page.evaluate((a) => sha256(new Uint8Array(a)), [...b]);
+      assert.equal(got, createHash('sha256').update(b).digest('hex'), `${n} bytes`);
+    }
+  });
+});
+
+test('resumes an upload whose connection drops, again and again, and ends on the new version', async () => {
+  // The simulator drops upload bodies after 300,000, then 200,000, then 100,000 bytes, as a
+  // phone leaving the access point would. Chromium may itself send a request again once on
+  // a new connection after a reset (then the device discards the kept upload and starts
+  // over); whatever it does, the page resumes until the file is in.
+  await withDevice('resume', async (page, sim) => {
+    const heads = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/update')) heads.push(r.headers()); });
+    const seen = [];
+    await page.exposeFunction('__msg', (t) => seen.push(t));
+    await page.evaluate(() => new MutationObserver(() => window.__msg(document.getElementById('msg').innerText))
+      .observe(document.getElementById('msg'), { childList: true, subtree: true }));
+    const img = makeImage('resume_0.3.0.bin', { version: '0.3.0', size: 900000 });
+    await page.setInputFiles('#file', img);
+    await verdictFor(page, 'resume_0.3.0.bin');
+    assert.ok(await page.locator('#stop').isHidden(), 'no Cancel before an upload');
+    await installAndCheck(page, sim, { version: '0.3.0', partition: 'ota_0', resumed: true });
+    const log = Buffer.concat(sim.log).toString();
+    const cuts = (log.match(/simulated connection loss/g) || []).length;
+    const resumed = (log.match(/resuming the interrupted upload at/g) || []).length;
+    assert.equal(cuts, 3, 'all three cuts happened');
+    assert.ok(resumed >= 1, `the device resumed the upload (${resumed} times)`);
+    const ranges = heads.slice(1).map((h) => h['content-range']);
+    assert.equal(heads[0]['content-range'], undefined, 'the first upload sends the whole file');
+    assert.equal(ranges.length, resumed, `one ranged request per resume: ${ranges}`);
+    const total = fs.statSync(img).size;
+    const proof = createHash('sha256').update(fs.readFileSync(img).subarray(0, 4096)).digest('hex');
+    for (const h of heads.slice(1)) {
+      assert.match(h['content-range'], new RegExp(`^bytes [1-9]\\d*-${total - 1}/${total}$`));
+      assert.equal(h['x-sota-head-sha256'], proof, 'the proof is the SHA-256 of the first 4096 bytes');
+    }
+    // (the browser counts bytes handed to the socket: the percentage shown can be past the cut)
+    assert.equal(seen.filter((t) => /^Connection lost at \d+%, resuming…/.test(t)).length, resumed, seen.join(' | '));
+    assert.ok(await page.locator('#stop').isHidden(), 'no Cancel once it ended');
+    const slot = Buffer.alloc(total);
+    const fd = fs.openSync(path.join(TMP, 'resume.flash.bin'), 'r');
+    fs.readSync(fd, slot, 0, total, 0x110000); // ota_0 in partitions.csv
+    fs.closeSync(fd);
+    assert.ok(slot.equals(fs.readFileSync(img)), 'ota_0 holds exactly the uploaded file');
+  }, { args: ['--cut-upload', '300000,200000,100000', '--health-delay', '100'] });
 });
 
 test('inserts device and file strings as text, and fits a 320 px screen', async () => {

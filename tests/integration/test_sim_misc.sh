@@ -44,5 +44,14 @@ check "404 is JSON" "not_found" "$(jq -r .error "$TMP/nf.json")"
 ENC=$(curl -s -m 5 -H "Accept-Encoding: gzip" -D - -o "$TMP/page.gz" "$(URL /)" | tr -d '\r' | grep -i '^content-encoding:' | cut -d' ' -f2)
 check "page served gzipped" "gzip" "$ENC"
 gzip -t "$TMP/page.gz" && ok "page is valid gzip" || bad "page is not valid gzip"
+# issue 12's budget: at most 6,144 bytes sent; the served page is the source less its
+# indentation and comments (web/gzip.cmake), nothing else
+n=$(wc -c < "$TMP/page.gz")
+check "page at most 6,144 bytes gzipped ($n)" "1" "$([ "$n" -le 6144 ] && echo 1 || echo 0)"
+sed -e 's/^[ \t]*//' -e '/^\/\//d' -e 's/\([;{]\) \/\/.*$/\1/' -e '/^$/d' "$SOTA_ROOT/components/softap_ota/web/index.html" |
+  tr -d '\n' > "$TMP/src.flat"
+zcat "$TMP/page.gz" | tr -d '\n' > "$TMP/page.flat"
+cmp -s "$TMP/src.flat" "$TMP/page.flat" && ok "served page = source less indentation and comments" ||
+  bad "served page differs from the source in more than indentation and comments"
 stop_sim
 finish
