@@ -605,6 +605,8 @@ int sota_cmd_sim(int argc, char **argv)
     printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s, ESP-IDF %s)\n",
            (unsigned)port, boot.desc.project_name, boot.desc.version, boot.label, flash,
            sota_host_idf_str(sota_idf_built, idf, sizeof idf));
+    printf("sota sim: the device's lines above name port 80 and http://192.168.4.1/ as on a board; "
+           "here it serves the URL above\n");
     fflush(stdout);
 
     int sig = 0;

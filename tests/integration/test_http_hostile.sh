@@ -283,4 +283,6 @@ check "1-byte writes: the new app runs" "9.9.9" "$(field .version)"
 
 stop_sim
 echo "bad inputs tried over HTTP: $TRIED"
+check "README: the count of hostile requests it names is this test's ($TRIED)" "1" \
+  "$(grep -c "\*\*$TRIED hostile HTTP requests\*\* (\`test_http_hostile.sh\`" "$SOTA_ROOT/README.md")"
 finish

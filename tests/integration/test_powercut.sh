@@ -22,6 +22,13 @@ check "sweep: no FAIL line" "0" "$(grep -c '^FAIL' "$TMP/all.out")"
 # tried = twice the sum of every scenario's operations
 sum=$(sed -n 's/^  no cut: \([0-9]*\) flash operations.*/\1/p' "$TMP/all.out" | awk "{s += \$1} END {print s}")
 check "sweep: every cut point of both modes tried" "cut points: $((2 * sum)) tried, 0 failed" "$last"
+# the README's figures are this sweep's
+tried=$(printf '%s' "$last" | sed 's/^cut points: \([0-9]*\) tried.*/\1/')
+resumed=$(sed -n '/^update-resumed:/,/^[a-z]/s/^  no cut: \([0-9]*\) flash operations.*/\1/p' "$TMP/all.out")
+check "README: the cut points it names are the sweep's ($tried)" "1" \
+  "$(grep -c "^  \*\*$tried cut points, 0 failed, each followed by a successful update\*\* (update-resumed:$" "$SOTA_ROOT/README.md")"
+check "README: the update-resumed share it names is the sweep's ($((2 * resumed)))" "1" \
+  "$(grep -c "^  $((2 * resumed)) of them)\.$" "$SOTA_ROOT/README.md")"
 
 # replay one torn cut in the middle of the update alone
 n=$(sed -n '/^update-blank:/,/^[a-z]/s/^  no cut: \([0-9]*\) flash operations.*/\1/p' "$TMP/all.out")
