@@ -123,3 +123,8 @@ bool sota_host_idf_wifi_reinit_fails(void)
 {
     return sota_host_idf_release() >= V(6, 0, 0);
 }
+
+bool sota_host_idf_ota_begin_invalidates_inactive(void)
+{
+    return sota_host_idf_release() >= V(5, 5, 0);
+}

@@ -7,6 +7,7 @@
 #include "esp_log.h"
 #include "esp_ota_ops.h"
 #include "ptable.h"
+#include "sota_host_idf.h"
 #include "sota_sig.h"
 
 static const char *TAG = "esp_ota_ops";
@@ -130,7 +131,7 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
     s_entries = e;
     *out_handle = e->handle;
 
-    if (g_sota_dev.rollback_enabled && is_ota_slot(partition)) {
+    if (g_sota_dev.rollback_enabled && is_ota_slot(partition) && sota_host_idf_ota_begin_invalidates_inactive()) {
         esp_ota_invalidate_inactive_ota_data_slot();
     }
     return ESP_OK;

@@ -9,6 +9,7 @@
 
 #include "esp_app_desc.h"
 #include "ptable.h"
+#include "sota_host_idf.h"
 #include "test_idf_ota_fixture.h"
 
 #define SEQ_ERASED OTADATA_SEQ_ERASED
@@ -776,6 +777,46 @@ static void test_erase_last_boot_app_partition(void **state)
     }
 }
 
+/* esp_ota_begin into an OTA slot erases the inactive otadata entry on ESP-IDF 5.5 and
+ * later (esp_ota_invalidate_inactive_ota_data_slot, with rollback); earlier releases
+ * leave otadata alone until the new slot is selected. */
+static void test_begin_inactive_entry_by_release(void **state)
+{
+    (void)state;
+    static const struct { uint32_t release; bool erased; } rows[] = {
+        { ESP_IDF_VERSION_VAL(5, 0, 0), false }, { ESP_IDF_VERSION_VAL(5, 4, 2), false },
+        { ESP_IDF_VERSION_VAL(5, 5, 2), true },  { ESP_IDF_VERSION_VAL(6, 0, 0), true },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        sota_host_idf_set_release(rows[i].release);
+        fx_t *fx = new_booted(true);
+        update_to("ota_0", FX_IMG("c01_valid_esp32_10k.bin"));
+        assert_int_equal(fx_boot(fx), ESP_OK);
+        assert_int_equal(esp_ota_mark_app_valid_cancel_rollback(), ESP_OK);
+        update_to("ota_1", FX_IMG("c02_valid_esp32_100k.bin"));
+        assert_int_equal(fx_boot(fx), ESP_OK);
+        assert_string_equal(esp_ota_get_running_partition()->label, "ota_1");
+        assert_int_equal(esp_ota_mark_app_valid_cancel_rollback(), ESP_OK);
+        otadata_entry_t e[2];
+        fx_otadata(fx, e);
+        assert_entry(&e[0], 1, OTA_STATE_VALID);
+        assert_entry(&e[1], 2, OTA_STATE_VALID);
+        esp_ota_handle_t h;
+        assert_int_equal(esp_ota_begin(fx_part("ota_0"), OTA_WITH_SEQUENTIAL_WRITES, &h), ESP_OK);
+        fx_otadata(fx, e);
+        if (rows[i].erased) {
+            assert_entry(&e[0], SEQ_ERASED, 0);
+        } else {
+            assert_entry(&e[0], 1, OTA_STATE_VALID);
+        }
+        assert_entry(&e[1], 2, OTA_STATE_VALID);
+        assert_int_equal(esp_ota_abort(h), ESP_OK);
+        fx_destroy(fx);
+    }
+    size_t n;
+    sota_host_idf_set_release(sota_host_idf_modelled(&n)[n - 1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +837,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partition_description, setup, teardown),
         cmocka_unit_test(test_app_partition_count),
         cmocka_unit_test(test_erase_last_boot_app_partition),
+        cmocka_unit_test(test_begin_inactive_entry_by_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

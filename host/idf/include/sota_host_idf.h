@@ -56,5 +56,9 @@ bool sota_host_idf_async_complete_wakes(void);
 /* esp_wifi_init on an initialised driver answers ESP_ERR_INVALID_STATE (6.0+); before,
  * ESP_OK. */
 bool sota_host_idf_wifi_reinit_fails(void);
+/* esp_ota_begin into an OTA slot erases the inactive otadata entry (the one the running
+ * app was not booted by) when rollback is enabled, esp_ota_invalidate_inactive_ota_data_slot
+ * (5.5+); before, otadata is left alone until esp_ota_set_boot_partition. */
+bool sota_host_idf_ota_begin_invalidates_inactive(void);
 
 #endif
