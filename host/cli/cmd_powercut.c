@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli_file.h"
+#include "cli_opts.h"
 #include "cmds.h"
 #include "powercut.h"
 
@@ -49,56 +50,69 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+static int opt_scenario(const char *cmd, const char *name, const char *v, void *dest)
+{
+    (void)name;
+    *(int *)dest = pc_scenario_by_name(v);
+    if (*(int *)dest < 0) {
+        fprintf(stderr, "sota %s: unknown scenario '%s' (see --help)\n", cmd, v);
+        return 2;
+    }
+    return 0;
+}
+
+/* --cut and --mode: the value and whether it was given */
+typedef struct {
+    uint64_t cut;
+    bool have_cut;
+    nor_cut_mode_t mode;
+    bool have_mode;
+} cut_opts_t;
+
+static int opt_cut(const char *cmd, const char *name, const char *v, void *dest)
+{
+    cut_opts_t *c = dest;
+    if (parse_u64(v, &c->cut)) {
+        fprintf(stderr, "sota %s: %s %s: expected a flash operation number, 0 or more\n", cmd, name, v);
+        return 2;
+    }
+    c->have_cut = true;
+    return 0;
+}
+
+static int opt_mode(const char *cmd, const char *name, const char *v, void *dest)
+{
+    cut_opts_t *c = dest;
+    if (pc_mode_by_name(v, &c->mode)) {
+        fprintf(stderr, "sota %s: %s %s: expected clean or torn\n", cmd, name, v);
+        return 2;
+    }
+    c->have_mode = true;
+    return 0;
+}
+
 int sota_cmd_powercut(int argc, char **argv)
 {
     const char *image_path = NULL;
     const char *csv_path = SOTA_ROOT "/partitions.csv";
     int only_sc = -1;
-    bool have_cut = false, have_mode = false, verbose = false;
-    uint64_t cut = 0;
-    nor_cut_mode_t mode = NOR_CUT_CLEAN;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--verbose")) {
-            verbose = true;
-        } else if (!v) {
-            fprintf(stderr, "sota powercut: %s needs a value\n\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!strcmp(a, "--image")) {
-            image_path = v, i++;
-        } else if (!strcmp(a, "--ptable")) {
-            csv_path = v, i++;
-        } else if (!strcmp(a, "--scenario")) {
-            only_sc = pc_scenario_by_name(v);
-            if (only_sc < 0) {
-                fprintf(stderr, "sota powercut: unknown scenario '%s' (see --help)\n", v);
-                return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--cut")) {
-            if (parse_u64(v, &cut)) {
-                fprintf(stderr, "sota powercut: --cut %s: expected a flash operation number, 0 or more\n", v);
-                return 2;
-            }
-            have_cut = true, i++;
-        } else if (!strcmp(a, "--mode")) {
-            if (pc_mode_by_name(v, &mode)) {
-                fprintf(stderr, "sota powercut: --mode %s: expected clean or torn\n", v);
-                return 2;
-            }
-            have_mode = true, i++;
-        } else {
-            fprintf(stderr, "sota powercut: unknown option '%s'\n\n", a);
-            usage(stderr);
-            return 2;
-        }
+    bool verbose = false;
+    cut_opts_t c = { .cut = 0, .mode = NOR_CUT_CLEAN };
+    const cli_opt_t table[] = {
+        { "--image", CLI_STR, &image_path, 0, 0, NULL },
+        { "--ptable", CLI_STR, &csv_path, 0, 0, NULL },
+        { "--scenario", CLI_FN, &only_sc, 0, 0, opt_scenario },
+        { "--cut", CLI_FN, &c, 0, 0, opt_cut },
+        { "--mode", CLI_FN, &c, 0, 0, opt_mode },
+        { "--verbose", CLI_FLAG, &verbose, 0, 0, NULL },
+    };
+    int rc0 = cli_opts_parse("powercut", table, sizeof table / sizeof table[0], argc, argv, usage);
+    if (rc0) {
+        return rc0 == CLI_OPTS_HELP ? 0 : rc0;
     }
+    bool have_cut = c.have_cut, have_mode = c.have_mode;
+    uint64_t cut = c.cut;
+    nor_cut_mode_t mode = c.mode;
 
     size_t csv_len = 0, image_len = 0;
     char *csv = (char *)cli_read_file("powercut", csv_path, &csv_len);

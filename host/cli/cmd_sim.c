@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli_file.h"
+#include "cli_opts.h"
 #include "cmds.h"
 #include "idf_built.h"
 #include "esp_log.h"
@@ -34,12 +35,6 @@
 
 #define SIM_PROJECT "softap-ota"
 #define SIM_VERSION "0.1.0"
-
-/* The options that take a value (for the message when one comes without it). */
-#define VALUE_OPTIONS "--flash --ptable --port --dns-port --chip --chip-rev --recv-timeout --max-timeouts " \
-                      "--deadline --header-deadline --health-delay --ap-password --auth --auth-attempts " \
-                      "--auth-lockout --require-signed --health --fail-task --country --channel --idf " \
-                      "--efuse-blk-rev"
 
 static void usage(FILE *out)
 {
@@ -352,6 +347,125 @@ static int parse_cuts(const char *v, uint64_t *cuts, size_t *n)
     return 0;
 }
 
+/* --- the options (one table; their CLI_FN parsers) ------------------------------------- */
+
+typedef struct {
+    const char *flash, *csv, *idf, *fail_task, *auth;
+    const sota_chip_t *chip;
+    long chip_rev, efuse_blk_rev, port, dns_port, channel;
+    long recv_timeout, max_timeouts, deadline, header_deadline, auth_attempts, auth_lockout;
+    bool no_rollback, flash_encryption;
+    uint64_t cuts[8];
+    size_t ncuts;
+    sim_app_opts_t app;
+    uint8_t sb_digest[SOTA_SIG_DIGEST_LEN];
+    char sb_hex[2 * SOTA_SIG_DIGEST_LEN + 1];
+    char auth_user[64];
+} sim_opts_t;
+
+static int opt_chip(const char *cmd, const char *name, const char *v, void *dest)
+{
+    (void)name;
+    *(const sota_chip_t **)dest = sota_chip_by_name(v);
+    if (!*(const sota_chip_t **)dest) {
+        fprintf(stderr, "sota %s: unknown chip '%s'\n", cmd, v);
+        return 2;
+    }
+    return 0;
+}
+
+static int opt_rev(const char *cmd, const char *name, const char *v, void *dest)
+{
+    long rev = sota_chip_parse_rev(v);
+    if (rev < 0) {
+        fprintf(stderr, "sota %s: %s %s: expected X.Y, e.g. %s\n", cmd, name, v,
+                strcmp(name, "--chip-rev") ? "1.0" : "3.0");
+        return 2;
+    }
+    *(long *)dest = rev;
+    return 0;
+}
+
+static int opt_port(const char *cmd, const char *name, const char *v, void *dest)
+{
+    uint16_t port;
+    if (parse_port(v, &port)) {
+        fprintf(stderr, "sota %s: %s %s: expected a port number 1..65535\n", cmd, name, v);
+        return 2;
+    }
+    *(long *)dest = port;
+    return 0;
+}
+
+static int opt_cuts(const char *cmd, const char *name, const char *v, void *dest)
+{
+    sim_opts_t *o = dest;
+    if (parse_cuts(v, o->cuts, &o->ncuts)) {
+        fprintf(stderr, "sota %s: %s %s: expected up to 8 byte counts, e.g. 40000,90000\n", cmd, name, v);
+        return 2;
+    }
+    return 0;
+}
+
+static int opt_country(const char *cmd, const char *name, const char *v, void *dest)
+{
+    if (strlen(v) != 2) {
+        fprintf(stderr, "sota %s: %s %s: expected a two-letter country code "
+                "(e.g. DE, US, JP) or 01 (world safe mode)\n", cmd, name, v);
+        return 2;
+    }
+    *(const char **)dest = v;
+    return 0;
+}
+
+static int opt_auth(const char *cmd, const char *name, const char *v, void *dest)
+{
+    sim_opts_t *o = dest;
+    const char *colon = strchr(v, ':');
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof o->auth_user) {
+        fprintf(stderr, "sota %s: %s: expected USER:PASSWORD\n", cmd, name);
+        return 2;
+    }
+    memcpy(o->auth_user, v, (size_t)(colon - v));
+    o->auth_user[colon - v] = '\0';
+    o->app.http_user = o->auth_user;
+    o->app.http_password = colon + 1;
+    return 0;
+}
+
+static int opt_signed(const char *cmd, const char *name, const char *v, void *dest)
+{
+    (void)cmd, (void)name;
+    sim_opts_t *o = dest;
+    if (read_key_digest(v, o->sb_digest, o->sb_hex) != 0) {
+        return 2;
+    }
+    o->app.require_signed = true;
+    o->app.signing_key_digest = o->sb_hex;
+    return 0;
+}
+
+static int opt_health(const char *cmd, const char *name, const char *v, void *dest)
+{
+    static const char *const names[] = { [SIM_HEALTH_OK] = "ok", [SIM_HEALTH_FAIL] = "fail",
+                                         [SIM_HEALTH_HANG] = "hang" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!strcmp(v, names[i])) {
+            *(sim_health_t *)dest = (sim_health_t)i;
+            return 0;
+        }
+    }
+    fprintf(stderr, "sota %s: %s %s: expected ok, fail or hang\n", cmd, name, v);
+    return 2;
+}
+
+static int opt_fail_task(const char *cmd, const char *name, const char *v, void *dest)
+{
+    (void)cmd, (void)name, (void)dest;
+    sota_host_fail_task_create(v, 1);
+    return 0;
+}
+
 int sota_cmd_sim(int argc, char **argv)
 {
     int sel = select_release(argc, argv);
@@ -359,184 +473,65 @@ int sota_cmd_sim(int argc, char **argv)
         return sel;
     }
 
-    const char *flash = "build/flash.bin";
-    const char *csv = SOTA_ROOT "/partitions.csv";
-    const sota_chip_t *chip = sota_chip_by_name("esp32");
-    int chip_rev = 0;
-    int efuse_blk_rev = 0;
-    bool flash_encryption = false;
-    uint16_t port = 8080, dns_port = 0;
-    uint64_t cuts[8];
-    size_t ncuts = 0;
-    sim_app_opts_t app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1 };
-    bool rollback = true;
-    static uint8_t sb_digest[SOTA_SIG_DIGEST_LEN];
-    static char sb_hex[2 * SOTA_SIG_DIGEST_LEN + 1];
-    static char auth_user[64];
-    bool secure_boot = false;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--no-rollback")) {
-            rollback = false;
-        } else if (!strcmp(a, "--flash-encryption")) {
-            flash_encryption = true;
-        } else if (!strcmp(a, "--no-origin-check")) {
-            app.no_origin_check = true;
-        } else if (!strcmp(a, "--require-app-desc")) {
-            app.require_app_desc = true;
-        } else if (!strcmp(a, "--require-same-project")) {
-            app.require_same_project = true;
-        } else if (!strcmp(a, "--refuse-downgrade")) {
-            app.refuse_downgrade = true;
-        } else if (!strcmp(a, "--refuse-lower-secure-version")) {
-            app.refuse_lower_secure_version = true;
-        } else if (!strcmp(a, "--refuse-failed-version")) {
-            app.refuse_failed_version = true;
-        } else if (!v) {
-            fprintf(stderr, strncmp(a, "--", 2) || !strstr(VALUE_OPTIONS, a) ? "sota sim: unknown option '%s'\n\n"
-                                                                   : "sota sim: %s needs a value\n\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!strcmp(a, "--flash")) {
-            flash = v, i++;
-        } else if (!strcmp(a, "--idf")) {
-            i++; /* select_release */
-        } else if (!strcmp(a, "--fail-task")) {
-            sota_host_fail_task_create(v, 1), i++;
-        } else if (!strcmp(a, "--ptable")) {
-            csv = v, i++;
-        } else if (!strcmp(a, "--port") || !strcmp(a, "--dns-port")) {
-            if (parse_port(v, !strcmp(a, "--port") ? &port : &dns_port)) {
-                fprintf(stderr, "sota sim: %s %s: expected a port number 1..65535\n", a, v);
-                return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--cut-upload")) {
-            if (parse_cuts(v, cuts, &ncuts)) {
-                fprintf(stderr, "sota sim: --cut-upload %s: expected up to 8 byte counts, e.g. 40000,90000\n", v);
-                return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--chip")) {
-            chip = sota_chip_by_name(v);
-            if (!chip) {
-                fprintf(stderr, "sota sim: unknown chip '%s'\n", v);
-                return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--chip-rev")) {
-            chip_rev = sota_chip_parse_rev(v);
-            if (chip_rev < 0) {
-                fprintf(stderr, "sota sim: --chip-rev %s: expected X.Y, e.g. 3.0\n", v);
-                return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--efuse-blk-rev")) {
-            efuse_blk_rev = sota_chip_parse_rev(v);
-            if (efuse_blk_rev < 0) {
-                fprintf(stderr, "sota sim: --efuse-blk-rev %s: expected X.Y, e.g. 1.0\n", v);
-                return 2;
-            }
-            i++;
-        } else if (!strcmp(a, "--country")) {
-            if (strlen(v) != 2) {
-                fprintf(stderr, "sota sim: --country %s: expected a two-letter country code "
-                        "(e.g. DE, US, JP) or 01 (world safe mode)\n", v);
-                return 2;
-            }
-            app.country = v, i++;
-        } else if (!strcmp(a, "--channel")) {
-            char *end;
-            long val = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || val < 1 || val > 14) {
-                fprintf(stderr, "sota sim: --channel %s: expected 1..14\n", v);
-                return 2;
-            }
-            app.channel = (unsigned)val;
-            i++;
-        } else if (!strcmp(a, "--recv-timeout") || !strcmp(a, "--max-timeouts") ||
-                   !strcmp(a, "--deadline") || !strcmp(a, "--header-deadline") ||
-                   !strcmp(a, "--health-delay") || !strcmp(a, "--resume-timeout")) {
-            bool ms = !strcmp(a, "--health-delay");
-            long max = ms ? 600000 : 3600;
-            char *end;
-            long val = strtol(v, &end, 10);
-            int min = ms || !strcmp(a, "--resume-timeout") ? 0 : 1;
-            if (*v == '\0' || *end != '\0' || val < min || val > max) {
-                fprintf(stderr, "sota sim: %s %s: expected a number %d..%ld\n", a, v, min, max);
-                return 2;
-            }
-            if (!strcmp(a, "--recv-timeout")) {
-                app.recv_timeout_s = (unsigned)val;
-            } else if (!strcmp(a, "--max-timeouts")) {
-                app.max_recv_timeouts = (unsigned)val;
-            } else if (!strcmp(a, "--deadline")) {
-                app.upload_deadline_s = (unsigned)val;
-            } else if (!strcmp(a, "--header-deadline")) {
-                app.header_deadline_s = (unsigned)val;
-            } else if (!strcmp(a, "--resume-timeout")) {
-                app.resume_timeout_s = val;
-            } else {
-                app.health_delay_ms = val;
-            }
-            i++;
-        } else if (!strcmp(a, "--ap-password")) {
-            app.ap_password = v, i++;
-        } else if (!strcmp(a, "--auth")) {
-            const char *colon = strchr(v, ':');
-            if (!colon || colon == v || (size_t)(colon - v) >= sizeof auth_user) {
-                fprintf(stderr, "sota sim: --auth: expected USER:PASSWORD\n");
-                return 2;
-            }
-            memcpy(auth_user, v, (size_t)(colon - v));
-            auth_user[colon - v] = '\0';
-            app.http_user = auth_user;
-            app.http_password = colon + 1;
-            i++;
-        } else if (!strcmp(a, "--auth-attempts") || !strcmp(a, "--auth-lockout")) {
-            char *end;
-            long val = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || val < 1 || val > 3600) {
-                fprintf(stderr, "sota sim: %s %s: expected a number 1..3600\n", a, v);
-                return 2;
-            }
-            if (!strcmp(a, "--auth-attempts")) {
-                app.auth_free_attempts = (unsigned)val;
-            } else {
-                app.auth_lockout_s = (unsigned)val;
-            }
-            i++;
-        } else if (!strcmp(a, "--require-signed")) {
-            if (read_key_digest(v, sb_digest, sb_hex) != 0) {
-                return 2;
-            }
-            secure_boot = true;
-            app.require_signed = true;
-            app.signing_key_digest = sb_hex;
-            i++;
-        } else if (!strcmp(a, "--health")) {
-            if (!strcmp(v, "ok")) {
-                app.health = SIM_HEALTH_OK;
-            } else if (!strcmp(v, "fail")) {
-                app.health = SIM_HEALTH_FAIL;
-            } else if (!strcmp(v, "hang")) {
-                app.health = SIM_HEALTH_HANG;
-            } else {
-                fprintf(stderr, "sota sim: --health %s: expected ok, fail or hang\n", v);
-                return 2;
-            }
-            i++;
-        } else {
-            fprintf(stderr, "sota sim: unknown option '%s'\n\n", a);
-            usage(stderr);
-            return 2;
-        }
+    static sim_opts_t o = {
+        .flash = "build/flash.bin",
+        .csv = SOTA_ROOT "/partitions.csv",
+        .port = 8080,
+        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1 },
+    };
+    o.chip = sota_chip_by_name("esp32");
+    sim_app_opts_t *app = &o.app;
+    const cli_opt_t opts[] = {
+        { "--flash", CLI_STR, &o.flash, 0, 0, NULL },
+        { "--ptable", CLI_STR, &o.csv, 0, 0, NULL },
+        { "--idf", CLI_STR, &o.idf, 0, 0, NULL }, /* select_release, above */
+        { "--port", CLI_FN, &o.port, 0, 0, opt_port },
+        { "--dns-port", CLI_FN, &o.dns_port, 0, 0, opt_port },
+        { "--chip", CLI_FN, &o.chip, 0, 0, opt_chip },
+        { "--chip-rev", CLI_FN, &o.chip_rev, 0, 0, opt_rev },
+        { "--efuse-blk-rev", CLI_FN, &o.efuse_blk_rev, 0, 0, opt_rev },
+        { "--no-rollback", CLI_FLAG, &o.no_rollback, 0, 0, NULL },
+        { "--flash-encryption", CLI_FLAG, &o.flash_encryption, 0, 0, NULL },
+        { "--health", CLI_FN, &app->health, 0, 0, opt_health },
+        { "--country", CLI_FN, &app->country, 0, 0, opt_country },
+        { "--channel", CLI_LONG, &o.channel, 1, 14, NULL },
+        /* Kconfig overrides for tests */
+        { "--recv-timeout", CLI_LONG, &o.recv_timeout, 1, 3600, NULL },
+        { "--max-timeouts", CLI_LONG, &o.max_timeouts, 1, 3600, NULL },
+        { "--deadline", CLI_LONG, &o.deadline, 1, 3600, NULL },
+        { "--header-deadline", CLI_LONG, &o.header_deadline, 1, 3600, NULL },
+        { "--health-delay", CLI_LONG, &app->health_delay_ms, 0, 600000, NULL },
+        { "--resume-timeout", CLI_LONG, &app->resume_timeout_s, 0, 3600, NULL },
+        { "--fail-task", CLI_FN, NULL, 0, 0, opt_fail_task },
+        { "--cut-upload", CLI_FN, &o, 0, 0, opt_cuts },
+        /* who may update, and the upload policy */
+        { "--ap-password", CLI_STR, &app->ap_password, 0, 0, NULL },
+        { "--auth", CLI_FN, &o, 0, 0, opt_auth },
+        { "--auth-attempts", CLI_LONG, &o.auth_attempts, 1, 3600, NULL },
+        { "--auth-lockout", CLI_LONG, &o.auth_lockout, 1, 3600, NULL },
+        { "--no-origin-check", CLI_FLAG, &app->no_origin_check, 0, 0, NULL },
+        { "--require-signed", CLI_FN, &o, 0, 0, opt_signed },
+        { "--require-app-desc", CLI_FLAG, &app->require_app_desc, 0, 0, NULL },
+        { "--require-same-project", CLI_FLAG, &app->require_same_project, 0, 0, NULL },
+        { "--refuse-downgrade", CLI_FLAG, &app->refuse_downgrade, 0, 0, NULL },
+        { "--refuse-lower-secure-version", CLI_FLAG, &app->refuse_lower_secure_version, 0, 0, NULL },
+        { "--refuse-failed-version", CLI_FLAG, &app->refuse_failed_version, 0, 0, NULL },
+    };
+    int rc = cli_opts_parse("sim", opts, sizeof opts / sizeof opts[0], argc, argv, usage);
+    if (rc) {
+        return rc == CLI_OPTS_HELP ? 0 : rc;
     }
+    app->channel = (unsigned)o.channel;
+    app->recv_timeout_s = (unsigned)o.recv_timeout;
+    app->max_recv_timeouts = (unsigned)o.max_timeouts;
+    app->upload_deadline_s = (unsigned)o.deadline;
+    app->header_deadline_s = (unsigned)o.header_deadline;
+    app->auth_free_attempts = (unsigned)o.auth_attempts;
+    app->auth_lockout_s = (unsigned)o.auth_lockout;
+    const char *flash = o.flash, *csv = o.csv;
+    const sota_chip_t *chip = o.chip;
+    uint16_t port = (uint16_t)o.port, dns_port = (uint16_t)o.dns_port;
+    bool rollback = !o.no_rollback, secure_boot = app->require_signed;
 
     if (!port_usable(port)) {
         return 2;
@@ -560,12 +555,12 @@ int sota_cmd_sim(int argc, char **argv)
     sota_host_config_t cfg = {
         .flash_path = flash,
         .chip = chip,
-        .chip_rev = (uint16_t)chip_rev,
-        .efuse_blk_rev = (uint16_t)efuse_blk_rev,
-        .flash_encryption = flash_encryption,
+        .chip_rev = (uint16_t)o.chip_rev,
+        .efuse_blk_rev = (uint16_t)o.efuse_blk_rev,
+        .flash_encryption = o.flash_encryption,
         .rollback_enabled = rollback,
         .argv = exec_argv,
-        .secure_boot_key_digest = secure_boot ? sb_digest : NULL,
+        .secure_boot_key_digest = secure_boot ? o.sb_digest : NULL,
     };
     boot_result_t boot;
     esp_err_t err = sota_host_boot(&cfg, &boot);
@@ -578,7 +573,7 @@ int sota_cmd_sim(int argc, char **argv)
     snprintf(nvs_path, sizeof nvs_path, "%s.nvs", flash);
     nvs_host_set_path(nvs_path);
     httpd_host_set_port_override(port);
-    httpd_host_set_body_cuts(cuts, ncuts);
+    httpd_host_set_body_cuts(o.cuts, o.ncuts);
     sota_host_set_dns_port(dns_port);
     if (dns_port == 0) {
         fprintf(stderr, "sota sim: captive DNS is off in this simulation (--dns-port N serves it "
@@ -594,7 +589,7 @@ int sota_cmd_sim(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    err = sim_app_run(&app);
+    err = sim_app_run(app);
     if (err != ESP_OK) {
         fprintf(stderr, "sota sim: the updater did not start (%s): the log above says why\n",
                 esp_err_to_name(err));
