@@ -145,6 +145,9 @@ zero header deadline|--header-deadline 0: expected a number 1..3600|--header-dea
 zero receive timeout|expected a number 1..3600|--recv-timeout 0
 unknown option|unknown option|--frobnicate
 port out of range|expected a port number|--port 70000
+value missing (every value option says so)|--cut-upload needs a value|--cut-upload
+channel out of range|--channel 15: expected a number 1..14|--channel 15
+unknown health check|--health maybe: expected ok, fail or hang|--health maybe
 EOF
 
 finish

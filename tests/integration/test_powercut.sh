@@ -65,11 +65,18 @@ check_match "given image: last line" "^cut points: [1-9][0-9]* tried, 0 failed$"
 check "given image: only torn cuts" "0" "$(printf '%s\n' "$out" | grep -c 'clean cuts')"
 
 # usage errors
-for args in "--mode sideways" "--cut x" "--scenario nope" "--frobnicate" "--cut"; do
+while IFS='|' read -r args want; do
   # shellcheck disable=SC2086
-  "$SOTA" powercut $args > /dev/null 2>&1
+  "$SOTA" powercut $args > /dev/null 2> "$TMP/usage.err"
   check "usage error ($args): exit 2" "2" "$?"
-done
+  check_match "usage error ($args): says why" "$want" "$(head -n1 "$TMP/usage.err")"
+done <<EOF
+--mode sideways|^sota powercut: --mode sideways: expected clean or torn$
+--cut x|^sota powercut: --cut x: expected a flash operation number
+--scenario nope|^sota powercut: unknown scenario 'nope'
+--frobnicate|^sota powercut: unknown option '--frobnicate'$
+--cut|^sota powercut: --cut needs a value$
+EOF
 "$SOTA" powercut --image "$TMP/missing.bin" > /dev/null 2> "$TMP/missing.err"
 check "missing image: exit 1" "1" "$?"
 check_match "missing image: says so" "cannot open .*missing.bin" "$(cat "$TMP/missing.err")"
