@@ -88,7 +88,7 @@ static void run_ours_cut(const uint8_t *img, size_t len, size_t cut, bool resume
         if (cut > off && cut < off + n) {
             n = cut - off;
         }
-        if (sota_update_feed(u, img + off, n) != SOTA_UPD_OK) {
+        if (sota_update_feed(u, img + off, n) != SOTA_UPDATE_OK) {
             bench_die("update session refused the image: %s", u->msg);
         }
         off += n;
@@ -110,7 +110,7 @@ static void run_ours_cut(const uint8_t *img, size_t len, size_t cut, bool resume
             cut = 0;
         }
     }
-    if (sota_update_finish(u) != SOTA_UPD_OK) {
+    if (sota_update_finish(u) != SOTA_UPDATE_OK) {
         bench_die("update session failed: %s", u->msg);
     }
     free(u);

@@ -234,16 +234,16 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
     ucfg.announced_exact = true;
     sota_update_t *u = h->upd;
     sota_update_init(u, &ucfg, ops, &w);
-    sota_upd_err_t ue = SOTA_UPD_OK;
+    sota_update_err_t ue = SOTA_UPDATE_OK;
     size_t off = 0;
-    while (ue == SOTA_UPD_OK && off < img->len) {
+    while (ue == SOTA_UPDATE_OK && off < img->len) {
         size_t n = img->len - off < h->chunk ? img->len - off : h->chunk;
         if (lost_at > off && lost_at < off + n) {
             n = lost_at - off;
         }
         ue = sota_update_feed(u, img->data + off, n);
         off += n;
-        if (ue == SOTA_UPD_OK && off == lost_at) {
+        if (ue == SOTA_UPDATE_OK && off == lost_at) {
             /* the connection is lost here; the client comes back with the right claim */
             sota_resume_err_t re = sota_update_resume_check(u, off, img->len, u->head_sha);
             if (re != SOTA_RESUME_OK) {
@@ -254,10 +254,10 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
             off = sota_update_offset(u);
         }
     }
-    if (ue == SOTA_UPD_OK) {
+    if (ue == SOTA_UPDATE_OK) {
         ue = sota_update_finish(u);
     }
-    if (ue != SOTA_UPD_OK) {
+    if (ue != SOTA_UPDATE_OK) {
         put(msg, len, "update of %s: %s (%s)", w.part ? w.part->label : "?", u->msg, sota_update_err_code(ue));
         return false;
     }

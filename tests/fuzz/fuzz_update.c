@@ -281,22 +281,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static sota_update_t u;
     sota_update_init(&u, &cfg, &s_ops, s);
     bool cancel = piece_seed & 0x80;
-    sota_upd_err_t err = SOTA_UPD_OK;
+    sota_update_err_t err = SOTA_UPDATE_OK;
     for (size_t off = 0; off < n;) {
         size_t k = fuzz_piece(&rng, n - off);
         err = sota_update_feed(&u, file + off, k);
         off += k;
-        if (err != SOTA_UPD_OK) {
+        if (err != SOTA_UPDATE_OK) {
             /* sticky: a later feed returns the same and does nothing */
-            sota_upd_err_t again = sota_update_feed(&u, file, n < 1 ? 0 : 1);
+            sota_update_err_t again = sota_update_feed(&u, file, n < 1 ? 0 : 1);
             FUZZ_CHECK(again == err, "feed after failure %s returned %s",
                        sota_update_err_code(err), sota_update_err_code(again));
             break;
         }
     }
-    if (cancel && err == SOTA_UPD_OK) {
+    if (cancel && err == SOTA_UPDATE_OK) {
         sota_update_cancel(&u, "fuzz: cancelled");
-        FUZZ_CHECK(u.state == SOTA_UPD_ST_FAILED, "cancel left state %d", (int)u.state);
+        FUZZ_CHECK(u.state == SOTA_UPDATE_ST_FAILED, "cancel left state %d", (int)u.state);
         err = u.err;
     } else {
         err = sota_update_finish(&u);
@@ -307,11 +307,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(memchr(u.msg, '\0', sizeof u.msg) != NULL, "message not terminated");
     int status = sota_update_http_status(err);
     FUZZ_CHECK(status == 200 || (status >= 400 && status < 600), "HTTP status %d", status);
-    FUZZ_CHECK(err != SOTA_UPD_ERR_STATE, "internal error on fuzzed input: %s", u.msg);
+    FUZZ_CHECK(err != SOTA_UPDATE_ERR_STATE, "internal error on fuzzed input: %s", u.msg);
     FUZZ_CHECK(s->begins <= 1, "begin() called %d times", s->begins);
 
-    if (err == SOTA_UPD_OK) {
-        FUZZ_CHECK(u.state == SOTA_UPD_ST_DONE, "ok but state %d", (int)u.state);
+    if (err == SOTA_UPDATE_OK) {
+        FUZZ_CHECK(u.state == SOTA_UPDATE_ST_DONE, "ok but state %d", (int)u.state);
         FUZZ_CHECK(s->finished && !s->aborted, "ok without finish() or with abort()");
         FUZZ_CHECK(u.written == n && memcmp(s->mem, file, n) == 0,
                    "ok but the slot does not hold the %zu-byte file (%u written)", n,
@@ -326,11 +326,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(n <= cfg.announced_len, "more than the announced upper bound");
         }
     } else {
-        FUZZ_CHECK(u.state == SOTA_UPD_ST_FAILED, "failed (%s) but state %d",
+        FUZZ_CHECK(u.state == SOTA_UPDATE_ST_FAILED, "failed (%s) but state %d",
                    sota_update_err_code(err), (int)u.state);
         FUZZ_CHECK(s->aborted == s->begun, "failed after begin() without abort(), or "
                    "abort() without begin() (begun %d aborted %d)", s->begun, s->aborted);
-        if (err == SOTA_UPD_ERR_FLASH) {
+        if (err == SOTA_UPDATE_ERR_FLASH) {
             FUZZ_CHECK(s->fail_at != 0 || s->finished, "flash error without a failing "
                        "operation: %s", u.msg);
         }

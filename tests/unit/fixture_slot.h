@@ -295,7 +295,7 @@ static inline unsigned fx_slot_max_erased(const fx_slot_t *s)
 /* Start a session on slot s and feed it data in pieces of `piece` bytes (the last one
  * shorter), stopping at the first refusal, then finish. Returns the first error, or
  * finish's result. A feed that fails must return the session's own err (checked). */
-static inline sota_upd_err_t fx_slot_run(sota_update_t *u, fx_slot_t *s, const sota_update_cfg_t *c,
+static inline sota_update_err_t fx_slot_run(sota_update_t *u, fx_slot_t *s, const sota_update_cfg_t *c,
                                          const sota_update_ops_t *ops, const uint8_t *data, size_t len,
                                          size_t piece)
 {
@@ -303,8 +303,8 @@ static inline sota_upd_err_t fx_slot_run(sota_update_t *u, fx_slot_t *s, const s
     sota_update_init(u, c, ops, s);
     for (size_t off = 0; off < len; off += piece) {
         size_t n = len - off < piece ? len - off : piece;
-        sota_upd_err_t e = sota_update_feed(u, data + off, n);
-        if (e != SOTA_UPD_OK) {
+        sota_update_err_t e = sota_update_feed(u, data + off, n);
+        if (e != SOTA_UPDATE_OK) {
             assert_int_equal(e, u->err);
             return e;
         }

@@ -79,7 +79,7 @@ static nor_flash_t *make_device(sota_host_config_t *cfg, const sota_chip_t *chip
 /* Feed img to a session over the component's writer in pieces of the sizes in
  * chunks[] (cycled), as httpd hands them over. Returns the outcome; msg gets the
  * session's message. */
-static sota_upd_err_t run_update(const uint8_t *img, size_t len, const size_t *chunks, size_t nchunks,
+static sota_update_err_t run_update(const uint8_t *img, size_t len, const size_t *chunks, size_t nchunks,
                                  char *msg, size_t msglen)
 {
     softap_ota_config_t c = SOFTAP_OTA_CONFIG_DEFAULT();
@@ -91,9 +91,9 @@ static sota_upd_err_t run_update(const uint8_t *img, size_t len, const size_t *c
     sota_update_t *u = malloc(sizeof *u);
     assert_non_null(u);
     sota_update_init(u, &ucfg, &ota_writer_ops, &w);
-    sota_upd_err_t ue = SOTA_UPD_OK;
+    sota_update_err_t ue = SOTA_UPDATE_OK;
     size_t k = 0;
-    for (size_t off = 0; ue == SOTA_UPD_OK && off < len; k++) {
+    for (size_t off = 0; ue == SOTA_UPDATE_OK && off < len; k++) {
         size_t n = chunks[k % nchunks];
         if (n > len - off) {
             n = len - off;
@@ -101,7 +101,7 @@ static sota_upd_err_t run_update(const uint8_t *img, size_t len, const size_t *c
         ue = sota_update_feed(u, img + off, n);
         off += n;
     }
-    if (ue == SOTA_UPD_OK) {
+    if (ue == SOTA_UPDATE_OK) {
         ue = sota_update_finish(u);
     }
     snprintf(msg, msglen, "%.*s", (int)(msglen ? msglen - 1 : 0), u->msg);
@@ -121,8 +121,8 @@ static void test_encrypted_update_any_piece_sizes(void **state)
     size_t len;
     uint8_t *img = make_image(NULL, "2.0", 150000, 0, &len);
     char msg[400];
-    sota_upd_err_t ue = run_update(img, len, chunks, sizeof chunks / sizeof chunks[0], msg, sizeof msg);
-    if (ue != SOTA_UPD_OK) {
+    sota_update_err_t ue = run_update(img, len, chunks, sizeof chunks / sizeof chunks[0], msg, sizeof msg);
+    if (ue != SOTA_UPDATE_OK) {
         fail_msg("encrypted update failed: %s", msg);
     }
     assert_memory_equal(nor_map(f) + SLOT_OTA_0, img, len);
@@ -144,7 +144,7 @@ static void test_plain_update_any_piece_sizes(void **state)
     size_t len;
     uint8_t *img = make_image(NULL, "2.0", 90000, 0, &len);
     char msg[400];
-    if (run_update(img, len, chunks, 4, msg, sizeof msg) != SOTA_UPD_OK) {
+    if (run_update(img, len, chunks, 4, msg, sizeof msg) != SOTA_UPDATE_OK) {
         fail_msg("plain update failed: %s", msg);
     }
     assert_memory_equal(nor_map(f) + SLOT_OTA_0, img, len);
@@ -191,8 +191,8 @@ static void test_encrypted_programmed_ff_block_is_erased(void **state)
     uint8_t *img = make_image(NULL, "3.0", 150000, 0, &len);
     static const size_t chunks[] = { 4096 };
     char msg[400];
-    sota_upd_err_t ue = run_update(img, len, chunks, 1, msg, sizeof msg);
-    if (ue != SOTA_UPD_OK) {
+    sota_update_err_t ue = run_update(img, len, chunks, 1, msg, sizeof msg);
+    if (ue != SOTA_UPDATE_OK) {
         fail_msg("update over an old app with a programmed 0xFF block failed: %s", msg);
     }
     assert_memory_equal(nor_map(f) + SLOT_OTA_0, img, len);
@@ -259,8 +259,8 @@ static void test_efuse_blk_rev_gates_the_update(void **state)
     const sota_chip_t *c3 = sota_chip_by_name("esp32c3");
     static const struct {
         uint16_t chip_blk;
-        sota_upd_err_t want;
-    } rows[] = { { 101, SOTA_UPD_OK }, { 100, SOTA_UPD_OK }, { 99, SOTA_UPD_ERR_VERIFY }, { 0, SOTA_UPD_ERR_VERIFY } };
+        sota_update_err_t want;
+    } rows[] = { { 101, SOTA_UPDATE_OK }, { 100, SOTA_UPDATE_OK }, { 99, SOTA_UPDATE_ERR_VERIFY }, { 0, SOTA_UPDATE_ERR_VERIFY } };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         sota_host_config_t cfg;
         nor_flash_t *f = make_device(&cfg, c3, false, rows[i].chip_blk);
@@ -268,12 +268,12 @@ static void test_efuse_blk_rev_gates_the_update(void **state)
         uint8_t *img = make_image(c3, "2.0", 30000, 100, &len);
         static const size_t chunks[] = { 4096 };
         char msg[400];
-        sota_upd_err_t ue = run_update(img, len, chunks, 1, msg, sizeof msg);
+        sota_update_err_t ue = run_update(img, len, chunks, 1, msg, sizeof msg);
         if (ue != rows[i].want) {
             fail_msg("chip eFuse block %u: got %d (%s), want %d", rows[i].chip_blk, ue, msg, rows[i].want);
         }
         free(img);
-        if (ue != SOTA_UPD_OK && !strstr(msg, "eFuse block revision too old")) {
+        if (ue != SOTA_UPDATE_OK && !strstr(msg, "eFuse block revision too old")) {
             fail_msg("refusal does not name the eFuse check: %s", msg);
         }
         sota_host_shutdown();

@@ -126,7 +126,7 @@ static void test_rows(void **state)
         assert_non_null(u);
         sota_update_cfg_t c = fx_slot_cfg(r->len, true);
         c.img.slot_size = s->size;
-        sota_upd_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops_no_read, b, r->len, 4096);
+        sota_update_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops_no_read, b, r->len, 4096);
         if (sota_update_http_status(e) != 415) {
             fail_msg("%s: upload answered %d %s (%s), want 415", r->name,
                      sota_update_http_status(e), sota_update_err_code(e), u->msg);

@@ -49,7 +49,7 @@ static const char *kind_of(const sota_update_t *u)
 }
 
 /* One path's answer for f: the kind, the status, the reason; nothing done if refused. */
-static void expect(const fk_file_t *f, const char *path, const sota_update_t *u, sota_upd_err_t e,
+static void expect(const fk_file_t *f, const char *path, const sota_update_t *u, sota_update_err_t e,
                    const fx_slot_t *s)
 {
     int status = sota_update_http_status(e);
@@ -57,14 +57,14 @@ static void expect(const fk_file_t *f, const char *path, const sota_update_t *u,
         fail_msg("%s, %s: %s %d ('%s'), expected %s %d", f->file, path, kind_of(u), status, u->msg,
                  f->kind, f->status);
     }
-    if (e != SOTA_UPD_OK) {
+    if (e != SOTA_UPDATE_OK) {
         if (!strstr(u->msg, f->says)) {
             fail_msg("%s, %s: '%s' lacks '%s'", f->file, path, u->msg, f->says);
         }
         char reason[sizeof u->msg];
         const char *advice = sota_update_explain(u, reason, sizeof reason);
         assert_true(reason[0] != '\0');
-        if (e == SOTA_UPD_ERR_NOT_APP || e == SOTA_UPD_ERR_TOO_BIG) {
+        if (e == SOTA_UPDATE_ERR_NOT_APP || e == SOTA_UPDATE_ERR_TOO_BIG) {
             assert_true(advice[0] != '\0');   /* every refusal here says what to do */
         }
         if (s != NULL) {
@@ -95,7 +95,7 @@ static void test_every_kind_every_path(void **state)
         /* raw: the exact length, in 4 KiB receives */
         fx_slot_reset(slot, 0x5A);
         sota_update_cfg_t c = cfg_for(f->len, true);
-        sota_upd_err_t e = fx_slot_run(u, slot, &c, &fx_slot_ops, f->b, f->len, 4096);
+        sota_update_err_t e = fx_slot_run(u, slot, &c, &fx_slot_ops, f->b, f->len, 4096);
         expect(f, "raw", u, e, slot);
         /* multipart: an upper bound, in odd pieces */
         fx_slot_reset(slot, 0x5A);
@@ -128,19 +128,19 @@ static void test_multipart_waits_for_the_length(void **state)
         sota_update_cfg_t c = cfg_for(0, false);
         sota_update_init(u, &c, &fx_slot_ops, slot);
         size_t fed = 0;
-        sota_upd_err_t e = SOTA_UPD_OK;
-        while (fed < f->len && e == SOTA_UPD_OK) {
+        sota_update_err_t e = SOTA_UPDATE_OK;
+        while (fed < f->len && e == SOTA_UPDATE_OK) {
             e = sota_update_feed(u, f->b + fed, 1);
             fed++;
         }
-        if (e == SOTA_UPD_OK) {
+        if (e == SOTA_UPDATE_OK) {
             assert_int_equal(fed, f->len);
             assert_true(f->len <= SOTA_IDENT_BOOT_REGION);
             e = sota_update_finish(u);
         } else {
             assert_int_equal(fed, SOTA_IDENT_BOOT_REGION + 1);   /* decided at the first byte past */
         }
-        assert_int_equal(e, SOTA_UPD_ERR_NOT_APP);
+        assert_int_equal(e, SOTA_UPDATE_ERR_NOT_APP);
         assert_string_equal(kind_of(u), f->kind);
         assert_int_equal(slot->begins + slot->erases + slot->writes, 0);
     }
@@ -156,15 +156,15 @@ static void test_precheck_arguments(void **state)
     assert_non_null(u);
     const fk_file_t *app = &s_files[0];
     sota_update_cfg_t c = cfg_for(app->len, true);
-    assert_int_equal(sota_update_precheck(u, &c, app->b, SOTA_UPDATE_HEAD_LEN - 1), SOTA_UPD_ERR_STATE);
-    assert_int_equal(sota_update_precheck(u, &c, app->b, SOTA_UPDATE_HEAD_LEN), SOTA_UPD_OK);
+    assert_int_equal(sota_update_precheck(u, &c, app->b, SOTA_UPDATE_HEAD_LEN - 1), SOTA_UPDATE_ERR_STATE);
+    assert_int_equal(sota_update_precheck(u, &c, app->b, SOTA_UPDATE_HEAD_LEN), SOTA_UPDATE_OK);
     assert_string_equal(u->img.desc.project_name, "kinds");
     /* the whole file when it is shorter than the head: the whole verifier's verdict */
     c = cfg_for(3000, true);
-    assert_int_equal(sota_update_precheck(u, &c, app->b, 3000), SOTA_UPD_ERR_VERIFY);
+    assert_int_equal(sota_update_precheck(u, &c, app->b, 3000), SOTA_UPDATE_ERR_VERIFY);
     /* length 0: the empty file, whatever the body */
     c = cfg_for(0, true);
-    assert_int_equal(sota_update_precheck(u, &c, NULL, 0), SOTA_UPD_ERR_NOT_APP);
+    assert_int_equal(sota_update_precheck(u, &c, NULL, 0), SOTA_UPDATE_ERR_NOT_APP);
     assert_string_equal(kind_of(u), "empty");
     free(u);
 }

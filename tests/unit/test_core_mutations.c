@@ -227,14 +227,14 @@ static void run_session(const char *what, const uint8_t *img, size_t len, base_t
         sota_update_cfg_t c = fx_slot_cfg(len, true);
         c.img = params_for(base);
         s_session_runs++;
-        sota_upd_err_t err = fx_slot_run(u, s, &c, &fx_slot_ops_no_read, img, len, pieces[i]);
+        sota_update_err_t err = fx_slot_run(u, s, &c, &fx_slot_ops_no_read, img, len, pieces[i]);
         int status = sota_update_http_status(err);
         if (status != e->status || strcmp(sota_update_err_code(err), e->code) != 0) {
             fail_msg("%s (%zu bytes, pieces of %zu): session answered %d %s (%s), want %d %s", what,
                      len, pieces[i], status, sota_update_err_code(err), u->msg, e->status, e->code);
         }
         assert_false(s->wrote_unerased);
-        if (err == SOTA_UPD_OK) {
+        if (err == SOTA_UPDATE_OK) {
             assert_int_equal(s->begins, 1);
             assert_int_equal(s->finishes, 1);
             assert_int_equal(s->aborts, 0);

@@ -32,7 +32,7 @@ static void feed_range(sota_update_t *u, const uint8_t *img, size_t from, size_t
 {
     for (size_t off = from; off < to; off += piece) {
         size_t n = to - off < piece ? to - off : piece;
-        assert_int_equal(sota_update_feed(u, img + off, n), SOTA_UPD_OK);
+        assert_int_equal(sota_update_feed(u, img + off, n), SOTA_UPDATE_OK);
     }
 }
 
@@ -72,7 +72,7 @@ static void uncut(const uint8_t *img, size_t len, int *erases, unsigned *max_era
     fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xA5);
     sota_update_t *u = malloc(sizeof *u);
     sota_update_cfg_t c = fx_slot_cfg(len, true);
-    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, img, len, 4096), SOTA_UPD_OK);
+    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, img, len, 4096), SOTA_UPDATE_OK);
     *erases = s->erases;
     *max_erased = fx_slot_max_erased(s);
     free(u);
@@ -120,7 +120,7 @@ static void cut_and_resume(const char *name)
             from = sota_update_offset(u);
         }
         feed_range(u, img, from, len, piece);
-        assert_int_equal(sota_update_finish(u), SOTA_UPD_OK);
+        assert_int_equal(sota_update_finish(u), SOTA_UPDATE_OK);
         assert_memory_equal(s->mem, img, len);
         assert_int_equal(s->begins, 1);
         assert_int_equal(s->finishes, 1);
@@ -211,7 +211,7 @@ static void test_wrong_claims(void **state)
         assert_memory_equal(s->mem, mem_before, s->size);
     }
     feed_range(u, img, cut, len, 4096);
-    assert_int_equal(sota_update_finish(u), SOTA_UPD_OK);
+    assert_int_equal(sota_update_finish(u), SOTA_UPDATE_OK);
     assert_memory_equal(s->mem, img, len);
     assert_int_equal(fx_slot_max_erased(s), 1);
     free(mem_before);
@@ -259,7 +259,7 @@ static void test_not_keepable(void **state)
     sota_update_init(u, &c, &fx_slot_ops_no_read, s);
     feed_range(u, img, 0, len, 4096);
     assert_false(sota_update_keepable(u)); /* every byte is in: finish, don't keep */
-    assert_int_equal(sota_update_finish(u), SOTA_UPD_OK);
+    assert_int_equal(sota_update_finish(u), SOTA_UPDATE_OK);
     assert_false(sota_update_keepable(u));
     assert_int_equal(sota_update_resume_check(u, len, len, proof), SOTA_RESUME_NONE);
     free(u);

@@ -68,8 +68,8 @@ static void test_signed_any_split(void **state)
             c.trusted_keys[0] = key("digest_ecdsa256.bin");
             c.trusted_keys[1] = key("digest_rsa3072.bin");
             c.n_trusted_keys = 2;
-            sota_upd_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, pieces[i]);
-            if (e != SOTA_UPD_OK) {
+            sota_update_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, pieces[i]);
+            if (e != SOTA_UPDATE_OK) {
                 fail_msg("piece %zu exact %d: %s", pieces[i], exact, u->msg);
             }
             assert_int_equal(s->finishes, 1);
@@ -87,7 +87,7 @@ typedef struct {
     const char *dir, *file;   /* file NULL: the re-hashed image */
     int trust;                /* 0 rsa, 1 ecdsa, -1 none */
     bool exact;
-    sota_upd_err_t want;
+    sota_update_err_t want;
     const char *in_msg;
     bool written;             /* the slot was opened (refused at the end, not the head) */
 } refuse_t;
@@ -96,20 +96,20 @@ static void test_signed_refusals(void **state)
 {
     (void)state;
     static const refuse_t cases[] = {
-        { "unsigned, padded", "signed", "app_padded.bin", 0, true, SOTA_UPD_ERR_POLICY, "not signed", true },
-        { "unsigned, padded, form", "signed", "app_padded.bin", 0, false, SOTA_UPD_ERR_POLICY, "not signed", true },
-        { "unsigned, odd length", "images", "c02_valid_esp32_100k.bin", 0, true, SOTA_UPD_ERR_POLICY,
+        { "unsigned, padded", "signed", "app_padded.bin", 0, true, SOTA_UPDATE_ERR_POLICY, "not signed", true },
+        { "unsigned, padded, form", "signed", "app_padded.bin", 0, false, SOTA_UPDATE_ERR_POLICY, "not signed", true },
+        { "unsigned, odd length", "images", "c02_valid_esp32_100k.bin", 0, true, SOTA_UPDATE_ERR_POLICY,
           "not a whole number of 4 KiB", false },
-        { "unsigned, odd length, form", "images", "c02_valid_esp32_100k.bin", 0, false, SOTA_UPD_ERR_POLICY,
+        { "unsigned, odd length, form", "images", "c02_valid_esp32_100k.bin", 0, false, SOTA_UPDATE_ERR_POLICY,
           "not signed", true },
-        { "wrong key", "signed", "app_signed_ecdsa256.bin", 0, true, SOTA_UPD_ERR_POLICY, "does not trust", true },
-        { "wrong key (rsa)", "signed", "app_signed_rsa3072.bin", 1, true, SOTA_UPD_ERR_POLICY, "does not trust",
+        { "wrong key", "signed", "app_signed_ecdsa256.bin", 0, true, SOTA_UPDATE_ERR_POLICY, "does not trust", true },
+        { "wrong key (rsa)", "signed", "app_signed_rsa3072.bin", 1, true, SOTA_UPDATE_ERR_POLICY, "does not trust",
           true },
-        { "P-384", "signed", "app_signed_ecdsa384.bin", 0, true, SOTA_UPD_ERR_POLICY, "does not trust", true },
-        { "re-hashed after signing", "signed", NULL, 0, true, SOTA_UPD_ERR_POLICY, "changed after it was signed",
+        { "P-384", "signed", "app_signed_ecdsa384.bin", 0, true, SOTA_UPDATE_ERR_POLICY, "does not trust", true },
+        { "re-hashed after signing", "signed", NULL, 0, true, SOTA_UPDATE_ERR_POLICY, "changed after it was signed",
           true },
-        { "tampered", "signed", "app_signed_ecdsa256_tampered.bin", 1, true, SOTA_UPD_ERR_VERIFY, "hecksum", true },
-        { "no trusted key", "signed", "app_signed_rsa3072.bin", -1, true, SOTA_UPD_ERR_POLICY,
+        { "tampered", "signed", "app_signed_ecdsa256_tampered.bin", 1, true, SOTA_UPDATE_ERR_VERIFY, "hecksum", true },
+        { "no trusted key", "signed", "app_signed_rsa3072.bin", -1, true, SOTA_UPDATE_ERR_POLICY,
           "no trusted signing key", true },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -123,12 +123,12 @@ static void test_signed_refusals(void **state)
             cfg.trusted_keys[0] = key(c->trust == 0 ? "digest_rsa3072.bin" : "digest_ecdsa256.bin");
             cfg.n_trusted_keys = 1;
         }
-        sota_upd_err_t e = fx_slot_run(u, s, &cfg, &fx_slot_ops, f.data, f.len, 4096);
+        sota_update_err_t e = fx_slot_run(u, s, &cfg, &fx_slot_ops, f.data, f.len, 4096);
         if (e != c->want || !strstr(u->msg, c->in_msg)) {
             fail_msg("%s: got %s (%s), want %s / '%s'", c->name, sota_update_err_code(e), u->msg,
                      sota_update_err_code(c->want), c->in_msg);
         }
-        if (c->want == SOTA_UPD_ERR_POLICY) {
+        if (c->want == SOTA_UPDATE_ERR_POLICY) {
             assert_non_null(strstr(u->msg, "require_signed"));
         }
         assert_int_equal(s->finishes, 0);
@@ -164,12 +164,12 @@ static void test_signed_length_limits(void **state)
         c.trusted_keys[0] = key("digest_rsa3072.bin");
         c.n_trusted_keys = 1;
         sota_update_init(u, &c, &fx_slot_ops, s);
-        sota_upd_err_t e = sota_update_feed(u, f.data, SOTA_UPDATE_HEAD_LEN);
+        sota_update_err_t e = sota_update_feed(u, f.data, SOTA_UPDATE_HEAD_LEN);
         if (cases[i].passes) {
-            assert_int_equal(e, SOTA_UPD_OK);
+            assert_int_equal(e, SOTA_UPDATE_OK);
             assert_int_equal(s->begins, 1);
         } else {
-            assert_int_equal(e, SOTA_UPD_ERR_POLICY);
+            assert_int_equal(e, SOTA_UPDATE_ERR_POLICY);
             assert_non_null(strstr(u->msg, "require_signed"));
             assert_int_equal(s->begins, 0);
         }
@@ -177,7 +177,7 @@ static void test_signed_length_limits(void **state)
         sota_update_cfg_t off = fx_slot_cfg(cases[i].announced, true);
         fx_slot_t *s2 = slot_new();
         sota_update_init(u, &off, &fx_slot_ops, s2);
-        assert_int_equal(sota_update_feed(u, f.data, SOTA_UPDATE_HEAD_LEN), SOTA_UPD_OK);
+        assert_int_equal(sota_update_feed(u, f.data, SOTA_UPDATE_HEAD_LEN), SOTA_UPDATE_OK);
         free(u);
         fx_slot_free(s);
         fx_slot_free(s2);
@@ -196,11 +196,11 @@ static void test_signed_off_and_errors(void **state)
 
     fx_slot_t *s = slot_new();
     sota_update_cfg_t c = fx_slot_cfg(padded.len, true);
-    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, padded.data, padded.len, 4096), SOTA_UPD_OK);
+    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, padded.data, padded.len, 4096), SOTA_UPDATE_OK);
     fx_slot_free(s);
     s = slot_new();
     c = fx_slot_cfg(other.len, true);
-    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, other.data, other.len, 4096), SOTA_UPD_OK);
+    assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, other.data, other.len, 4096), SOTA_UPDATE_OK);
     fx_slot_free(s);
 
     s = slot_new();
@@ -209,7 +209,7 @@ static void test_signed_off_and_errors(void **state)
     c.trusted_keys[0] = key("digest_ecdsa256.bin");
     c.n_trusted_keys = 1;
     assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops_no_read, other.data, other.len, 4096),
-                     SOTA_UPD_ERR_STATE);
+                     SOTA_UPDATE_ERR_STATE);
     assert_int_equal(s->finishes, 0);
     assert_int_equal(s->aborts, 1);
     fx_slot_free(s);
@@ -218,7 +218,7 @@ static void test_signed_off_and_errors(void **state)
     for (size_t i = 0; i < 2; i++) {
         s = slot_new();
         s->fail_read_at = fail_at[i];
-        assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, other.data, other.len, 4096), SOTA_UPD_ERR_FLASH);
+        assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, other.data, other.len, 4096), SOTA_UPDATE_ERR_FLASH);
         assert_non_null(strstr(u->msg, "read back"));
         assert_int_equal(s->finishes, 0);
         assert_int_equal(s->aborts, 1);
@@ -237,14 +237,14 @@ static void test_failed_version(void **state)
     static const struct {
         bool rule;
         const char *project, *version;
-        sota_upd_err_t want;
+        sota_update_err_t want;
     } cases[] = {
-        { true, "oracle_app", "1.0.0", SOTA_UPD_ERR_POLICY },
-        { true, "oracle_app", "1.0.1", SOTA_UPD_OK },
-        { true, "oracle_app", "1.0", SOTA_UPD_OK },
-        { true, "other", "1.0.0", SOTA_UPD_OK },
-        { true, NULL, NULL, SOTA_UPD_OK },
-        { false, "oracle_app", "1.0.0", SOTA_UPD_OK },
+        { true, "oracle_app", "1.0.0", SOTA_UPDATE_ERR_POLICY },
+        { true, "oracle_app", "1.0.1", SOTA_UPDATE_OK },
+        { true, "oracle_app", "1.0", SOTA_UPDATE_OK },
+        { true, "other", "1.0.0", SOTA_UPDATE_OK },
+        { true, NULL, NULL, SOTA_UPDATE_OK },
+        { false, "oracle_app", "1.0.0", SOTA_UPDATE_OK },
     };
     fx_blob_t f = fx_load_testdata("images", "c02_valid_esp32_100k.bin");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -254,11 +254,11 @@ static void test_failed_version(void **state)
         c.policy.refuse_failed_version = cases[i].rule;
         c.failed_project = cases[i].project;
         c.failed_version = cases[i].version;
-        sota_upd_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, 4096);
+        sota_update_err_t e = fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, 4096);
         if (e != cases[i].want) {
             fail_msg("case %zu: got %s (%s)", i, sota_update_err_code(e), u->msg);
         }
-        if (e != SOTA_UPD_OK) {
+        if (e != SOTA_UPDATE_OK) {
             assert_non_null(strstr(u->msg, "refuse_failed_version"));
             assert_non_null(strstr(u->msg, "oracle_app 1.0.0"));
             assert_int_equal(s->begins, 0); /* refused on the first bytes */
@@ -299,7 +299,7 @@ static void test_policy_messages(void **state)
             break;
         default: c.policy.require_signed = true; c.n_trusted_keys = 1; break;
         }
-        assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, 4096), SOTA_UPD_ERR_POLICY);
+        assert_int_equal(fx_slot_run(u, s, &c, &fx_slot_ops, f.data, f.len, 4096), SOTA_UPDATE_ERR_POLICY);
         assert_non_null(strstr(u->msg, cases[i].rule));
         if (cases[i].which != 4) {
             assert_non_null(strstr(u->msg, "turn this rule off"));

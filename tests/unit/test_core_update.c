@@ -18,7 +18,7 @@
 #include "sota_update.h"
 
 /* Feed data in pieces of `piece` bytes, then finish (the slot has no read operation). */
-static sota_upd_err_t run(sota_update_t *u, fx_slot_t *s, const sota_update_cfg_t *c,
+static sota_update_err_t run(sota_update_t *u, fx_slot_t *s, const sota_update_cfg_t *c,
                           const uint8_t *data, size_t len, size_t piece)
 {
     return fx_slot_run(u, s, c, &fx_slot_ops_no_read, data, len, piece);
@@ -35,8 +35,8 @@ static void test_valid_any_split(void **state)
         fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
         sota_update_t *u = malloc(sizeof *u);
         sota_update_cfg_t c = fx_slot_cfg(len, true);
-        assert_int_equal(run(u, s, &c, img, len, pieces[i]), SOTA_UPD_OK);
-        assert_int_equal(u->state, SOTA_UPD_ST_DONE);
+        assert_int_equal(run(u, s, &c, img, len, pieces[i]), SOTA_UPDATE_OK);
+        assert_int_equal(u->state, SOTA_UPDATE_ST_DONE);
         assert_int_equal(s->begins, 1);
         assert_int_equal(s->finishes, 1);
         assert_int_equal(s->aborts, 0);
@@ -64,13 +64,13 @@ static void test_erase_ahead(void **state)
 
     fx_slot_t *blank = fx_slot_new(FX_SLOT_SIZE, 0xFF);
     sota_update_cfg_t c = fx_slot_cfg(len, true);
-    assert_int_equal(run(u, blank, &c, img, len, 4096), SOTA_UPD_OK);
+    assert_int_equal(run(u, blank, &c, img, len, 4096), SOTA_UPDATE_OK);
     assert_int_equal(blank->block_erases, 0);
     assert_int_equal(blank->sector_erases, 0);
     assert_false(blank->wrote_unerased);
 
     fx_slot_t *old = fx_slot_new(FX_SLOT_SIZE, 0x00);
-    assert_int_equal(run(u, old, &c, img, len, 4096), SOTA_UPD_OK);
+    assert_int_equal(run(u, old, &c, img, len, 4096), SOTA_UPDATE_OK);
     /* block 0 whole (16 dirty sectors: a block erase is cheaper); block 1: the image
      * ends at 102480 -> sectors 16..25 needed (10 dirty x 50 ms > 250 ms): block erase */
     assert_int_equal(old->block_erases, 2);
@@ -87,7 +87,7 @@ static void test_erase_ahead(void **state)
     fx_slot_poke(few, 0x19040, 0); /* the image's last, partial sector (it ends at 0x19050) */
     fx_slot_poke(few, 0x1A000, 0); /* the sector after the image: must stay */
     fx_slot_poke(few, 0x40000, 0); /* beyond the image: must stay */
-    assert_int_equal(run(u, few, &c, img, len, 4096), SOTA_UPD_OK);
+    assert_int_equal(run(u, few, &c, img, len, 4096), SOTA_UPDATE_OK);
     assert_int_equal(few->block_erases, 0);
     assert_int_equal(few->sector_erases, 3);
     assert_int_equal(few->mem[0x1A000], 0);
@@ -98,7 +98,7 @@ static void test_erase_ahead(void **state)
     /* multipart-like: only an upper bound of the length is known */
     fx_slot_t *bound = fx_slot_new(FX_SLOT_SIZE, 0x00);
     sota_update_cfg_t cb = fx_slot_cfg(len + 300, false);
-    assert_int_equal(run(u, bound, &cb, img, len, 4096), SOTA_UPD_OK);
+    assert_int_equal(run(u, bound, &cb, img, len, 4096), SOTA_UPDATE_OK);
     assert_false(bound->wrote_unerased);
     assert_memory_equal(bound->mem, img, len);
 
@@ -113,7 +113,7 @@ static void test_erase_ahead(void **state)
 /* Files refused on their first bytes never reach the slot. */
 typedef struct {
     const char *name;
-    sota_upd_err_t want;
+    sota_update_err_t want;
 } refuse_case_t;
 
 /* The cost tie of erase-ahead: 5 dirty sectors cost 5 x 50 ms = one 64 KiB block erase
@@ -131,7 +131,7 @@ static void test_erase_cost_tie(void **state)
         for (uint32_t k = 0; k < dirty; k++) {
             fx_slot_poke(s, 0x10000 + k * 0x1000, 0x00);   /* sectors 0.. of block 1 */
         }
-        assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPD_OK);
+        assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPDATE_OK);
         assert_int_equal(s->sector_erases, dirty == 5 ? 5 : 0);
         assert_int_equal(s->block_erases, dirty == 5 ? 0 : 1);
         assert_int_equal(u->stats.sectors_erased, s->sector_erases);
@@ -165,13 +165,13 @@ static void test_exact_slot_size(void **state)
             fx_slot_t *s = fx_slot_new(slot, 0x00);
             sota_update_cfg_t c = fx_slot_cfg(exact ? len : len + 200, exact);
             c.img.slot_size = slot;
-            sota_upd_err_t e = run(u, s, &c, img, len, 4096);
+            sota_update_err_t e = run(u, s, &c, img, len, 4096);
             if (extra == 0) {
-                assert_int_equal(e, SOTA_UPD_OK);
+                assert_int_equal(e, SOTA_UPDATE_OK);
                 assert_memory_equal(s->mem, img, len);
                 assert_int_equal(s->block_erases, slot / SOTA_UPDATE_BLOCK);
             } else {
-                assert_int_equal(e, SOTA_UPD_ERR_TOO_BIG);
+                assert_int_equal(e, SOTA_UPDATE_ERR_TOO_BIG);
                 assert_int_equal(sota_update_http_status(e), 413);
                 assert_int_equal(s->finishes, 0);
                 assert_int_equal(s->begins, exact ? 0 : 1);
@@ -198,7 +198,7 @@ static void test_multipart_bound_over_slot(void **state)
     for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
         fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0x00);
         sota_update_cfg_t c = fx_slot_cfg(FX_SLOT_SIZE + over[i], false);
-        assert_int_equal(run(u, s, &c, img, len, 1000), SOTA_UPD_OK);
+        assert_int_equal(run(u, s, &c, img, len, 1000), SOTA_UPDATE_OK);
         assert_int_equal(s->finishes, 1);
         assert_memory_equal(s->mem, img, len);
         /* the end was not known: erase-ahead stayed within the blocks the image reached */
@@ -214,17 +214,17 @@ static void test_refused_before_begin(void **state)
 {
     (void)state;
     static const refuse_case_t cases[] = {
-        { "c10_bad_magic.bin", SOTA_UPD_ERR_NOT_APP },
-        { "c27_wrong_chip_id.bin", SOTA_UPD_ERR_NOT_APP },
-        { "c04_valid_esp32c3_500k.bin", SOTA_UPD_ERR_NOT_APP },
-        { "c39_all_ff_64k.bin", SOTA_UPD_ERR_NOT_APP },
-        { "c36_empty.bin", SOTA_UPD_ERR_NOT_APP },
-        { "c22_segcount17.bin", SOTA_UPD_ERR_VERIFY },
-        { "c37_header_only.bin", SOTA_UPD_ERR_VERIFY },
-        { "c19_segcount0_raw.bin", SOTA_UPD_ERR_VERIFY },
-        { "c38_too_big_for_1M_slot.bin", SOTA_UPD_ERR_TOO_BIG },
-        { "c07_valid_esp32_nohash.bin", SOTA_UPD_ERR_POLICY },
-        { "c08_bad_appdesc_magic.bin", SOTA_UPD_ERR_POLICY },
+        { "c10_bad_magic.bin", SOTA_UPDATE_ERR_NOT_APP },
+        { "c27_wrong_chip_id.bin", SOTA_UPDATE_ERR_NOT_APP },
+        { "c04_valid_esp32c3_500k.bin", SOTA_UPDATE_ERR_NOT_APP },
+        { "c39_all_ff_64k.bin", SOTA_UPDATE_ERR_NOT_APP },
+        { "c36_empty.bin", SOTA_UPDATE_ERR_NOT_APP },
+        { "c22_segcount17.bin", SOTA_UPDATE_ERR_VERIFY },
+        { "c37_header_only.bin", SOTA_UPDATE_ERR_VERIFY },
+        { "c19_segcount0_raw.bin", SOTA_UPDATE_ERR_VERIFY },
+        { "c38_too_big_for_1M_slot.bin", SOTA_UPDATE_ERR_TOO_BIG },
+        { "c07_valid_esp32_nohash.bin", SOTA_UPDATE_ERR_POLICY },
+        { "c08_bad_appdesc_magic.bin", SOTA_UPDATE_ERR_POLICY },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len;
@@ -232,7 +232,7 @@ static void test_refused_before_begin(void **state)
         fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0x5A);
         sota_update_t *u = malloc(sizeof *u);
         sota_update_cfg_t c = fx_slot_cfg(len, true);
-        sota_upd_err_t e = run(u, s, &c, img, len, 1000);
+        sota_update_err_t e = run(u, s, &c, img, len, 1000);
         if (e != cases[i].want) {
             fail_msg("%s: got %s (%s), want %s", cases[i].name, sota_update_err_code(e), u->msg,
                      sota_update_err_code(cases[i].want));
@@ -259,7 +259,7 @@ static void test_fail_after_begin(void **state)
         fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
         sota_update_t *u = malloc(sizeof *u);
         sota_update_cfg_t c = fx_slot_cfg(len, true);
-        assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPD_ERR_VERIFY);
+        assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPDATE_ERR_VERIFY);
         assert_int_equal(s->begins, 1);
         assert_int_equal(s->aborts, 1);
         assert_int_equal(s->finishes, 0);
@@ -280,14 +280,14 @@ static void test_flash_errors_and_cancel(void **state)
 
     fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
     s->fail_write_at = 3;
-    assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPD_ERR_FLASH);
+    assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPDATE_ERR_FLASH);
     assert_int_equal(s->aborts, 1);
     assert_int_equal(sota_update_http_status(u->err), 500);
     fx_slot_free(s);
 
     s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
     s->fail_finish = 0x1503;
-    assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPD_ERR_FLASH);
+    assert_int_equal(run(u, s, &c, img, len, 4096), SOTA_UPDATE_ERR_FLASH);
     assert_int_equal(s->aborts, 1);
     assert_non_null(strstr(u->msg, "test: finish fails"));
     fx_slot_free(s);
@@ -295,9 +295,9 @@ static void test_flash_errors_and_cancel(void **state)
     /* the client goes away half-way */
     s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
     sota_update_init(u, &c, &fx_slot_ops_no_read, s);
-    assert_int_equal(sota_update_feed(u, img, 50000), SOTA_UPD_OK);
+    assert_int_equal(sota_update_feed(u, img, 50000), SOTA_UPDATE_OK);
     sota_update_cancel(u, "connection lost");
-    assert_int_equal(u->state, SOTA_UPD_ST_FAILED);
+    assert_int_equal(u->state, SOTA_UPDATE_ST_FAILED);
     assert_string_equal(u->msg, "connection lost");
     assert_int_equal(s->aborts, 1);
     assert_int_equal(sota_update_feed(u, img, 10), u->err); /* sticky */
@@ -308,7 +308,7 @@ static void test_flash_errors_and_cancel(void **state)
 
     /* fewer bytes than announced */
     s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
-    assert_int_equal(run(u, s, &c, img, len - 100, 4096), SOTA_UPD_ERR_VERIFY);
+    assert_int_equal(run(u, s, &c, img, len - 100, 4096), SOTA_UPDATE_ERR_VERIFY);
     assert_non_null(strstr(u->msg, "cut off"));
     fx_slot_free(s);
 
@@ -316,17 +316,17 @@ static void test_flash_errors_and_cancel(void **state)
     s = fx_slot_new(FX_SLOT_SIZE, 0xFF);
     sota_update_cfg_t at = fx_slot_cfg(FX_SLOT_SIZE, true);
     sota_update_init(u, &at, &fx_slot_ops_no_read, s);
-    assert_int_equal(sota_update_check_announced(u), SOTA_UPD_OK);
+    assert_int_equal(sota_update_check_announced(u), SOTA_UPDATE_OK);
     sota_update_cfg_t big = fx_slot_cfg(FX_SLOT_SIZE + 1, true);
     sota_update_init(u, &big, &fx_slot_ops_no_read, s);
-    assert_int_equal(sota_update_check_announced(u), SOTA_UPD_ERR_TOO_BIG);
+    assert_int_equal(sota_update_check_announced(u), SOTA_UPDATE_ERR_TOO_BIG);
     assert_int_equal(sota_update_http_status(u->err), 413);
     assert_int_equal(s->begins, 0);
     /* an upper bound only (multipart) is not refused by it */
     sota_update_cfg_t bound = fx_slot_cfg(FX_SLOT_SIZE + 1, false);
     sota_update_init(u, &bound, &fx_slot_ops_no_read, s);
-    assert_int_equal(sota_update_check_announced(u), SOTA_UPD_OK);
-    assert_int_equal(run(u, s, &big, img, len, 4096), SOTA_UPD_ERR_TOO_BIG);
+    assert_int_equal(sota_update_check_announced(u), SOTA_UPDATE_OK);
+    assert_int_equal(run(u, s, &big, img, len, 4096), SOTA_UPDATE_ERR_TOO_BIG);
     assert_int_equal(s->begins, 0);
     fx_slot_free(s);
     free(u);
@@ -343,16 +343,16 @@ static void test_policy_rules(void **state)
         bool same_project, downgrade, secver;
         const char *run_project, *run_version;
         uint32_t run_secver;
-        sota_upd_err_t want;
+        sota_update_err_t want;
         const char *rule;
     } pcase_t;
     static const pcase_t cases[] = {
-        { true, false, false, "ota_demo", "1.0", 0, SOTA_UPD_OK, NULL },
-        { true, false, false, "other", "1.0", 0, SOTA_UPD_ERR_POLICY, "require_same_project" },
-        { false, true, false, "x", "2.3.4", 0, SOTA_UPD_ERR_POLICY, "refuse_downgrade" },
-        { false, true, false, "x", "2.3.3", 0, SOTA_UPD_OK, NULL },
-        { false, false, true, "x", "9", 7, SOTA_UPD_OK, NULL },
-        { false, false, true, "x", "9", 8, SOTA_UPD_ERR_POLICY, "refuse_lower_secure_version" },
+        { true, false, false, "ota_demo", "1.0", 0, SOTA_UPDATE_OK, NULL },
+        { true, false, false, "other", "1.0", 0, SOTA_UPDATE_ERR_POLICY, "require_same_project" },
+        { false, true, false, "x", "2.3.4", 0, SOTA_UPDATE_ERR_POLICY, "refuse_downgrade" },
+        { false, true, false, "x", "2.3.3", 0, SOTA_UPDATE_OK, NULL },
+        { false, false, true, "x", "9", 7, SOTA_UPDATE_OK, NULL },
+        { false, false, true, "x", "9", 8, SOTA_UPDATE_ERR_POLICY, "refuse_lower_secure_version" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xFF);

@@ -9,10 +9,10 @@
 
 #define ADVICE_TOO_BIG "Build a smaller app, or flash a partition table with larger OTA slots over USB."
 
-static void vfail(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt,
+static void vfail(sota_update_t *u, sota_update_err_t err, const char *advice, const char *fmt,
                   va_list ap)
 {
-    if (u->state == SOTA_UPD_ST_FAILED) {
+    if (u->state == SOTA_UPDATE_ST_FAILED) {
         return;
     }
     vsnprintf(u->msg, sizeof u->msg, fmt, ap);
@@ -23,16 +23,16 @@ static void vfail(sota_update_t *u, sota_upd_err_t err, const char *advice, cons
     }
     u->advice_at = (uint16_t)at;
     u->err = err;
-    u->state = SOTA_UPD_ST_FAILED;
+    u->state = SOTA_UPDATE_ST_FAILED;
     sota_img_abort(&u->img);
     if (u->begun && u->ops->abort) {
         u->ops->abort(u->ctx);
     }
 }
 
-static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+static void fail(sota_update_t *u, sota_update_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
+static void fail(sota_update_t *u, sota_update_err_t err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -41,9 +41,9 @@ static void fail(sota_update_t *u, sota_upd_err_t err, const char *fmt, ...)
 }
 
 /* A failure with its advice: fmt says what happened, advice what to do. */
-static void fail_adv(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt, ...)
+static void fail_adv(sota_update_t *u, sota_update_err_t err, const char *advice, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static void fail_adv(sota_update_t *u, sota_upd_err_t err, const char *advice, const char *fmt, ...)
+static void fail_adv(sota_update_t *u, sota_update_err_t err, const char *advice, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -58,7 +58,7 @@ void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
     u->cfg = *cfg;
     u->ops = ops;
     u->ctx = ctx;
-    u->state = SOTA_UPD_ST_HEAD;
+    u->state = SOTA_UPDATE_ST_HEAD;
     u->kind = SOTA_FILE__COUNT;
     sota_img_init(&u->img, &cfg->img);
 }
@@ -67,7 +67,7 @@ void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
  * own advice). */
 static void fail_from_img(sota_update_t *u)
 {
-    sota_upd_err_t e = u->img.err == SOTA_IMG_ERR_TOO_BIG ? SOTA_UPD_ERR_TOO_BIG : SOTA_UPD_ERR_VERIFY;
+    sota_update_err_t e = u->img.err == SOTA_IMG_ERR_TOO_BIG ? SOTA_UPDATE_ERR_TOO_BIG : SOTA_UPDATE_ERR_VERIFY;
     fail(u, e, "%s", sota_img_message(&u->img));
 }
 
@@ -155,17 +155,17 @@ static int prepare(sota_update_t *u, uint32_t upto)
 }
 
 /* Write file bytes [u->written, +len) to the slot. */
-static sota_upd_err_t write_out(sota_update_t *u, const uint8_t *data, size_t len)
+static sota_update_err_t write_out(sota_update_t *u, const uint8_t *data, size_t len)
 {
     const uint32_t slot = u->cfg.img.slot_size;
     if ((uint64_t)u->written + len > slot) {
-        fail_adv(u, SOTA_UPD_ERR_TOO_BIG, ADVICE_TOO_BIG,
+        fail_adv(u, SOTA_UPDATE_ERR_TOO_BIG, ADVICE_TOO_BIG,
                  "The app is larger than the %u KiB app slot (more than %u bytes received).",
                  (unsigned)(slot / 1024), (unsigned)slot);
         return u->err;
     }
     if (prepare(u, u->written + (uint32_t)len)) {
-        fail(u, SOTA_UPD_ERR_FLASH,
+        fail(u, SOTA_UPDATE_ERR_FLASH,
              "erasing the app slot at offset 0x%x failed (error 0x%x): the flash may be worn "
              "or failing; the running app is unchanged, try again",
              (unsigned)u->prepared, (unsigned)u->platform_err);
@@ -174,14 +174,14 @@ static sota_upd_err_t write_out(sota_update_t *u, const uint8_t *data, size_t le
     int rc = u->ops->write(u->ctx, u->written, data, len);
     if (rc) {
         u->platform_err = rc;
-        fail(u, SOTA_UPD_ERR_FLASH,
+        fail(u, SOTA_UPDATE_ERR_FLASH,
              "writing the app slot at offset 0x%x failed (error 0x%x): the running app is "
              "unchanged, try again",
              (unsigned)u->written, (unsigned)rc);
         return u->err;
     }
     u->written += (uint32_t)len;
-    return SOTA_UPD_OK;
+    return SOTA_UPDATE_OK;
 }
 
 /* --- the checks on the first bytes ------------------------------------------------ */
@@ -193,7 +193,7 @@ static bool policy_ok(sota_update_t *u)
     bool desc_ok = v->have_desc && v->desc.magic_word == SOTA_APP_DESC_MAGIC;
 
     if (p->require_app_desc && !desc_ok) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a build that has one (Arduino-ESP32 2.x or later, ESP-IDF 4 or later, "
                  "PlatformIO with a current espressif32 platform), or turn this rule off "
                  "(SOFTAP_OTA_REQUIRE_APP_DESC, require_app_desc).",
@@ -204,7 +204,7 @@ static bool policy_ok(sota_update_t *u)
         return false;
     }
     if (p->require_sha256 && v->have_header && !v->hdr.hash_appended) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Build it without --dont-append-digest (ESP-IDF appends it by default), or "
                  "turn this rule off in the updater's configuration.",
                  "policy require_sha256: the image has no appended SHA-256, so corruption in "
@@ -216,7 +216,7 @@ static bool policy_ok(sota_update_t *u)
     }
     if (p->require_same_project && u->cfg.running_project &&
         strcmp(v->desc.project_name, u->cfg.running_project) != 0) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a build of the running project, or turn this rule off in the "
                  "updater's configuration.",
                  "policy require_same_project: the image is project '%s' but this device runs "
@@ -225,14 +225,14 @@ static bool policy_ok(sota_update_t *u)
     }
     if (p->refuse_downgrade && u->cfg.running_version &&
         sota_version_cmp(v->desc.version, u->cfg.running_version) < 0) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a newer build, or turn this rule off in the updater's configuration.",
                  "policy refuse_downgrade: the image is version '%s', lower than the running "
                  "'%s'.", v->desc.version, u->cfg.running_version);
         return false;
     }
     if (p->refuse_lower_secure_version && v->desc.secure_version < u->cfg.running_secure_version) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Build it with a CONFIG_BOOTLOADER_APP_SECURE_VERSION at least the running "
                  "app's, or turn this rule off in the updater's configuration.",
              "policy refuse_lower_secure_version: the image has secure_version %u, lower "
@@ -244,7 +244,7 @@ static bool policy_ok(sota_update_t *u)
     if (p->refuse_failed_version && u->cfg.failed_version && u->cfg.failed_project &&
         strcmp(v->desc.version, u->cfg.failed_version) == 0 &&
         strcmp(v->desc.project_name, u->cfg.failed_project) == 0) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a fixed build with a new version, or turn this rule off in the "
                  "updater's configuration.",
              "policy refuse_failed_version: %s %s is the version that last failed its health "
@@ -255,16 +255,16 @@ static bool policy_ok(sota_update_t *u)
     return true;
 }
 
-sota_upd_err_t sota_update_check_announced(sota_update_t *u)
+sota_update_err_t sota_update_check_announced(sota_update_t *u)
 {
-    if (u->state != SOTA_UPD_ST_FAILED && u->cfg.announced_exact &&
+    if (u->state != SOTA_UPDATE_ST_FAILED && u->cfg.announced_exact &&
         u->cfg.announced_len > u->cfg.img.slot_size) {
-        fail_adv(u, SOTA_UPD_ERR_TOO_BIG, ADVICE_TOO_BIG,
+        fail_adv(u, SOTA_UPDATE_ERR_TOO_BIG, ADVICE_TOO_BIG,
                  "The app is %llu bytes but the app slot holds %u bytes (%u KiB).",
                  (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
                  (unsigned)(u->cfg.img.slot_size / 1024));
     }
-    return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+    return u->state == SOTA_UPDATE_ST_FAILED ? u->err : SOTA_UPDATE_OK;
 }
 
 /* SHA-256 of the file's first min(total, SOTA_UPDATE_PROOF_LEN) bytes: the head holds
@@ -283,7 +283,7 @@ static int head_digest(sota_update_t *u)
 /* Name the file from its head: anything but an app for this chip is refused here, with
  * the kind's reason and advice. A file that starts with a bootloader and whose length is
  * not known yet (multipart) waits for it: u->decide_len. */
-static sota_upd_err_t identify(sota_update_t *u, uint64_t total)
+static sota_update_err_t identify(sota_update_t *u, uint64_t total)
 {
     sota_ident_t id;
     sota_ident(u->head, u->head_len, total, u->cfg.img.chip, &id);
@@ -293,23 +293,23 @@ static sota_upd_err_t identify(sota_update_t *u, uint64_t total)
         /* what the file is, until a check or the end says more */
         snprintf(u->msg, sizeof u->msg, "%s %s", id.reason, id.advice);
         u->advice_at = (uint16_t)(strlen(id.reason) + 1);
-        return SOTA_UPD_OK;
+        return SOTA_UPDATE_OK;
     }
     if (id.decide_len != 0) {
         u->decide_len = id.decide_len;   /* refused either way; named once the length is known */
-        return SOTA_UPD_OK;
+        return SOTA_UPDATE_OK;
     }
-    fail_adv(u, SOTA_UPD_ERR_NOT_APP, id.advice, "%s", id.reason);
+    fail_adv(u, SOTA_UPDATE_ERR_NOT_APP, id.advice, "%s", id.reason);
     return u->err;
 }
 
 /* Every check on the head of a file identified as an app for this chip, with no
  * operation called: what sota_update_precheck() answers. */
-static sota_upd_err_t judge_head(sota_update_t *u, bool at_end)
+static sota_update_err_t judge_head(sota_update_t *u, bool at_end)
 {
     if (u->cfg.policy.require_signed && u->cfg.announced_exact &&
         (u->cfg.announced_len % SOTA_SIG_SECTOR_LEN != 0 || u->cfg.announced_len < 2 * SOTA_SIG_SECTOR_LEN)) {
-        fail_adv(u, SOTA_UPD_ERR_POLICY,
+        fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Sign it with espsecure.py sign_data --version 2 --keyfile KEY.pem (or build "
                  "with CONFIG_SECURE_BOOT_BUILD_SIGNED_BINARIES).",
                  "policy require_signed: the file is %llu bytes, not a whole number of 4 KiB "
@@ -317,7 +317,7 @@ static sota_upd_err_t judge_head(sota_update_t *u, bool at_end)
                  (unsigned long long)u->cfg.announced_len);
         return u->err;
     }
-    if (sota_update_check_announced(u) != SOTA_UPD_OK) {
+    if (sota_update_check_announced(u) != SOTA_UPDATE_OK) {
         return u->err;
     }
     /* Run the verifier over the head: header, chip, revision, segment headers seen so
@@ -336,44 +336,44 @@ static sota_upd_err_t judge_head(sota_update_t *u, bool at_end)
     }
     /* Multipart bodies give only an upper bound; refuse what cannot possibly fit. */
     if (!u->cfg.announced_exact && u->cfg.announced_len > (uint64_t)u->cfg.img.slot_size + SOTA_UPDATE_BLOCK) {
-        fail_adv(u, SOTA_UPD_ERR_TOO_BIG, ADVICE_TOO_BIG,
+        fail_adv(u, SOTA_UPDATE_ERR_TOO_BIG, ADVICE_TOO_BIG,
                  "The upload is %llu bytes but the app slot holds %u bytes (%u KiB).",
                  (unsigned long long)u->cfg.announced_len, (unsigned)u->cfg.img.slot_size,
                  (unsigned)(u->cfg.img.slot_size / 1024));
         return u->err;
     }
-    return SOTA_UPD_OK;
+    return SOTA_UPDATE_OK;
 }
 
 /* The head is complete (or the file ended inside it): decide before touching flash. */
-static sota_upd_err_t check_head(sota_update_t *u, bool at_end)
+static sota_update_err_t check_head(sota_update_t *u, bool at_end)
 {
     uint64_t total = at_end ? u->received : (u->cfg.announced_exact ? u->cfg.announced_len : 0);
-    if (identify(u, total) != SOTA_UPD_OK || u->decide_len != 0) {
-        return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+    if (identify(u, total) != SOTA_UPDATE_OK || u->decide_len != 0) {
+        return u->state == SOTA_UPDATE_ST_FAILED ? u->err : SOTA_UPDATE_OK;
     }
-    if (judge_head(u, at_end) != SOTA_UPD_OK) {
+    if (judge_head(u, at_end) != SOTA_UPDATE_OK) {
         return u->err;
     }
     int rc = u->ops->begin(u->ctx);
     if (rc) {
         u->platform_err = rc;
-        fail(u, SOTA_UPD_ERR_FLASH,
+        fail(u, SOTA_UPDATE_ERR_FLASH,
              "could not open the app slot for writing (error 0x%x): the running app is "
              "unchanged; if the device just updated, it must confirm the new app first",
              (unsigned)rc);
         return u->err;
     }
     u->begun = true;
-    u->state = SOTA_UPD_ST_STREAM;
+    u->state = SOTA_UPDATE_ST_STREAM;
     if (head_digest(u) != 0) {
-        fail(u, SOTA_UPD_ERR_STATE, "internal error: SHA-256 of the file's first bytes failed");
+        fail(u, SOTA_UPDATE_ERR_STATE, "internal error: SHA-256 of the file's first bytes failed");
         return u->err;
     }
     return write_out(u, u->head, u->head_len);
 }
 
-sota_upd_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *cfg,
+sota_update_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *cfg,
                                     const uint8_t *head, size_t len)
 {
     static const sota_update_ops_t no_ops = { 0 };
@@ -386,7 +386,7 @@ sota_upd_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *c
         return u->err;
     }
     if (head == NULL || len < need) {
-        fail(u, SOTA_UPD_ERR_STATE, "the check needs the file's length (at least 1) and its first "
+        fail(u, SOTA_UPDATE_ERR_STATE, "the check needs the file's length (at least 1) and its first "
              "%llu bytes, it got %zu", (unsigned long long)need, len);
         return u->err;
     }
@@ -394,7 +394,7 @@ sota_upd_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *c
     u->head_len = (uint32_t)need;
     u->received = need;
     bool whole = need == total;
-    if (identify(u, total) != SOTA_UPD_OK) {
+    if (identify(u, total) != SOTA_UPDATE_OK) {
         return u->err;
     }
     return judge_head(u, whole);
@@ -417,24 +417,24 @@ const char *sota_update_explain(const sota_update_t *u, char *reason, size_t n)
 
 /* A refused file named from its head but whose kind waits for its length: nothing is
  * kept, the bytes are only counted until the length decides. */
-static sota_upd_err_t waiting(sota_update_t *u)
+static sota_update_err_t waiting(sota_update_t *u)
 {
     if (u->received > u->decide_len) {
         identify(u, u->received);   /* longer than decide_len: enough to name it */
-        if (u->state != SOTA_UPD_ST_FAILED) {
-            fail(u, SOTA_UPD_ERR_STATE, "internal error: the file was named twice differently");
+        if (u->state != SOTA_UPDATE_ST_FAILED) {
+            fail(u, SOTA_UPDATE_ERR_STATE, "internal error: the file was named twice differently");
         }
     }
-    return u->state == SOTA_UPD_ST_FAILED ? u->err : SOTA_UPD_OK;
+    return u->state == SOTA_UPDATE_ST_FAILED ? u->err : SOTA_UPDATE_OK;
 }
 
-sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
+sota_update_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
 {
-    if (u->state == SOTA_UPD_ST_FAILED) {
+    if (u->state == SOTA_UPDATE_ST_FAILED) {
         return u->err;
     }
-    if (u->state == SOTA_UPD_ST_DONE || (len && !data)) {
-        fail(u, SOTA_UPD_ERR_STATE, "internal error: data after the end of the update");
+    if (u->state == SOTA_UPDATE_ST_DONE || (len && !data)) {
+        fail(u, SOTA_UPDATE_ERR_STATE, "internal error: data after the end of the update");
         return u->err;
     }
     const uint8_t *p = data;
@@ -442,7 +442,7 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
     if (u->decide_len != 0) {
         return waiting(u);
     }
-    if (u->state == SOTA_UPD_ST_HEAD) {
+    if (u->state == SOTA_UPDATE_ST_HEAD) {
         size_t take = SOTA_UPDATE_HEAD_LEN - u->head_len;
         if (take > len) {
             take = len;
@@ -452,9 +452,9 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
         p += take;
         len -= take;
         if (u->head_len < SOTA_UPDATE_HEAD_LEN) {
-            return SOTA_UPD_OK;
+            return SOTA_UPDATE_OK;
         }
-        if (check_head(u, false) != SOTA_UPD_OK) {
+        if (check_head(u, false) != SOTA_UPDATE_OK) {
             return u->err;
         }
         if (u->decide_len != 0) {
@@ -462,7 +462,7 @@ sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len)
         }
     }
     if (!len) {
-        return SOTA_UPD_OK;
+        return SOTA_UPDATE_OK;
     }
     if (sota_img_feed(&u->img, p, len) != SOTA_IMG_OK) {
         fail_from_img(u);
@@ -477,7 +477,7 @@ static bool signature_ok(sota_update_t *u)
 {
     uint32_t signed_len = sota_sig_signed_len(u->img.image_len);
     if (u->received < (uint64_t)signed_len + SOTA_SIG_SECTOR_LEN) {
-        fail(u, SOTA_UPD_ERR_POLICY,
+        fail(u, SOTA_UPDATE_ERR_POLICY,
              "policy require_signed: the file ends %llu bytes after its %u-byte image, without "
              "a Secure Boot V2 signature sector: the app is not signed. Sign it with "
              "espsecure.py sign_data --version 2 --keyfile KEY.pem",
@@ -486,39 +486,39 @@ static bool signature_ok(sota_update_t *u)
         return false;
     }
     if (!u->ops->read) {
-        fail(u, SOTA_UPD_ERR_STATE, "internal error: require_signed without a read operation");
+        fail(u, SOTA_UPDATE_ERR_STATE, "internal error: require_signed without a read operation");
         return false;
     }
     sota_sig_result_t res;
     if (sota_sig_verify_from(u->ops->read, u->ctx, signed_len, u->cfg.trusted_keys, u->cfg.n_trusted_keys,
                              &res) != SOTA_SIG_OK) {
-        fail(u, res.err == SOTA_SIG_ERR_READ ? SOTA_UPD_ERR_FLASH : SOTA_UPD_ERR_POLICY,
+        fail(u, res.err == SOTA_SIG_ERR_READ ? SOTA_UPDATE_ERR_FLASH : SOTA_UPDATE_ERR_POLICY,
              "policy require_signed: %s", res.msg);
         return false;
     }
     return true;
 }
 
-sota_upd_err_t sota_update_finish(sota_update_t *u)
+sota_update_err_t sota_update_finish(sota_update_t *u)
 {
-    if (u->state == SOTA_UPD_ST_FAILED) {
+    if (u->state == SOTA_UPDATE_ST_FAILED) {
         return u->err;
     }
-    if (u->state == SOTA_UPD_ST_DONE) {
-        return SOTA_UPD_OK;
+    if (u->state == SOTA_UPDATE_ST_DONE) {
+        return SOTA_UPDATE_OK;
     }
     if (u->decide_len != 0) {
         identify(u, u->received);   /* the exact length now */
-        if (u->state != SOTA_UPD_ST_FAILED) {
-            fail(u, SOTA_UPD_ERR_STATE, "internal error: the file was named twice differently");
+        if (u->state != SOTA_UPDATE_ST_FAILED) {
+            fail(u, SOTA_UPDATE_ERR_STATE, "internal error: the file was named twice differently");
         }
         return u->err;
     }
-    if (u->state == SOTA_UPD_ST_HEAD && check_head(u, true) != SOTA_UPD_OK) {
+    if (u->state == SOTA_UPDATE_ST_HEAD && check_head(u, true) != SOTA_UPDATE_OK) {
         return u->err;
     }
     if (u->cfg.announced_exact && u->received != u->cfg.announced_len) {
-        fail(u, SOTA_UPD_ERR_VERIFY,
+        fail(u, SOTA_UPDATE_ERR_VERIFY,
              "the upload ended after %llu of %llu announced bytes: the transfer was cut off, try again",
              (unsigned long long)u->received, (unsigned long long)u->cfg.announced_len);
         return u->err;
@@ -534,14 +534,14 @@ sota_upd_err_t sota_update_finish(sota_update_t *u)
     int rc = u->ops->finish(u->ctx, why, sizeof why);
     if (rc) {
         u->platform_err = rc;
-        fail(u, SOTA_UPD_ERR_FLASH,
+        fail(u, SOTA_UPDATE_ERR_FLASH,
              "the image was received intact but the copy in flash did not verify or could not "
              "be selected for boot (%s, error 0x%x): the running app is unchanged, try again",
              why[0] ? why : "no detail", (unsigned)rc);
         return u->err;
     }
     u->begun = false;
-    u->state = SOTA_UPD_ST_DONE;
+    u->state = SOTA_UPDATE_ST_DONE;
     /* Bytes after the image (after its signature sector with require_signed): ESP-IDF
      * accepts them and so does this, but says so, since they were not installed. */
     uint64_t used = u->cfg.policy.require_signed
@@ -557,15 +557,15 @@ sota_upd_err_t sota_update_finish(sota_update_t *u)
         snprintf(u->msg + n, sizeof u->msg - (size_t)n, "; the %llu bytes after the image in the file "
                  "were ignored", (unsigned long long)u->trailing);
     }
-    return SOTA_UPD_OK;
+    return SOTA_UPDATE_OK;
 }
 
 void sota_update_cancel(sota_update_t *u, const char *reason)
 {
-    if (u->state == SOTA_UPD_ST_FAILED || u->state == SOTA_UPD_ST_DONE) {
+    if (u->state == SOTA_UPDATE_ST_FAILED || u->state == SOTA_UPDATE_ST_DONE) {
         return;
     }
-    fail(u, SOTA_UPD_ERR_VERIFY, "%s", reason ? reason : "the upload was cancelled");
+    fail(u, SOTA_UPDATE_ERR_VERIFY, "%s", reason ? reason : "the upload was cancelled");
 }
 
 /* --- resume ------------------------------------------------------------------------ */
@@ -574,13 +574,13 @@ _Static_assert(SOTA_UPDATE_HEAD_LEN >= SOTA_UPDATE_PROOF_LEN, "the head must hol
 
 bool sota_update_keepable(const sota_update_t *u)
 {
-    return u->state == SOTA_UPD_ST_STREAM && u->begun && u->cfg.announced_exact &&
+    return u->state == SOTA_UPDATE_ST_STREAM && u->begun && u->cfg.announced_exact &&
            u->received == u->written && u->received < u->cfg.announced_len;
 }
 
 uint32_t sota_update_offset(const sota_update_t *u)
 {
-    return u->state == SOTA_UPD_ST_STREAM ? u->written : 0;
+    return u->state == SOTA_UPDATE_ST_STREAM ? u->written : 0;
 }
 
 sota_resume_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
@@ -631,30 +631,30 @@ const char *sota_resume_err_code(sota_resume_err_t err)
     return "nothing_to_resume";
 }
 
-int sota_update_http_status(sota_upd_err_t err)
+int sota_update_http_status(sota_update_err_t err)
 {
     switch (err) {
-    case SOTA_UPD_OK: return 200;
-    case SOTA_UPD_ERR_NOT_APP: return 415;
-    case SOTA_UPD_ERR_TOO_BIG: return 413;
-    case SOTA_UPD_ERR_VERIFY: return 422;
-    case SOTA_UPD_ERR_POLICY: return 422;
-    case SOTA_UPD_ERR_FLASH: return 500;
-    case SOTA_UPD_ERR_STATE: return 500;
+    case SOTA_UPDATE_OK: return 200;
+    case SOTA_UPDATE_ERR_NOT_APP: return 415;
+    case SOTA_UPDATE_ERR_TOO_BIG: return 413;
+    case SOTA_UPDATE_ERR_VERIFY: return 422;
+    case SOTA_UPDATE_ERR_POLICY: return 422;
+    case SOTA_UPDATE_ERR_FLASH: return 500;
+    case SOTA_UPDATE_ERR_STATE: return 500;
     }
     return 500;
 }
 
-const char *sota_update_err_code(sota_upd_err_t err)
+const char *sota_update_err_code(sota_update_err_t err)
 {
     switch (err) {
-    case SOTA_UPD_OK: return "ok";
-    case SOTA_UPD_ERR_NOT_APP: return "not_app_image";
-    case SOTA_UPD_ERR_TOO_BIG: return "too_big";
-    case SOTA_UPD_ERR_VERIFY: return "verify_failed";
-    case SOTA_UPD_ERR_POLICY: return "policy";
-    case SOTA_UPD_ERR_FLASH: return "flash_error";
-    case SOTA_UPD_ERR_STATE: return "internal";
+    case SOTA_UPDATE_OK: return "ok";
+    case SOTA_UPDATE_ERR_NOT_APP: return "not_app_image";
+    case SOTA_UPDATE_ERR_TOO_BIG: return "too_big";
+    case SOTA_UPDATE_ERR_VERIFY: return "verify_failed";
+    case SOTA_UPDATE_ERR_POLICY: return "policy";
+    case SOTA_UPDATE_ERR_FLASH: return "flash_error";
+    case SOTA_UPDATE_ERR_STATE: return "internal";
     }
     return "internal";
 }

@@ -50,14 +50,14 @@
 
 /* Outcome classes; each maps to one HTTP status in the handler. */
 typedef enum {
-    SOTA_UPD_OK = 0,
-    SOTA_UPD_ERR_NOT_APP,    /* 415: not an app image for this chip (says what it is) */
-    SOTA_UPD_ERR_TOO_BIG,    /* 413: larger than the slot */
-    SOTA_UPD_ERR_VERIFY,     /* 422: app image fails a check of esp_image_verify */
-    SOTA_UPD_ERR_POLICY,     /* 422: valid image refused by the upload policy */
-    SOTA_UPD_ERR_FLASH,      /* 500: erasing, writing or selecting the slot failed */
-    SOTA_UPD_ERR_STATE,      /* caller error: feed after the end, NULL args */
-} sota_upd_err_t;
+    SOTA_UPDATE_OK = 0,
+    SOTA_UPDATE_ERR_NOT_APP,    /* 415: not an app image for this chip (says what it is) */
+    SOTA_UPDATE_ERR_TOO_BIG,    /* 413: larger than the slot */
+    SOTA_UPDATE_ERR_VERIFY,     /* 422: app image fails a check of esp_image_verify */
+    SOTA_UPDATE_ERR_POLICY,     /* 422: valid image refused by the upload policy */
+    SOTA_UPDATE_ERR_FLASH,      /* 500: erasing, writing or selecting the slot failed */
+    SOTA_UPDATE_ERR_STATE,      /* caller error: feed after the end, NULL args */
+} sota_update_err_t;
 
 /* Access to the target slot. Offsets are relative to the slot start. Each returns 0 on
  * success or a nonzero platform code (kept in sota_update_t.platform_err). */
@@ -116,27 +116,27 @@ typedef struct {
 } sota_update_cfg_t;
 
 typedef enum {
-    SOTA_UPD_ST_HEAD,        /* collecting the first bytes (or, for a file that starts
+    SOTA_UPDATE_ST_HEAD,        /* collecting the first bytes (or, for a file that starts
                                 with a bootloader and whose length is not known, counting
                                 up to SOTA_IDENT_BOOT_REGION bytes to name it: decide_len) */
-    SOTA_UPD_ST_STREAM,      /* writing */
-    SOTA_UPD_ST_DONE,        /* finished: new slot selected */
-    SOTA_UPD_ST_FAILED,      /* aborted: see err/msg */
-} sota_upd_state_t;
+    SOTA_UPDATE_ST_STREAM,      /* writing */
+    SOTA_UPDATE_ST_DONE,        /* finished: new slot selected */
+    SOTA_UPDATE_ST_FAILED,      /* aborted: see err/msg */
+} sota_update_state_t;
 
 typedef struct {
     /* counters of the erase-ahead, for status and benchmarks */
     uint32_t blocks_erased;
     uint32_t sectors_erased;
     uint32_t bytes_skipped_erased;  /* already-erased bytes not erased again */
-} sota_upd_stats_t;
+} sota_update_stats_t;
 
 typedef struct {
     sota_update_cfg_t cfg;
     const sota_update_ops_t *ops;
     void *ctx;
-    sota_upd_state_t state;
-    sota_upd_err_t err;
+    sota_update_state_t state;
+    sota_update_err_t err;
     int platform_err;            /* last nonzero code from ops */
     char msg[512];               /* why it failed, or what was installed: the reason, then
                                     (from advice_at) what to do */
@@ -151,7 +151,7 @@ typedef struct {
                                     its signature sector), accepted but not installed */
     uint32_t written;            /* bytes written to the slot (prefix of the file) */
     uint32_t prepared;           /* slot bytes known erased ahead of the writes */
-    sota_upd_stats_t stats;
+    sota_update_stats_t stats;
     sota_img_t img;              /* streaming verifier: img.desc is the new app's */
     uint8_t head[SOTA_UPDATE_HEAD_LEN];
     uint32_t head_len;
@@ -167,24 +167,24 @@ void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
 /* The size verdict on the announced length: an exact length larger than the slot is
  * refused. The session applies it itself once the head is an app for this chip; calling
  * it before that would call a merged image or another chip's app "too big". Returns
- * SOTA_UPD_OK or the (sticky) failure. */
-sota_upd_err_t sota_update_check_announced(sota_update_t *u);
+ * SOTA_UPDATE_OK or the (sticky) failure. */
+sota_update_err_t sota_update_check_announced(sota_update_t *u);
 /* The verdict an upload of a file of cfg->announced_len bytes (exact) would get from its
  * first bytes, with no operation called (nothing opened, erased or written): head holds
  * the first min(announced_len, SOTA_UPDATE_HEAD_LEN) bytes (more are ignored; fewer is
- * SOTA_UPD_ERR_STATE). If head holds the whole file the verdict is the whole verifier's.
+ * SOTA_UPDATE_ERR_STATE). If head holds the whole file the verdict is the whole verifier's.
  * u is a scratch session filled as an upload's would be (err, msg, kind, img.desc).
- * Returns SOTA_UPD_OK when the upload would go on to write the slot. */
-sota_upd_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *cfg,
+ * Returns SOTA_UPDATE_OK when the upload would go on to write the slot. */
+sota_update_err_t sota_update_precheck(sota_update_t *u, const sota_update_cfg_t *cfg,
                                     const uint8_t *head, size_t len);
 /* The two parts of u->msg: the reason (copied to reason, at most n bytes with the NUL)
  * and the advice (returned, "" if none). */
 const char *sota_update_explain(const sota_update_t *u, char *reason, size_t n);
-/* Feed the next bytes of the file. Returns SOTA_UPD_OK or the (sticky) failure. */
-sota_upd_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len);
-/* The file is complete: verify, finish. Returns SOTA_UPD_OK when the new image is
+/* Feed the next bytes of the file. Returns SOTA_UPDATE_OK or the (sticky) failure. */
+sota_update_err_t sota_update_feed(sota_update_t *u, const void *data, size_t len);
+/* The file is complete: verify, finish. Returns SOTA_UPDATE_OK when the new image is
  * selected for the next boot. */
-sota_upd_err_t sota_update_finish(sota_update_t *u);
+sota_update_err_t sota_update_finish(sota_update_t *u);
 /* The transfer broke off (disconnect, stall, deadline): abort with reason. */
 void sota_update_cancel(sota_update_t *u, const char *reason);
 
@@ -218,9 +218,9 @@ int sota_resume_http_status(sota_resume_err_t err);
 const char *sota_resume_err_code(sota_resume_err_t err);
 
 /* HTTP status for an outcome (200, 413, 415, 422, 500). */
-int sota_update_http_status(sota_upd_err_t err);
+int sota_update_http_status(sota_update_err_t err);
 /* Stable short code for JSON ("not_app_image", "too_big", ...). */
-const char *sota_update_err_code(sota_upd_err_t err);
+const char *sota_update_err_code(sota_update_err_t err);
 
 /* Compare two version strings the way a person reads them: numeric fields compared as
  * numbers ("1.10" > "1.9"), a leading 'v' ignored, a pre-release suffix ("-rc1") lower

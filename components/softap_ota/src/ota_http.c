@@ -453,11 +453,11 @@ static esp_err_t check_post(httpd_req_t *req)
     }
     cfg.announced_len = size;
     cfg.announced_exact = true;
-    sota_upd_err_t verdict = sota_update_precheck(&c->upd, &cfg, c->head, need);
+    sota_update_err_t verdict = sota_update_precheck(&c->upd, &cfg, c->head, need);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "verdict", verdict == SOTA_UPD_OK ? "ok" : "refused");
+    cJSON_AddStringToObject(o, "verdict", verdict == SOTA_UPDATE_OK ? "ok" : "refused");
     cJSON_AddNumberToObject(o, "status", sota_update_http_status(verdict));
-    if (verdict != SOTA_UPD_OK) {
+    if (verdict != SOTA_UPDATE_OK) {
         cJSON_AddStringToObject(o, "error", sota_update_err_code(verdict));
         cJSON_AddStringToObject(o, "message", c->upd.msg);
         add_explain(o, &c->upd);
@@ -670,7 +670,7 @@ static int mp_data(void *ctx, const uint8_t *data, size_t n)
     if (!u->in_file) {
         return 0; /* other form fields are ignored */
     }
-    return sota_update_feed(&u->upd, data, n) == SOTA_UPD_OK ? 0 : 1;
+    return sota_update_feed(&u->upd, data, n) == SOTA_UPDATE_OK ? 0 : 1;
 }
 
 static int mp_end(void *ctx)
@@ -756,7 +756,7 @@ static int receive(upload_t *u, bool *close)
                 if (u->second_file) {
                     return 400;
                 }
-                if (u->upd.state != SOTA_UPD_ST_FAILED && me != SOTA_MP_OK) {
+                if (u->upd.state != SOTA_UPDATE_ST_FAILED && me != SOTA_MP_OK) {
                     sota_update_cancel(&u->upd, sota_mp_strerror(me));
                     u->code = "bad_request";
                     return 400;
@@ -764,7 +764,7 @@ static int receive(upload_t *u, bool *close)
             } else {
                 sota_update_feed(&u->upd, u->buf, (size_t)n);
             }
-            if (u->upd.state == SOTA_UPD_ST_FAILED) {
+            if (u->upd.state == SOTA_UPDATE_ST_FAILED) {
                 return sota_update_http_status(u->upd.err);
             }
             ota_state_progress(u->base + (uint32_t)(req->content_len - u->left));
@@ -796,7 +796,7 @@ static int receive(upload_t *u, bool *close)
         }
     }
     ota_state_set(SOFTAP_OTA_VERIFYING);
-    if (sota_update_finish(&u->upd) != SOTA_UPD_OK) {
+    if (sota_update_finish(&u->upd) != SOTA_UPDATE_OK) {
         return sota_update_http_status(u->upd.err);
     }
     return 200;
