@@ -20,6 +20,7 @@
 #include "ptable.h"
 #include "softap_ota.h"
 #include "sota_host.h"
+#include "sota_le.h"
 
 /* The apps a harness knows. */
 enum {
@@ -374,66 +375,53 @@ static int load_table(pc_harness_t *h, char *err, size_t errlen)
     return PC_OK;
 }
 
-int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
+/* A string of an image's esp_app_desc_t (at field offset off: 0x10 version, 0x30 project),
+ * or NULL if the image has no app description or the string is empty. */
+static const char *desc_string(const uint8_t *img, size_t len, size_t off)
 {
-    put(err, errlen, "%s", "");
-    if (out) {
-        *out = NULL;
+    const uint8_t *d = img + SOTA_APP_DESC_OFFSET;
+    if (len < SOTA_APP_DESC_OFFSET + 0x50 || sota_rd32(d) != SOTA_APP_DESC_MAGIC || !d[off]) {
+        return NULL;
     }
-    if (!opts || !out || !opts->ptable_csv) {
-        put(err, errlen, "pc_open: NULL options, output or partition table");
+    return (const char *)d + off;
+}
+
+/* The new image: the caller's (its chip and project name are used), or none yet (esp32;
+ * made with the others). */
+static int load_new_image(pc_harness_t *h, const pc_opts_t *opts, char *err, size_t errlen)
+{
+    if (!opts->image) {
+        h->chip = sota_chip_by_name("esp32");
+        return PC_OK;
+    }
+    if (opts->image_len < 24) {
+        put(err, errlen, "the image is %zu bytes: too short for an app image header (24 bytes)", opts->image_len);
         return PC_ERR_ARG;
     }
-    pc_harness_t *h = calloc(1, sizeof *h);
-    if (!h) {
-        put(err, errlen, "out of memory");
+    uint16_t chip_id = sota_rd16(opts->image + 12);
+    h->chip = sota_chip_by_id(chip_id);
+    if (!h->chip) {
+        put(err, errlen, "the image is for chip id %u, which the simulator does not know: give an "
+            "app image for a known chip", (unsigned)chip_id);
+        return PC_ERR_ARG;
+    }
+    h->img[IMG_NEW].data = malloc(opts->image_len);
+    if (!h->img[IMG_NEW].data) {
         return PC_ERR_NOMEM;
     }
-    h->opts = *opts;
-    h->chunk = opts->chunk ? opts->chunk : PC_DEFAULT_CHUNK;
-    h->opts.image = NULL;
-    snprintf(h->project, sizeof h->project, "%s", "softap-ota");
-    int rc = PC_OK;
-
-    /* the new image: the caller's (its chip and project name are used), or one made here */
-    if (opts->image) {
-        if (opts->image_len < 24) {
-            put(err, errlen, "the image is %zu bytes: too short for an app image header (24 bytes)",
-                opts->image_len);
-            rc = PC_ERR_ARG;
-            goto fail;
-        }
-        uint16_t chip_id = (uint16_t)(opts->image[12] | opts->image[13] << 8);
-        h->chip = sota_chip_by_id(chip_id);
-        if (!h->chip) {
-            put(err, errlen, "the image is for chip id %u, which the simulator does not know: give an "
-                "app image for a known chip", (unsigned)chip_id);
-            rc = PC_ERR_ARG;
-            goto fail;
-        }
-        h->img[IMG_NEW].data = malloc(opts->image_len);
-        if (!h->img[IMG_NEW].data) {
-            rc = PC_ERR_NOMEM;
-            goto fail;
-        }
-        memcpy(h->img[IMG_NEW].data, opts->image, opts->image_len);
-        h->img[IMG_NEW].len = opts->image_len;
-        const uint8_t *d = opts->image + SOTA_APP_DESC_OFFSET;
-        if (opts->image_len >= SOTA_APP_DESC_OFFSET + 0x50 &&
-            (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24) == SOTA_APP_DESC_MAGIC && d[0x30]) {
-            memcpy(h->project, d + 0x30, 32);
-            h->project[32] = '\0';
-        }
-    } else {
-        h->chip = sota_chip_by_name("esp32");
+    memcpy(h->img[IMG_NEW].data, opts->image, opts->image_len);
+    h->img[IMG_NEW].len = opts->image_len;
+    const char *project = desc_string(opts->image, opts->image_len, 0x30);
+    if (project) {
+        snprintf(h->project, sizeof h->project, "%.32s", project);
     }
+    return PC_OK;
+}
 
-    rc = load_table(h, err, errlen);
-    if (rc != PC_OK) {
-        goto fail;
-    }
-
-    /* the apps of the scenarios' history */
+/* The apps of the scenarios' history: factory, A, B, C, the new one (unless given) and
+ * the one after it. */
+static int build_history(pc_harness_t *h, const pc_opts_t *opts, char *err, size_t errlen)
+{
     uint32_t nlen = opts->image ? (uint32_t)(opts->image_len > 0x1000000 ? 0x1000000 : opts->image_len)
                                 : PC_DEFAULT_IMAGE_SIZE;
     uint32_t blen = nlen + 0xC000u <= h->part[PART_OTA1].size ? nlen + 0xC000u : nlen;
@@ -454,35 +442,36 @@ int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
         /* a version above the new app's (its own with ".1" appended), so that even a
          * refuse_downgrade policy would take it */
         char next_ver[33] = "2.1.0";
-        const pc_image_t *ni = &h->img[IMG_NEW];
-        const uint8_t *d = ni->data + SOTA_APP_DESC_OFFSET;
-        if (ni->len >= SOTA_APP_DESC_OFFSET + 0x50 &&
-            (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24) == SOTA_APP_DESC_MAGIC && d[0x10]) {
-            snprintf(next_ver, sizeof next_ver, "%.29s.1", (const char *)d + 0x10);
+        const char *v = desc_string(h->img[IMG_NEW].data, h->img[IMG_NEW].len, 0x10);
+        if (v) {
+            snprintf(next_ver, sizeof next_ver, "%.29s.1", v);
         }
         ge = build_image(h, IMG_NEXT, next_ver, nlen, 6);
     }
     if (ge != IMAGEGEN_OK) {
         put(err, errlen, "could not make the scenarios' apps for %s (%u bytes): %s", h->chip->name,
             (unsigned)nlen, imagegen_strerror(ge));
-        rc = ge == IMAGEGEN_ERR_NOMEM ? PC_ERR_NOMEM : PC_ERR_SETUP;
-        goto fail;
+        return ge == IMAGEGEN_ERR_NOMEM ? PC_ERR_NOMEM : PC_ERR_SETUP;
     }
     if (h->img[IMG_FACTORY].len > h->part[PART_FACTORY].size) {
         put(err, errlen, "the factory partition (0x%x bytes) is too small for the factory app",
             (unsigned)h->part[PART_FACTORY].size);
-        rc = PC_ERR_SETUP;
-        goto fail;
+        return PC_ERR_SETUP;
     }
+    return PC_OK;
+}
 
+/* The device: a RAM flash with the partition table and the factory app, kept as the start
+ * of every run, and the session and verifier it updates with. */
+static int open_device(pc_harness_t *h, char *err, size_t errlen)
+{
     h->upd = malloc(sizeof *h->upd);
     h->verify = malloc(sizeof *h->verify);
     nor_err_t ne = NOR_OK;
     h->dev = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
     if (!h->upd || !h->verify || !h->dev) {
         put(err, errlen, "out of memory for the device");
-        rc = PC_ERR_NOMEM;
-        goto fail;
+        return PC_ERR_NOMEM;
     }
     ne = nor_load(h->dev, PT_OFFSET_DEFAULT, h->ptbin, sizeof h->ptbin);
     if (ne == NOR_OK) {
@@ -493,10 +482,44 @@ int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
     }
     if (!h->start[START_BASE]) {
         put(err, errlen, "could not prepare the flash: %s", nor_strerror(ne));
-        rc = ne == NOR_ERR_IO ? PC_ERR_NOMEM : PC_ERR_SETUP;
-        goto fail;
+        return ne == NOR_ERR_IO ? PC_ERR_NOMEM : PC_ERR_SETUP;
     }
+    return PC_OK;
+}
 
+int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
+{
+    put(err, errlen, "%s", "");
+    if (out) {
+        *out = NULL;
+    }
+    if (!opts || !out || !opts->ptable_csv) {
+        put(err, errlen, "pc_open: NULL options, output or partition table");
+        return PC_ERR_ARG;
+    }
+    pc_harness_t *h = calloc(1, sizeof *h);
+    if (!h) {
+        put(err, errlen, "out of memory");
+        return PC_ERR_NOMEM;
+    }
+    h->opts = *opts;
+    h->chunk = opts->chunk ? opts->chunk : PC_DEFAULT_CHUNK;
+    h->opts.image = NULL;
+    snprintf(h->project, sizeof h->project, "%s", "softap-ota");
+    int rc = load_new_image(h, opts, err, errlen);
+    if (rc == PC_OK) {
+        rc = load_table(h, err, errlen);
+    }
+    if (rc == PC_OK) {
+        rc = build_history(h, opts, err, errlen);
+    }
+    if (rc == PC_OK) {
+        rc = open_device(h, err, errlen);
+    }
+    if (rc != PC_OK) {
+        pc_close(h);
+        return rc;
+    }
     softap_ota_config_t cfg = SOFTAP_OTA_CONFIG_DEFAULT();
     h->cfg = cfg;
     if (!opts->verbose) {
@@ -504,10 +527,6 @@ int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
     }
     *out = h;
     return PC_OK;
-
-fail:
-    pc_close(h);
-    return rc;
 }
 
 void pc_close(pc_harness_t *h)
