@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct nor_flash {
@@ -20,6 +21,7 @@ struct nor_flash {
     nor_cut_mode_t cut_mode;
     nor_cut_handler_t cut_handler;
     void *cut_ctx;
+    bool timed;                 /* each operation takes its typical time (nor_set_timed) */
 };
 
 /* Largest chip addressable with 32-bit addresses. */
@@ -261,6 +263,21 @@ static size_t torn_erase_len(size_t len)
     return (sectors / 2) * NOR_SECTOR_SIZE + NOR_SECTOR_SIZE / 2;
 }
 
+/* With nor_set_timed: an operation takes as long as on the chip. */
+static void take_time(const nor_flash_t *f, uint32_t us)
+{
+    if (f->timed) {
+        struct timespec t = { .tv_sec = us / 1000000u, .tv_nsec = (long)(us % 1000000u) * 1000 };
+        while (nanosleep(&t, &t) != 0) {
+        }
+    }
+}
+
+void nor_set_timed(nor_flash_t *f, bool on)
+{
+    f->timed = on;
+}
+
 /* One erase operation over an aligned, in-range region. */
 static nor_err_t erase_op(nor_flash_t *f, uint32_t addr, size_t len)
 {
@@ -273,8 +290,10 @@ static nor_err_t erase_op(nor_flash_t *f, uint32_t addr, size_t len)
     memset(f->mem + addr, 0xFF, len);
     if (len == NOR_BLOCK_SIZE) {
         f->stats.block_erases++;
+        take_time(f, NOR_T_BLOCK_ERASE_US);
     } else {
         f->stats.sector_erases++;
+        take_time(f, NOR_T_SECTOR_ERASE_US);
     }
     f->stats.ops++;
     return NOR_OK;
@@ -307,6 +326,7 @@ static nor_err_t program_op(nor_flash_t *f, uint32_t addr, const uint8_t *src, s
     }
     f->stats.page_programs++;
     f->stats.bytes_programmed += n;
+    take_time(f, NOR_T_PAGE_PROGRAM_US);
     f->stats.ops++;
     return NOR_OK;
 }

@@ -136,6 +136,9 @@ nor_err_t nor_erase_range(nor_flash_t *f, uint32_t addr, size_t len);
 nor_err_t nor_load(nor_flash_t *f, uint32_t addr, const void *data, size_t len);
 
 void nor_stats(const nor_flash_t *f, nor_stats_t *out);
+/* on: every erase and page program then takes its typical time (NOR_T_*, in the calling
+ * thread), so that a simulated device writes about as fast as a real chip. Off by default. */
+void nor_set_timed(nor_flash_t *f, bool on);
 void nor_reset_stats(nor_flash_t *f);
 /* Projected device time of the counted operations, in microseconds (timing model):
  * page_programs x 600 us + sector_erases x 50 ms + block_erases x 250 ms

@@ -218,6 +218,7 @@ esp_err_t sota_host_attach(const sota_host_config_t *cfg)
     }
     g_sota_dev.attached = true;
     g_sota_dev.flash = f;
+    nor_set_timed(f, cfg->flash_timing);
     g_sota_dev.own_flash = own;
     g_sota_dev.chip = cfg->chip ? cfg->chip : sota_chip_by_name("esp32");
     g_sota_dev.chip_rev = cfg->chip_rev;

@@ -40,6 +40,27 @@ check "deadline: it counts from a head's first byte: a second request after 4 s 
   "200 200 open" "$("$RAW" -r 2 -p 4000 -t 15 "$PORT" "$TMP/get" | tr '\n' ' ' | sed 's/ $//')"
 check "deadline: the server still answers" "200" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$(URL /api/status)")"
 
+# --- 1b. a head that pauses while an upload runs -------------------------------------------
+# An upload running in its own task, fed faster than the flash takes it, always has bytes
+# waiting on its socket; the server does not read that socket, so it is nobody waiting for
+# the server: a head that pauses 70 ms per byte keeps its turn (seen cut on the emulated
+# chip, where every head that paused 20 ms during an upload got 408). --flash-timing makes
+# the simulated flash as slow as a chip's (about 6 s for this 1 MB upload).
+stop_sim
+start_sim busy --flash-timing --health-delay 100 || { finish; exit 1; }
+curl -s -m 60 -o "$TMP/busy.out" -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+  --data-binary "@$APP" "$(URL /update)" > "$TMP/busy.code" &
+up=$!
+wait_field .update_state receiving 10 || bad "busy: the upload is receiving"
+check_match "busy: during an upload, a head trickling for 2 s (nobody else waiting) is served" '^200 ' \
+  "$("$RAW" -c 1 -d 70 -t 20 "$PORT" "$TMP/short")"
+check "busy: ... and the upload was still running" "receiving" "$(field .update_state)"
+wait "$up"
+check "busy: the upload completes" "200" "$(cat "$TMP/busy.code")"
+wait_field .running_partition ota_0 30 && ok "busy: the new app boots" || bad "busy: no reboot into ota_0"
+stop_sim
+start_sim deadline2 --header-deadline 3 --health-delay 100 || { finish; exit 1; }
+
 # --- 2. a refused upload is answered and closed, not read to its end ------------------------
 "$SOTA" image make -o "$TMP/big.bin" --version 3.0.0 --size 2000000 >/dev/null
 post_raw "$TMP/big.bin"

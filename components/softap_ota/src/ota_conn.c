@@ -127,7 +127,13 @@ static int sock_err(int fd)
                ? HTTPD_SOCK_ERR_INVALID : HTTPD_SOCK_ERR_FAIL;
 }
 
-/* Does another client of the server have bytes (or a close) waiting? */
+/* Does another client wait for the server: a connection to accept, or a session between
+ * requests or in its head (IDLE, HEAD) with bytes (or a close) to read? A session whose
+ * body a handler reads (BODY) is not waiting for the server: an upload handed to its own
+ * task (httpd_req_async_handler_begin) always has bytes pending, but the server does not
+ * watch that socket (for_async_req) and would not read it if this head gave way; counted,
+ * it cut every head that paused for HEAD_PATIENCE_MS while an upload ran. The same holds
+ * for a refused request's LINGER and DEAD: whoever refused it reads or closes it. */
 static bool others_waiting(httpd_handle_t hd, int self)
 {
     int fds[CONFIG_LWIP_MAX_SOCKETS];
@@ -142,12 +148,19 @@ static bool others_waiting(httpd_handle_t hd, int self)
         FD_SET(s_listen_fd, &rd);
         maxfd = s_listen_fd;
     }
+    xSemaphoreTake(s_lock, portMAX_DELAY);
     for (size_t i = 0; i < n; i++) {
-        if (fds[i] != self && fds[i] >= 0 && fds[i] < FD_SETSIZE) {
-            FD_SET(fds[i], &rd);
-            maxfd = MAX(maxfd, fds[i]);
+        if (fds[i] == self || fds[i] < 0 || fds[i] >= FD_SETSIZE) {
+            continue;
         }
+        const conn_t *c = find(fds[i]);
+        if (c && c->phase != PH_IDLE && c->phase != PH_HEAD) {
+            continue; /* read by a handler (or being refused), not by the server's loop */
+        }
+        FD_SET(fds[i], &rd);
+        maxfd = MAX(maxfd, fds[i]);
     }
+    xSemaphoreGive(s_lock);
     struct timeval zero = { 0 };
     return maxfd >= 0 && select(maxfd + 1, &rd, NULL, NULL, &zero) > 0;
 }

@@ -49,6 +49,7 @@ typedef struct {
     bool flash_encryption;            /* flash encryption on: app partitions are encrypted
                                          (esp_partition.h says what that changes) */
     bool rollback_enabled;            /* CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE */
+    bool flash_timing;                /* erases and programs take the chip's typical time */
     uint32_t table_offset;            /* 0: CONFIG_PARTITION_TABLE_OFFSET (0x8000) */
     char *const *argv;                /* NULL-terminated, re-executed by esp_restart();
                                          copied. NULL: esp_restart exits instead */
