@@ -85,36 +85,9 @@ fail:
     return NULL;
 }
 
-QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
-                                  const uint8_t ucQueueType)
-{
-    return queue_new(uxQueueLength, uxItemSize, ucQueueType, 0);
-}
-
 QueueHandle_t xQueueCreateMutex(const uint8_t ucQueueType)
 {
     return queue_new(1, 0, ucQueueType, 1);
-}
-
-QueueHandle_t xQueueCreateCountingSemaphore(const UBaseType_t uxMaxCount,
-                                            const UBaseType_t uxInitialCount)
-{
-    if (uxMaxCount == 0 || uxInitialCount > uxMaxCount) {
-        return NULL;
-    }
-    return queue_new(uxMaxCount, 0, queueQUEUE_TYPE_COUNTING_SEMAPHORE, uxInitialCount);
-}
-
-void vQueueDelete(QueueHandle_t xQueue)
-{
-    if (!xQueue) {
-        return;
-    }
-    pthread_cond_destroy(&xQueue->can_send);
-    pthread_cond_destroy(&xQueue->can_recv);
-    pthread_mutex_destroy(&xQueue->lock);
-    free(xQueue->storage);
-    free(xQueue);
 }
 
 /* Called with the lock held and a free place (or overwrite of a length-1 queue). */
@@ -223,108 +196,10 @@ static BaseType_t get_item(struct QueueDefinition *q, void *buf, TickType_t tick
     return pdPASS;
 }
 
-BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
-{
-    if (!handle_ok(xQueue, "xQueueReceive")) {
-        return pdFAIL;
-    }
-    if (xQueue->item_size && !pvBuffer) {
-        ESP_LOGE(TAG, "xQueueReceive: the buffer pointer is NULL");
-        return pdFAIL;
-    }
-    return get_item(xQueue, pvBuffer, xTicksToWait, true);
-}
-
-BaseType_t xQueuePeek(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
-{
-    if (!handle_ok(xQueue, "xQueuePeek")) {
-        return pdFAIL;
-    }
-    if (xQueue->item_size && !pvBuffer) {
-        ESP_LOGE(TAG, "xQueuePeek: the buffer pointer is NULL");
-        return pdFAIL;
-    }
-    return get_item(xQueue, pvBuffer, xTicksToWait, false);
-}
-
 BaseType_t xQueueSemaphoreTake(QueueHandle_t xQueue, TickType_t xTicksToWait)
 {
     if (!handle_ok(xQueue, "xSemaphoreTake")) {
         return pdFAIL;
     }
     return get_item(xQueue, NULL, xTicksToWait, true);
-}
-
-BaseType_t xQueueTakeMutexRecursive(QueueHandle_t xMutex, TickType_t xTicksToWait)
-{
-    if (!handle_ok(xMutex, "xSemaphoreTakeRecursive")) {
-        return pdFAIL;
-    }
-    pthread_mutex_lock(&xMutex->lock);
-    if (xMutex->held && pthread_equal(xMutex->holder, pthread_self())) {
-        xMutex->recursion++;
-        pthread_mutex_unlock(&xMutex->lock);
-        return pdPASS;
-    }
-    pthread_mutex_unlock(&xMutex->lock);
-    return get_item(xMutex, NULL, xTicksToWait, true);
-}
-
-BaseType_t xQueueGiveMutexRecursive(QueueHandle_t xMutex)
-{
-    if (!handle_ok(xMutex, "xSemaphoreGiveRecursive")) {
-        return pdFAIL;
-    }
-    pthread_mutex_lock(&xMutex->lock);
-    if (!xMutex->held || !pthread_equal(xMutex->holder, pthread_self())) {
-        /* FreeRTOS returns pdFAIL here without asserting. */
-        pthread_mutex_unlock(&xMutex->lock);
-        return pdFAIL;
-    }
-    if (xMutex->recursion) {
-        xMutex->recursion--;
-        pthread_mutex_unlock(&xMutex->lock);
-        return pdPASS;
-    }
-    xMutex->held = false;
-    xMutex->count = 1;
-    pthread_cond_signal(&xMutex->can_recv);
-    pthread_mutex_unlock(&xMutex->lock);
-    return pdPASS;
-}
-
-UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue)
-{
-    if (!handle_ok(xQueue, "uxQueueMessagesWaiting")) {
-        return 0;
-    }
-    pthread_mutex_lock(&xQueue->lock);
-    UBaseType_t n = xQueue->count;
-    pthread_mutex_unlock(&xQueue->lock);
-    return n;
-}
-
-UBaseType_t uxQueueSpacesAvailable(const QueueHandle_t xQueue)
-{
-    if (!handle_ok(xQueue, "uxQueueSpacesAvailable")) {
-        return 0;
-    }
-    pthread_mutex_lock(&xQueue->lock);
-    UBaseType_t n = xQueue->length - xQueue->count;
-    pthread_mutex_unlock(&xQueue->lock);
-    return n;
-}
-
-BaseType_t xQueueGenericReset(QueueHandle_t xQueue, BaseType_t xNewQueue)
-{
-    (void)xNewQueue;
-    if (!handle_ok(xQueue, "xQueueReset")) {
-        return pdFAIL;
-    }
-    pthread_mutex_lock(&xQueue->lock);
-    xQueue->count = 0;
-    xQueue->head = 0;
-    pthread_cond_broadcast(&xQueue->can_send);
-    pthread_mutex_unlock(&xQueue->lock);
-    return pdPASS;
 }

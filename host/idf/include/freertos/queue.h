@@ -19,13 +19,6 @@ typedef struct QueueDefinition *QueueHandle_t;
 #define queueQUEUE_TYPE_BINARY_SEMAPHORE   ((uint8_t)3U)
 #define queueQUEUE_TYPE_RECURSIVE_MUTEX    ((uint8_t)4U)
 
-/* A queue of uxQueueLength items of uxItemSize bytes, empty. Returns NULL if
- * uxQueueLength is 0 or memory ran out. Free with vQueueDelete. */
-QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
-                                  const uint8_t ucQueueType);
-#define xQueueCreate(uxQueueLength, uxItemSize) \
-    xQueueGenericCreate((uxQueueLength), (uxItemSize), (queueQUEUE_TYPE_BASE))
-
 /* Copy uxItemSize bytes from pvItemToQueue into the queue (back, front, or overwriting
  * the only item of a length-1 queue), waiting up to xTicksToWait ticks for space
  * (portMAX_DELAY: for ever). For semaphores pvItemToQueue is NULL and this is "give".
@@ -42,30 +35,8 @@ BaseType_t xQueueGenericSend(QueueHandle_t xQueue, const void *const pvItemToQue
 #define xQueueOverwrite(xQueue, pvItemToQueue) \
     xQueueGenericSend((xQueue), (pvItemToQueue), 0, queueOVERWRITE)
 
-/* Move the front item into pvBuffer (uxItemSize bytes), waiting up to xTicksToWait ticks
- * for one. Returns pdPASS, or errQUEUE_EMPTY (pdFALSE) on timeout. */
-BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait);
-
-/* As xQueueReceive but leaves the item in the queue. */
-BaseType_t xQueuePeek(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait);
-
-/* Items waiting / free places. */
-UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue);
-UBaseType_t uxQueueSpacesAvailable(const QueueHandle_t xQueue);
-
-/* Drop every item. Always returns pdPASS. */
-BaseType_t xQueueGenericReset(QueueHandle_t xQueue, BaseType_t xNewQueue);
-#define xQueueReset(xQueue) xQueueGenericReset((xQueue), pdFALSE)
-
-/* Free the queue. No task may be waiting on it or use it afterwards. NULL is ignored. */
-void vQueueDelete(QueueHandle_t xQueue);
-
 /* --- used by the semphr.h macros --- */
 QueueHandle_t xQueueCreateMutex(const uint8_t ucQueueType);
-QueueHandle_t xQueueCreateCountingSemaphore(const UBaseType_t uxMaxCount,
-                                            const UBaseType_t uxInitialCount);
 BaseType_t xQueueSemaphoreTake(QueueHandle_t xQueue, TickType_t xTicksToWait);
-BaseType_t xQueueTakeMutexRecursive(QueueHandle_t xMutex, TickType_t xTicksToWait);
-BaseType_t xQueueGiveMutexRecursive(QueueHandle_t xMutex);
 
 #endif
