@@ -44,7 +44,9 @@ if [ "$missing" = 1 ]; then finish; exit 1; fi
 
 # "member symbol" for every exported definition of host/idf, "member symbol" for every
 # reference a member of host/idf makes, and every symbol the users reference.
-defs=$(nm -A -g --defined-only "$idf" | awk '$(NF-1) ~ /^[TDBRC]$/ { n = split($1, p, ":"); print p[2], $NF }' | sort -u)
+# (AddressSanitizer's own __odr_asan.* and __asan_* symbols are left out.)
+defs=$(nm -A -g --defined-only "$idf" |
+       awk '$(NF-1) ~ /^[TDBRC]$/ && $NF !~ /^__(odr_)?asan/ { n = split($1, p, ":"); print p[2], $NF }' | sort -u)
 idf_refs=$(nm -A -u "$idf" | awk '{ n = split($1, p, ":"); print p[2], $NF }' | sort -u)
 user_refs=$(nm -u "${users[@]}" 2>/dev/null | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
 

@@ -1,5 +1,5 @@
-/* Host port of the FreeRTOS semaphore API subset (freertos/semphr.h). As in FreeRTOS the
- * semaphores are queues (queue.h) and these are macros over the queue functions. */
+/* Host port of the FreeRTOS semaphore API subset (freertos/semphr.h): mutexes. As in
+ * FreeRTOS these are macros over the queue functions (queue.h). */
 #ifndef SEMAPHORE_H
 #define SEMAPHORE_H
 
@@ -7,8 +7,7 @@
 
 typedef QueueHandle_t SemaphoreHandle_t;
 
-#define semSEMAPHORE_QUEUE_ITEM_LENGTH ((uint8_t)0U)
-#define semGIVE_BLOCK_TIME             ((TickType_t)0U)
+#define semGIVE_BLOCK_TIME ((TickType_t)0U)
 
 /* A mutex, created available. Only the task that took it may give it back. */
 #define xSemaphoreCreateMutex() xQueueCreateMutex(queueQUEUE_TYPE_MUTEX)
@@ -16,8 +15,8 @@ typedef QueueHandle_t SemaphoreHandle_t;
 /* Take, waiting up to xBlockTime ticks. pdTRUE if taken, pdFALSE on timeout. */
 #define xSemaphoreTake(xSemaphore, xBlockTime) xQueueSemaphoreTake((xSemaphore), (xBlockTime))
 
-/* Give. pdTRUE, or pdFALSE if the semaphore was already available (binary: already given;
- * counting: at its maximum) or, for a mutex, the caller does not hold it. */
+/* Give back. pdTRUE, or pdFALSE if the mutex was available or the caller does not hold
+ * it. */
 #define xSemaphoreGive(xSemaphore) \
     xQueueGenericSend((QueueHandle_t)(xSemaphore), NULL, semGIVE_BLOCK_TIME, queueSEND_TO_BACK)
 
