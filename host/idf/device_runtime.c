@@ -329,11 +329,6 @@ esp_err_t sota_host_boot(const sota_host_config_t *cfg, boot_result_t *out)
     return err;
 }
 
-nor_flash_t *sota_host_flash(void)
-{
-    return g_sota_dev.flash;
-}
-
 const sota_chip_t *sota_host_chip(void)
 {
     return g_sota_dev.chip ? g_sota_dev.chip : sota_chip_by_name("esp32");
@@ -351,11 +346,6 @@ uint16_t sota_host_chip_rev(void)
     }
     const sota_chip_t *c = sota_host_chip();
     return c ? c->default_rev : 0;
-}
-
-bool sota_host_rollback_enabled(void)
-{
-    return g_sota_dev.rollback_enabled;
 }
 
 const char *sota_host_last_verify_message(void)

@@ -117,15 +117,6 @@ const char *esp_err_to_name(esp_err_t code)
     return "UNKNOWN ERROR";
 }
 
-const char *esp_err_to_name_r(esp_err_t code, char *buf, size_t buflen)
-{
-    const char *name = esp_err_to_name(code);
-    if (buf && buflen) {
-        snprintf(buf, buflen, "%s", name);
-    }
-    return buf;
-}
-
 void _esp_error_check_failed(esp_err_t rc, const char *file, int line, const char *function,
                              const char *expression)
 {

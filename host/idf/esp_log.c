@@ -24,7 +24,7 @@ void esp_log_level_set(const char *tag, esp_log_level_t level)
     s_level = (int)level;
 }
 
-uint32_t esp_log_timestamp(void)
+static uint32_t esp_log_timestamp(void)
 {
     static struct timespec t0;
     struct timespec now;

@@ -35,7 +35,7 @@ uint16_t httpd_host_port(httpd_handle_t handle)
     return handle ? ((struct httpd_data *)handle)->port : 0;
 }
 
-bool httpd_in_server_thread(const struct httpd_data *hd)
+static bool httpd_in_server_thread(const struct httpd_data *hd)
 {
     return pthread_equal(pthread_self(), hd->thread) != 0;
 }
@@ -178,7 +178,6 @@ static esp_err_t accept_conn(struct httpd_data *hd)
         ESP_LOGE(TAG, "session creation failed for a new connection");
         return ESP_FAIL;
     }
-    hd->state = HTTP_SERVER_EVENT_ON_CONNECTED;
     return ESP_OK;
 }
 
@@ -400,7 +399,6 @@ esp_err_t httpd_start(httpd_handle_t *handle, const httpd_config_t *config)
         free_instance(hd);
         return ESP_ERR_HTTPD_TASK;
     }
-    hd->state = HTTP_SERVER_EVENT_START;
     ESP_LOGI(TAG, "HTTP server listening on http://127.0.0.1:%u", (unsigned)hd->port);
     *handle = hd;
     return ESP_OK;
@@ -441,19 +439,4 @@ esp_err_t httpd_stop(httpd_handle_t handle)
     free_instance(hd);
     ESP_LOGD(TAG, "server stopped");
     return ESP_OK;
-}
-
-void *httpd_get_global_user_ctx(httpd_handle_t handle)
-{
-    return handle ? ((struct httpd_data *)handle)->config.global_user_ctx : NULL;
-}
-
-void *httpd_get_global_transport_ctx(httpd_handle_t handle)
-{
-    return handle ? ((struct httpd_data *)handle)->config.global_transport_ctx : NULL;
-}
-
-esp_http_server_event_id_t httpd_get_server_state(httpd_handle_t handle)
-{
-    return handle ? ((struct httpd_data *)handle)->state : HTTP_SERVER_EVENT_ERROR;
 }

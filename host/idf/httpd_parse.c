@@ -260,7 +260,6 @@ static int on_headers_complete(http_parser *p)
     }
     ps->state = ST_BODY;
     ra->remaining_len = r->content_len;
-    ((struct httpd_data *)r->handle)->state = HTTP_SERVER_EVENT_ON_HEADER;
     return 0;
 }
 
@@ -536,7 +535,7 @@ size_t httpd_req_get_url_query_len(httpd_req_t *r)
     return (u->field_set & (1 << UF_QUERY)) ? u->field_data[UF_QUERY].len : 0;
 }
 
-esp_err_t httpd_req_get_url_query_str_ptr(httpd_req_t *r, const char **buf, size_t *buf_len)
+static esp_err_t httpd_req_get_url_query_str_ptr(httpd_req_t *r, const char **buf, size_t *buf_len)
 {
     if (r == NULL || buf == NULL || buf_len == NULL || r->aux == NULL) {
         return ESP_ERR_INVALID_ARG;
@@ -647,22 +646,4 @@ esp_err_t httpd_req_get_cookie_val(httpd_req_t *req, const char *cookie_name, ch
         return ESP_OK;
     }
     return ESP_ERR_NOT_FOUND;
-}
-
-size_t httpd_get_raw_req_data_len(httpd_req_t *req)
-{
-    if (req == NULL || req->aux == NULL) {
-        return 0;
-    }
-    return ((struct httpd_req_aux *)req->aux)->scratch_len;
-}
-
-esp_err_t httpd_get_raw_req_data(httpd_req_t *req, char *buf, size_t buf_len)
-{
-    if (req == NULL || buf == NULL || buf_len == 0 || req->aux == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    struct httpd_req_aux *ra = req->aux;
-    memcpy(buf, ra->scratch, buf_len < ra->scratch_len ? buf_len : ra->scratch_len);
-    return ESP_OK;
 }

@@ -91,7 +91,6 @@ struct httpd_data {
     httpd_req_t req;                  /* the request being processed */
     struct httpd_req_aux aux;
     uint64_t lru_counter;
-    esp_http_server_event_id_t state;
     httpd_err_handler_func_t err_fns[HTTPD_ERR_CODE_MAX];
 };
 
@@ -102,13 +101,11 @@ typedef enum {
 } httpd_recv_opt_t;
 
 /* --- httpd_main.c --- */
-bool httpd_in_server_thread(const struct httpd_data *hd);
 /* Queue an empty work item (waiting for a slot) so the server re-reads its session
  * table; used when an async request hands its session back. */
 esp_err_t httpd_host_wake(struct httpd_data *hd);
 
 /* --- httpd_sess.c --- */
-struct httpd_sess *httpd_sess_find(struct httpd_data *hd, int sockfd);
 bool httpd_sess_has_free_slot(const struct httpd_data *hd);
 /* Take a free slot for a freshly accepted socket. On failure the socket is closed. */
 esp_err_t httpd_sess_new(struct httpd_data *hd, int fd);

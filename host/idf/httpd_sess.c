@@ -12,7 +12,7 @@
 
 static const char *TAG = "httpd_sess";
 
-struct httpd_sess *httpd_sess_find(struct httpd_data *hd, int sockfd)
+static struct httpd_sess *httpd_sess_find(struct httpd_data *hd, int sockfd)
 {
     if (hd == NULL || sockfd < 0) {
         return NULL;
@@ -103,7 +103,6 @@ void httpd_sess_delete(struct httpd_data *hd, struct httpd_sess *sd)
     } else {
         close(sd->fd);
     }
-    hd->state = HTTP_SERVER_EVENT_DISCONNECTED;
 
     if (sd->ctx) {
         httpd_sess_free_ctx(&sd->ctx, sd->free_ctx);
@@ -206,20 +205,6 @@ esp_err_t httpd_sess_trigger_close(httpd_handle_t handle, int sockfd)
     return httpd_queue_work(handle, sess_close_work, sd);
 }
 
-esp_err_t httpd_sess_update_lru_counter(httpd_handle_t handle, int sockfd)
-{
-    if (handle == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    struct httpd_data *hd = handle;
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL) {
-        return ESP_ERR_NOT_FOUND;
-    }
-    sd->lru_counter = ++hd->lru_counter;
-    return ESP_OK;
-}
-
 esp_err_t httpd_get_client_list(httpd_handle_t handle, size_t *fds, int *client_fds)
 {
     struct httpd_data *hd = handle;
@@ -239,65 +224,6 @@ esp_err_t httpd_get_client_list(httpd_handle_t handle, size_t *fds, int *client_
     return ESP_OK;
 }
 
-void *httpd_sess_get_ctx(httpd_handle_t handle, int sockfd)
-{
-    struct httpd_data *hd = handle;
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL) {
-        return NULL;
-    }
-    /* Inside this session's handler the live value is the request's copy. */
-    if (hd->aux.sd == sd) {
-        return hd->req.sess_ctx;
-    }
-    return sd->ctx;
-}
-
-void httpd_sess_set_ctx(httpd_handle_t handle, int sockfd, void *ctx, httpd_free_ctx_fn_t free_fn)
-{
-    struct httpd_data *hd = handle;
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL) {
-        return;
-    }
-    if (hd->aux.sd == sd) {
-        /* Inside this session's handler: change the request's copy; the session's own
-         * context is settled when the request ends. */
-        if (hd->req.sess_ctx != ctx) {
-            if (sd->ctx != hd->req.sess_ctx) {
-                httpd_sess_free_ctx(&hd->req.sess_ctx, hd->req.free_ctx);
-            }
-            hd->req.sess_ctx = ctx;
-        }
-        hd->req.free_ctx = free_fn;
-        return;
-    }
-    if (sd->ctx != ctx) {
-        httpd_sess_free_ctx(&sd->ctx, sd->free_ctx);
-        sd->ctx = ctx;
-    }
-    sd->free_ctx = free_fn;
-}
-
-void *httpd_sess_get_transport_ctx(httpd_handle_t handle, int sockfd)
-{
-    struct httpd_sess *sd = httpd_sess_find(handle, sockfd);
-    return sd ? sd->transport_ctx : NULL;
-}
-
-void httpd_sess_set_transport_ctx(httpd_handle_t handle, int sockfd, void *ctx, httpd_free_ctx_fn_t free_fn)
-{
-    struct httpd_sess *sd = httpd_sess_find(handle, sockfd);
-    if (sd == NULL) {
-        return;
-    }
-    if (sd->transport_ctx != ctx) {
-        httpd_sess_free_ctx(&sd->transport_ctx, sd->free_transport_ctx);
-        sd->transport_ctx = ctx;
-    }
-    sd->free_transport_ctx = free_fn;
-}
-
 esp_err_t httpd_sess_set_recv_override(httpd_handle_t hd, int sockfd, httpd_recv_func_t recv_func)
 {
     struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
@@ -305,25 +231,5 @@ esp_err_t httpd_sess_set_recv_override(httpd_handle_t hd, int sockfd, httpd_recv
         return ESP_ERR_INVALID_ARG;
     }
     sd->recv_fn = recv_func;
-    return ESP_OK;
-}
-
-esp_err_t httpd_sess_set_send_override(httpd_handle_t hd, int sockfd, httpd_send_func_t send_func)
-{
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    sd->send_fn = send_func;
-    return ESP_OK;
-}
-
-esp_err_t httpd_sess_set_pending_override(httpd_handle_t hd, int sockfd, httpd_pending_func_t pending_func)
-{
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    sd->pending_fn = pending_func;
     return ESP_OK;
 }

@@ -68,24 +68,6 @@ int httpd_default_recv(httpd_handle_t hd, int sockfd, char *buf, size_t buf_len,
     return (int)n;
 }
 
-int httpd_socket_send(httpd_handle_t hd, int sockfd, const char *buf, size_t buf_len, int flags)
-{
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL || sd->send_fn == NULL) {
-        return HTTPD_SOCK_ERR_INVALID;
-    }
-    return sd->send_fn(hd, sockfd, buf, buf_len, flags);
-}
-
-int httpd_socket_recv(httpd_handle_t hd, int sockfd, char *buf, size_t buf_len, int flags)
-{
-    struct httpd_sess *sd = httpd_sess_find(hd, sockfd);
-    if (sd == NULL || sd->recv_fn == NULL) {
-        return HTTPD_SOCK_ERR_INVALID;
-    }
-    return sd->recv_fn(hd, sockfd, buf, buf_len, flags);
-}
-
 int httpd_send(httpd_req_t *r, const char *buf, size_t buf_len)
 {
     if (r == NULL || buf == NULL || r->aux == NULL) {
@@ -206,7 +188,6 @@ int httpd_req_recv(httpd_req_t *r, char *buf, size_t buf_len)
         return n;
     }
     ra->remaining_len -= (size_t)n;
-    ((struct httpd_data *)r->handle)->state = HTTP_SERVER_EVENT_ON_DATA;
     return n;
 }
 
@@ -293,7 +274,6 @@ static esp_err_t send_head(httpd_req_t *r, const char *first)
     if (ret != ESP_OK) {
         return ESP_ERR_HTTPD_RESP_SEND;
     }
-    ((struct httpd_data *)r->handle)->state = HTTP_SERVER_EVENT_HEADERS_SENT;
     return ESP_OK;
 }
 
@@ -353,7 +333,6 @@ esp_err_t httpd_resp_send(httpd_req_t *r, const char *buf, ssize_t buf_len)
     if (buf && buf_len > 0 && send_all(r, buf, (size_t)buf_len) != ESP_OK) {
         return ESP_ERR_HTTPD_RESP_SEND;
     }
-    ((struct httpd_data *)r->handle)->state = HTTP_SERVER_EVENT_SENT_DATA;
     return ESP_OK;
 }
 
@@ -393,7 +372,6 @@ esp_err_t httpd_resp_send_chunk(httpd_req_t *r, const char *buf, ssize_t buf_len
     if (send_all(r, "\r\n", 2) != ESP_OK) {
         return ESP_ERR_HTTPD_RESP_SEND;
     }
-    ((struct httpd_data *)r->handle)->state = HTTP_SERVER_EVENT_SENT_DATA;
     return ESP_OK;
 }
 
@@ -458,15 +436,6 @@ esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const ch
     const char *msg = usr_msg ? usr_msg : t->msg;
     ESP_LOGW(TAG, "%s - %s", t->status, msg);
     return send_error_response(req, t->status, msg);
-}
-
-esp_err_t httpd_resp_send_custom_err(httpd_req_t *req, const char *status, const char *msg)
-{
-    if (req == NULL || req->aux == NULL || status == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    ESP_LOGW(TAG, "%s - %s", status, msg ? msg : "");
-    return send_error_response(req, status, msg);
 }
 
 esp_err_t httpd_register_err_handler(httpd_handle_t handle, httpd_err_code_t error,

@@ -107,60 +107,6 @@ esp_err_t httpd_register_uri_handler(httpd_handle_t handle, const httpd_uri_t *u
     return ret;
 }
 
-/* Remove entry i, keeping the registration order of the others. */
-static void remove_at(struct httpd_data *hd, size_t i)
-{
-    free((char *)hd->uris[i].uri);
-    memmove(&hd->uris[i], &hd->uris[i + 1], (hd->uri_count - i - 1) * sizeof hd->uris[0]);
-    hd->uri_count--;
-    memset(&hd->uris[hd->uri_count], 0, sizeof hd->uris[0]);
-}
-
-esp_err_t httpd_unregister_uri_handler(httpd_handle_t handle, const char *uri, httpd_method_t method)
-{
-    if (handle == NULL || uri == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    struct httpd_data *hd = handle;
-    esp_err_t ret = ESP_ERR_NOT_FOUND;
-    pthread_mutex_lock(&hd->uri_lock);
-    for (size_t i = 0; i < hd->uri_count; i++) {
-        if (hd->uris[i].method == method && strcmp(hd->uris[i].uri, uri) == 0) {
-            remove_at(hd, i);
-            ret = ESP_OK;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&hd->uri_lock);
-    if (ret != ESP_OK) {
-        ESP_LOGW(TAG, "no handler for %s with method %d", uri, (int)method);
-    }
-    return ret;
-}
-
-esp_err_t httpd_unregister_uri(httpd_handle_t handle, const char *uri)
-{
-    if (handle == NULL || uri == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    struct httpd_data *hd = handle;
-    esp_err_t ret = ESP_ERR_NOT_FOUND;
-    pthread_mutex_lock(&hd->uri_lock);
-    for (size_t i = 0; i < hd->uri_count;) {
-        if (strcmp(hd->uris[i].uri, uri) == 0) {
-            remove_at(hd, i);
-            ret = ESP_OK;
-        } else {
-            i++;
-        }
-    }
-    pthread_mutex_unlock(&hd->uri_lock);
-    if (ret != ESP_OK) {
-        ESP_LOGW(TAG, "no handler for %s", uri);
-    }
-    return ret;
-}
-
 void httpd_uri_free_all(struct httpd_data *hd)
 {
     if (hd->uris == NULL) {

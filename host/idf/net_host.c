@@ -18,7 +18,7 @@ void sota_host_set_dns_port(uint16_t port)
     atomic_store(&s_dns_port, port);
 }
 
-uint16_t sota_host_dns_port(uint16_t device_port)
+static uint16_t mapped_port(uint16_t device_port)
 {
     if (device_port == 53) {
         return atomic_load(&s_dns_port);
@@ -26,7 +26,7 @@ uint16_t sota_host_dns_port(uint16_t device_port)
     return device_port;
 }
 
-uint32_t sota_host_bind_addr(void)
+static uint32_t bind_addr(void)
 {
     return htonl(INADDR_LOOPBACK);
 }
@@ -36,19 +36,19 @@ int sota_host_bind(int fd, const struct sockaddr *addr, socklen_t len)
     if (addr && addr->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
         struct sockaddr_in in;
         memcpy(&in, addr, sizeof in);
-        uint16_t port = sota_host_dns_port(ntohs(in.sin_port));
+        uint16_t port = mapped_port(ntohs(in.sin_port));
         if (port == 0 && in.sin_port != 0) {
             errno = EADDRNOTAVAIL; /* a device port this simulation does not serve */
             return -1;
         }
         in.sin_port = htons(port);
-        in.sin_addr.s_addr = sota_host_bind_addr();
+        in.sin_addr.s_addr = bind_addr();
         return (bind)(fd, (const struct sockaddr *)&in, sizeof in);
     }
     if (addr && addr->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
         struct sockaddr_in6 in6;
         memcpy(&in6, addr, sizeof in6);
-        uint16_t port = sota_host_dns_port(ntohs(in6.sin6_port));
+        uint16_t port = mapped_port(ntohs(in6.sin6_port));
         if (port == 0 && in6.sin6_port != 0) {
             errno = EADDRNOTAVAIL;
             return -1;

@@ -20,7 +20,8 @@ static const char *TAG = "esp_netif";
 
 ESP_EVENT_DEFINE_BASE(IP_EVENT);
 
-const esp_netif_ip_info_t _g_esp_netif_soft_ap_ip = {
+/* ESP-IDF's default soft-AP address information (_g_esp_netif_soft_ap_ip). */
+static const esp_netif_ip_info_t s_soft_ap_ip = {
     .ip = { .addr = ESP_IP4TOADDR(192, 168, 4, 1) },
     .gw = { .addr = ESP_IP4TOADDR(192, 168, 4, 1) },
     .netmask = { .addr = ESP_IP4TOADDR(255, 255, 255, 0) },
@@ -64,14 +65,6 @@ esp_err_t esp_netif_init(void)
     return ESP_OK;
 }
 
-esp_err_t esp_netif_deinit(void)
-{
-    pthread_mutex_lock(&s_lock);
-    bool inited = s_inited;
-    pthread_mutex_unlock(&s_lock);
-    return inited ? ESP_ERR_NOT_SUPPORTED : ESP_ERR_INVALID_STATE;
-}
-
 esp_netif_t *esp_netif_create_default_wifi_ap(void)
 {
     pthread_mutex_lock(&s_lock);
@@ -97,37 +90,15 @@ esp_netif_t *esp_netif_create_default_wifi_ap(void)
     snprintf(n->if_key, sizeof n->if_key, "WIFI_AP_DEF");
     snprintf(n->if_desc, sizeof n->if_desc, "ap");
     net_host_mac(WIFI_IF_AP, n->mac);
-    n->ip_info = _g_esp_netif_soft_ap_ip;
+    n->ip_info = s_soft_ap_ip;
     n->dhcps = ESP_NETIF_DHCP_INIT;
     n->offer_dns = 0;
     n->offer_router = 1;
     n->lease_min = LEASE_TIME_DEFAULT_MIN;
-    n->mask = _g_esp_netif_soft_ap_ip.netmask;
+    n->mask = s_soft_ap_ip.netmask;
     s_ap = n;
     pthread_mutex_unlock(&s_lock);
     return n;
-}
-
-void esp_netif_destroy(esp_netif_t *esp_netif)
-{
-    if (!esp_netif) {
-        return;
-    }
-    pthread_mutex_lock(&s_lock);
-    if (esp_netif != s_ap) {
-        pthread_mutex_unlock(&s_lock);
-        ESP_LOGE(TAG, "esp_netif_destroy: %p is not an interface (destroyed twice?)",
-                 (void *)esp_netif);
-        return;
-    }
-    s_ap = NULL;
-    pthread_mutex_unlock(&s_lock);
-    free(esp_netif);
-}
-
-void esp_netif_destroy_default_wifi(void *esp_netif)
-{
-    esp_netif_destroy(esp_netif);
 }
 
 esp_netif_t *net_ap_netif(void)
@@ -162,36 +133,6 @@ esp_netif_t *esp_netif_get_handle_from_ifkey(const char *if_key)
     return n;
 }
 
-const char *esp_netif_get_ifkey(esp_netif_t *esp_netif)
-{
-    return esp_netif ? esp_netif->if_key : NULL;
-}
-
-const char *esp_netif_get_desc(esp_netif_t *esp_netif)
-{
-    return esp_netif ? esp_netif->if_desc : NULL;
-}
-
-bool esp_netif_is_netif_up(esp_netif_t *esp_netif)
-{
-    if (!esp_netif) {
-        return false;
-    }
-    pthread_mutex_lock(&s_lock);
-    bool up = esp_netif->up;
-    pthread_mutex_unlock(&s_lock);
-    return up;
-}
-
-esp_err_t esp_netif_get_mac(esp_netif_t *esp_netif, uint8_t mac[])
-{
-    if (!esp_netif || !mac) {
-        return ESP_ERR_ESP_NETIF_IF_NOT_READY;
-    }
-    memcpy(mac, esp_netif->mac, sizeof esp_netif->mac);
-    return ESP_OK;
-}
-
 esp_err_t esp_netif_get_ip_info(esp_netif_t *esp_netif, esp_netif_ip_info_t *ip_info)
 {
     if (!esp_netif || !ip_info) {
@@ -201,66 +142,6 @@ esp_err_t esp_netif_get_ip_info(esp_netif_t *esp_netif, esp_netif_ip_info_t *ip_
     *ip_info = esp_netif->ip_info;
     pthread_mutex_unlock(&s_lock);
     return ESP_OK;
-}
-
-esp_err_t esp_netif_set_ip_info(esp_netif_t *esp_netif, const esp_netif_ip_info_t *ip_info)
-{
-    if (!esp_netif || !ip_info) {
-        return ESP_ERR_INVALID_STATE;
-    }
-    pthread_mutex_lock(&s_lock);
-    if (esp_netif->dhcps != ESP_NETIF_DHCP_STOPPED) {
-        pthread_mutex_unlock(&s_lock);
-        ESP_LOGE(TAG, "esp_netif_set_ip_info: stop the DHCP server first (esp_netif_dhcps_stop)");
-        return ESP_ERR_ESP_NETIF_DHCP_NOT_STOPPED;
-    }
-    esp_netif->ip_info = *ip_info;
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-esp_err_t esp_netif_dhcps_get_status(esp_netif_t *esp_netif, esp_netif_dhcp_status_t *status)
-{
-    if (!esp_netif || !status) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    *status = esp_netif->dhcps;
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-esp_err_t esp_netif_dhcps_start(esp_netif_t *esp_netif)
-{
-    if (!esp_netif) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    esp_err_t err = ESP_OK;
-    pthread_mutex_lock(&s_lock);
-    if (esp_netif->dhcps == ESP_NETIF_DHCP_STARTED) {
-        err = ESP_ERR_ESP_NETIF_DHCP_ALREADY_STARTED;
-    } else {
-        /* Down: it starts when the interface comes up. */
-        esp_netif->dhcps = esp_netif->up ? ESP_NETIF_DHCP_STARTED : ESP_NETIF_DHCP_INIT;
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-esp_err_t esp_netif_dhcps_stop(esp_netif_t *esp_netif)
-{
-    if (!esp_netif) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    esp_err_t err = ESP_OK;
-    pthread_mutex_lock(&s_lock);
-    if (esp_netif->dhcps == ESP_NETIF_DHCP_STOPPED) {
-        err = ESP_ERR_ESP_NETIF_DHCP_ALREADY_STOPPED;
-    } else {
-        esp_netif->dhcps = ESP_NETIF_DHCP_STOPPED;
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
 }
 
 bool net_dhcps_lease(esp_netif_t *netif, const uint8_t mac[6], esp_ip4_addr_t *ip)
@@ -340,137 +221,5 @@ esp_err_t esp_netif_dhcps_get_clients_by_mac(esp_netif_t *esp_netif, int num, es
         }
     }
     pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-/* Where an option lives and how big it is; NULL for options the host does not keep. */
-static void *option_slot(esp_netif_t *n, esp_netif_dhcp_option_id_t id, uint32_t *size)
-{
-    switch (id) {
-    case ESP_NETIF_DOMAIN_NAME_SERVER:
-        *size = sizeof n->offer_dns;
-        return &n->offer_dns;
-    case ESP_NETIF_ROUTER_SOLICITATION_ADDRESS:
-        *size = sizeof n->offer_router;
-        return &n->offer_router;
-    case ESP_NETIF_IP_ADDRESS_LEASE_TIME:
-        *size = sizeof n->lease_min;
-        return &n->lease_min;
-    case ESP_NETIF_SUBNET_MASK:
-        *size = sizeof n->mask;
-        return &n->mask;
-    default:
-        return NULL;
-    }
-}
-
-esp_err_t esp_netif_dhcps_option(esp_netif_t *esp_netif, esp_netif_dhcp_option_mode_t opt_op,
-                                 esp_netif_dhcp_option_id_t opt_id, void *opt_val,
-                                 uint32_t opt_len)
-{
-    if (!esp_netif) {
-        return ESP_ERR_ESP_NETIF_IF_NOT_READY;
-    }
-    uint32_t size = 0;
-    void *slot = option_slot(esp_netif, opt_id, &size);
-    if (!slot || !opt_val || opt_len != size) {
-        if (!slot) {
-            ESP_LOGE(TAG, "esp_netif_dhcps_option: option %d is not supported by the host port",
-                     (int)opt_id);
-        }
-        return ESP_ERR_ESP_NETIF_INVALID_PARAMS;
-    }
-    esp_err_t err = ESP_OK;
-    pthread_mutex_lock(&s_lock);
-    if (opt_op == ESP_NETIF_OP_GET) {
-        if (esp_netif->dhcps == ESP_NETIF_DHCP_STOPPED) {
-            err = ESP_ERR_ESP_NETIF_DHCP_ALREADY_STOPPED;
-        } else if (opt_id == ESP_NETIF_DOMAIN_NAME_SERVER ||
-                   opt_id == ESP_NETIF_ROUTER_SOLICITATION_ADDRESS) {
-            *(uint8_t *)opt_val = *(uint8_t *)slot ? 1 : 0;
-        } else {
-            memcpy(opt_val, slot, size);
-        }
-    } else if (opt_op == ESP_NETIF_OP_SET) {
-        if (esp_netif->dhcps == ESP_NETIF_DHCP_STARTED) {
-            err = ESP_ERR_ESP_NETIF_DHCP_ALREADY_STARTED;
-        } else if (opt_id == ESP_NETIF_IP_ADDRESS_LEASE_TIME) {
-            uint32_t v;
-            memcpy(&v, opt_val, sizeof v);
-            esp_netif->lease_min = v ? v : LEASE_TIME_DEFAULT_MIN;
-        } else if (opt_id == ESP_NETIF_DOMAIN_NAME_SERVER ||
-                   opt_id == ESP_NETIF_ROUTER_SOLICITATION_ADDRESS) {
-            *(uint8_t *)slot = *(const uint8_t *)opt_val ? 1 : 0;
-        } else {
-            memcpy(slot, opt_val, size);
-        }
-    } else {
-        err = ESP_ERR_ESP_NETIF_INVALID_PARAMS;
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-esp_err_t esp_netif_set_dns_info(esp_netif_t *esp_netif, esp_netif_dns_type_t type,
-                                 esp_netif_dns_info_t *dns)
-{
-    if (!esp_netif || !dns || dns->ip.u_addr.ip4.addr == 0) {
-        return ESP_ERR_ESP_NETIF_INVALID_PARAMS;
-    }
-    if (type != ESP_NETIF_DNS_MAIN) {
-        /* A DHCP server offers one DNS server. */
-        return ESP_ERR_ESP_NETIF_INVALID_PARAMS;
-    }
-    pthread_mutex_lock(&s_lock);
-    esp_netif->dns = dns->ip.u_addr.ip4;
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-esp_err_t esp_netif_get_dns_info(esp_netif_t *esp_netif, esp_netif_dns_type_t type,
-                                 esp_netif_dns_info_t *dns)
-{
-    (void)type;
-    if (!esp_netif || !dns) {
-        return ESP_ERR_ESP_NETIF_INVALID_PARAMS;
-    }
-    pthread_mutex_lock(&s_lock);
-    memset(dns, 0, sizeof *dns);
-    dns->ip.type = ESP_IPADDR_TYPE_V4;
-    dns->ip.u_addr.ip4 = esp_netif->dns;
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-void esp_netif_set_ip4_addr(esp_ip4_addr_t *addr, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    addr->addr = ESP_IP4TOADDR(a, b, c, d);
-}
-
-char *esp_ip4addr_ntoa(const esp_ip4_addr_t *addr, char *buf, int buflen)
-{
-    if (!addr || !buf || buflen <= 0) {
-        return NULL;
-    }
-    struct in_addr in = { .s_addr = addr->addr };
-    return inet_ntop(AF_INET, &in, buf, (socklen_t)buflen) ? buf : NULL;
-}
-
-uint32_t esp_ip4addr_aton(const char *addr)
-{
-    struct in_addr in;
-    if (!addr || inet_pton(AF_INET, addr, &in) != 1) {
-        return 0;
-    }
-    return in.s_addr;
-}
-
-esp_err_t esp_netif_str_to_ip4(const char *src, esp_ip4_addr_t *dst)
-{
-    struct in_addr in;
-    if (!src || !dst || inet_pton(AF_INET, src, &in) != 1) {
-        return ESP_FAIL;
-    }
-    dst->addr = in.s_addr;
     return ESP_OK;
 }

@@ -67,7 +67,7 @@ static bool is_default_part(const char *name)
 
 /* --- nvs_flash.h --- */
 
-esp_err_t nvs_flash_init_partition(const char *partition_label)
+static esp_err_t nvs_flash_init_partition(const char *partition_label)
 {
     if (!partition_label || strlen(partition_label) > NVS_PART_NAME_MAX_SIZE) {
         return ESP_ERR_INVALID_ARG;
@@ -101,26 +101,7 @@ esp_err_t nvs_flash_init(void)
     return nvs_flash_init_partition(NVS_DEFAULT_PART_NAME);
 }
 
-esp_err_t nvs_flash_deinit_partition(const char *partition_label)
-{
-    if (!partition_label || !is_default_part(partition_label)) {
-        return ESP_ERR_NVS_NOT_INITIALIZED;
-    }
-    pthread_mutex_lock(&s_lock);
-    esp_err_t err = s_inited ? ESP_OK : ESP_ERR_NVS_NOT_INITIALIZED;
-    if (s_inited) {
-        drop_state();
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-esp_err_t nvs_flash_deinit(void)
-{
-    return nvs_flash_deinit_partition(NVS_DEFAULT_PART_NAME);
-}
-
-esp_err_t nvs_flash_erase_partition(const char *part_name)
+static esp_err_t nvs_flash_erase_partition(const char *part_name)
 {
     if (!part_name) {
         return ESP_ERR_INVALID_ARG;
@@ -156,11 +137,6 @@ void nvs_host_set_path(const char *path)
     pthread_mutex_unlock(&s_lock);
 }
 
-const char *nvs_host_get_path(void)
-{
-    return s_path;
-}
-
 bool nvs_host_is_initialized(void)
 {
     pthread_mutex_lock(&s_lock);
@@ -178,7 +154,7 @@ void nvs_host_reset(void)
 
 /* --- handles --- */
 
-esp_err_t nvs_open_from_partition(const char *part_name, const char *namespace_name,
+static esp_err_t nvs_open_from_partition(const char *part_name, const char *namespace_name,
                                   nvs_open_mode_t open_mode, nvs_handle_t *out_handle)
 {
     if (!part_name || !namespace_name || !out_handle ||
@@ -265,44 +241,9 @@ static esp_err_t set_value(nvs_handle_t handle, const char *key, nvs_type_t type
     return err;
 }
 
-esp_err_t nvs_set_i8(nvs_handle_t handle, const char *key, int8_t value)
-{
-    return set_value(handle, key, NVS_TYPE_I8, (uint64_t)(int64_t)value, NULL, 0);
-}
-
 esp_err_t nvs_set_u8(nvs_handle_t handle, const char *key, uint8_t value)
 {
     return set_value(handle, key, NVS_TYPE_U8, value, NULL, 0);
-}
-
-esp_err_t nvs_set_i16(nvs_handle_t handle, const char *key, int16_t value)
-{
-    return set_value(handle, key, NVS_TYPE_I16, (uint64_t)(int64_t)value, NULL, 0);
-}
-
-esp_err_t nvs_set_u16(nvs_handle_t handle, const char *key, uint16_t value)
-{
-    return set_value(handle, key, NVS_TYPE_U16, value, NULL, 0);
-}
-
-esp_err_t nvs_set_i32(nvs_handle_t handle, const char *key, int32_t value)
-{
-    return set_value(handle, key, NVS_TYPE_I32, (uint64_t)(int64_t)value, NULL, 0);
-}
-
-esp_err_t nvs_set_u32(nvs_handle_t handle, const char *key, uint32_t value)
-{
-    return set_value(handle, key, NVS_TYPE_U32, value, NULL, 0);
-}
-
-esp_err_t nvs_set_i64(nvs_handle_t handle, const char *key, int64_t value)
-{
-    return set_value(handle, key, NVS_TYPE_I64, (uint64_t)value, NULL, 0);
-}
-
-esp_err_t nvs_set_u64(nvs_handle_t handle, const char *key, uint64_t value)
-{
-    return set_value(handle, key, NVS_TYPE_U64, value, NULL, 0);
 }
 
 esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)
@@ -311,14 +252,6 @@ esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value)
         return ESP_ERR_INVALID_ARG;
     }
     return set_value(handle, key, NVS_TYPE_STR, 0, value, strlen(value) + 1);
-}
-
-esp_err_t nvs_set_blob(nvs_handle_t handle, const char *key, const void *value, size_t length)
-{
-    if (!value && length) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    return set_value(handle, key, NVS_TYPE_BLOB, 0, value, length);
 }
 
 /* --- get --- */
@@ -355,28 +288,18 @@ static esp_err_t get_num(nvs_handle_t handle, const char *key, nvs_type_t type, 
     return err;
 }
 
-#define DEFINE_GET(suffix, ctype, nvs_type)                                            \
-    esp_err_t nvs_get_##suffix(nvs_handle_t handle, const char *key, ctype *out_value) \
-    {                                                                                  \
-        if (!out_value) {                                                              \
-            return ESP_ERR_INVALID_ARG;                                                \
-        }                                                                              \
-        uint64_t bits;                                                                 \
-        esp_err_t err = get_num(handle, key, nvs_type, &bits);                         \
-        if (err == ESP_OK) {                                                           \
-            *out_value = (ctype)bits;                                                  \
-        }                                                                              \
-        return err;                                                                    \
+esp_err_t nvs_get_u8(nvs_handle_t handle, const char *key, uint8_t *out_value)
+{
+    if (!out_value) {
+        return ESP_ERR_INVALID_ARG;
     }
-
-DEFINE_GET(i8, int8_t, NVS_TYPE_I8)
-DEFINE_GET(u8, uint8_t, NVS_TYPE_U8)
-DEFINE_GET(i16, int16_t, NVS_TYPE_I16)
-DEFINE_GET(u16, uint16_t, NVS_TYPE_U16)
-DEFINE_GET(i32, int32_t, NVS_TYPE_I32)
-DEFINE_GET(u32, uint32_t, NVS_TYPE_U32)
-DEFINE_GET(i64, int64_t, NVS_TYPE_I64)
-DEFINE_GET(u64, uint64_t, NVS_TYPE_U64)
+    uint64_t bits;
+    esp_err_t err = get_num(handle, key, NVS_TYPE_U8, &bits);
+    if (err == ESP_OK) {
+        *out_value = (uint8_t)bits;
+    }
+    return err;
+}
 
 static esp_err_t get_var(nvs_handle_t handle, const char *key, nvs_type_t type, void *out,
                          size_t *length)
@@ -411,52 +334,7 @@ esp_err_t nvs_get_str(nvs_handle_t handle, const char *key, char *out_value, siz
     return get_var(handle, key, NVS_TYPE_STR, out_value, length);
 }
 
-esp_err_t nvs_get_blob(nvs_handle_t handle, const char *key, void *out_value, size_t *length)
-{
-    return get_var(handle, key, NVS_TYPE_BLOB, out_value, length);
-}
-
 /* --- erase, commit, stats --- */
-
-esp_err_t nvs_erase_key(nvs_handle_t handle, const char *key)
-{
-    if (!key) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    esp_err_t err = ESP_OK;
-    handle_t *h = find_handle(handle);
-    if (!h) {
-        err = ESP_ERR_NVS_INVALID_HANDLE;
-    } else if (h->readonly) {
-        err = ESP_ERR_NVS_READ_ONLY;
-    } else {
-        nvs_item_t *it = nvs_store_find(&s_store, h->ns, key);
-        if (it) {
-            nvs_store_remove(&s_store, it);
-        } else {
-            err = ESP_ERR_NVS_NOT_FOUND;
-        }
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-esp_err_t nvs_erase_all(nvs_handle_t handle)
-{
-    pthread_mutex_lock(&s_lock);
-    esp_err_t err = ESP_OK;
-    handle_t *h = find_handle(handle);
-    if (!h) {
-        err = ESP_ERR_NVS_INVALID_HANDLE;
-    } else if (h->readonly) {
-        err = ESP_ERR_NVS_READ_ONLY;
-    } else {
-        nvs_store_remove_ns_items(&s_store, h->ns);
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
 
 esp_err_t nvs_commit(nvs_handle_t handle)
 {
@@ -472,43 +350,5 @@ esp_err_t nvs_commit(nvs_handle_t handle)
     if (err == ESP_FAIL) {
         ESP_LOGE(TAG, "nvs_commit: %s (the values stay in RAM only)", why);
     }
-    return err;
-}
-
-esp_err_t nvs_get_stats(const char *part_name, nvs_stats_t *nvs_stats)
-{
-    if (!nvs_stats) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    memset(nvs_stats, 0, sizeof *nvs_stats);
-    pthread_mutex_lock(&s_lock);
-    esp_err_t err = ESP_OK;
-    if (!s_inited || (part_name && !is_default_part(part_name))) {
-        err = ESP_ERR_NVS_NOT_INITIALIZED;
-    } else {
-        nvs_stats->total_entries = NVS_HOST_PAGES * NVS_ENTRIES_PER_PAGE;
-        nvs_stats->used_entries = nvs_store_used_entries(&s_store);
-        nvs_stats->free_entries = nvs_stats->total_entries - nvs_stats->used_entries;
-        nvs_stats->namespace_count = s_store.ns_count;
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-esp_err_t nvs_get_used_entry_count(nvs_handle_t handle, size_t *used_entries)
-{
-    if (!used_entries) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    *used_entries = 0;
-    pthread_mutex_lock(&s_lock);
-    esp_err_t err = ESP_OK;
-    handle_t *h = find_handle(handle);
-    if (!h) {
-        err = ESP_ERR_NVS_INVALID_HANDLE;
-    } else {
-        *used_entries = nvs_store_ns_entries(&s_store, h->ns);
-    }
-    pthread_mutex_unlock(&s_lock);
     return err;
 }

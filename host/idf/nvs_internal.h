@@ -58,15 +58,6 @@ nvs_item_t *nvs_store_find(const nvs_store_t *st, const char *ns, const char *ke
 esp_err_t nvs_store_set(nvs_store_t *st, const char *ns, const char *key, nvs_type_t type,
                         uint64_t num, const void *data, size_t len);
 
-/* Remove one item / every item of ns. */
-void nvs_store_remove(nvs_store_t *st, nvs_item_t *item);
-void nvs_store_remove_ns_items(nvs_store_t *st, const char *ns);
-
-/* 32-byte entries an item, the namespace records and the whole store occupy. */
-size_t nvs_item_entries(nvs_type_t type, size_t len);
-size_t nvs_store_used_entries(const nvs_store_t *st);
-size_t nvs_store_ns_entries(const nvs_store_t *st, const char *ns);
-
 /* Entries usable for data (all pages but the one kept free). */
 #define NVS_USABLE_ENTRIES ((NVS_HOST_PAGES - 1) * NVS_ENTRIES_PER_PAGE)
 

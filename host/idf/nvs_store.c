@@ -23,7 +23,7 @@ static size_t div_up(size_t n, size_t d)
     return (n + d - 1) / d;
 }
 
-size_t nvs_item_entries(nvs_type_t type, size_t len)
+static size_t nvs_item_entries(nvs_type_t type, size_t len)
 {
     if (type == NVS_TYPE_STR) {
         return 1 + div_up(len, NVS_ENTRY_SIZE);
@@ -42,22 +42,11 @@ size_t nvs_item_entries(nvs_type_t type, size_t len)
     return 1;
 }
 
-size_t nvs_store_used_entries(const nvs_store_t *st)
+static size_t nvs_store_used_entries(const nvs_store_t *st)
 {
     size_t n = st->ns_count;
     for (const nvs_item_t *it = st->items; it; it = it->next) {
         n += nvs_item_entries(it->type, it->len);
-    }
-    return n;
-}
-
-size_t nvs_store_ns_entries(const nvs_store_t *st, const char *ns)
-{
-    size_t n = 0;
-    for (const nvs_item_t *it = st->items; it; it = it->next) {
-        if (same_name(it->ns, ns)) {
-            n += nvs_item_entries(it->type, it->len);
-        }
     }
     return n;
 }
@@ -157,33 +146,6 @@ esp_err_t nvs_store_set(nvs_store_t *st, const char *ns, const char *key, nvs_ty
     it->data = copy;
     it->len = var ? len : 0;
     return ESP_OK;
-}
-
-void nvs_store_remove(nvs_store_t *st, nvs_item_t *item)
-{
-    for (nvs_item_t **pp = &st->items; *pp; pp = &(*pp)->next) {
-        if (*pp == item) {
-            *pp = item->next;
-            free(item->data);
-            free(item);
-            return;
-        }
-    }
-}
-
-void nvs_store_remove_ns_items(nvs_store_t *st, const char *ns)
-{
-    nvs_item_t **pp = &st->items;
-    while (*pp) {
-        nvs_item_t *it = *pp;
-        if (same_name(it->ns, ns)) {
-            *pp = it->next;
-            free(it->data);
-            free(it);
-        } else {
-            pp = &it->next;
-        }
-    }
 }
 
 const char *nvs_type_name(nvs_type_t type)

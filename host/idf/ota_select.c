@@ -77,7 +77,9 @@ static const esp_partition_t *find_slot(uint32_t slot)
     return esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_OTA(slot), NULL);
 }
 
-uint8_t esp_ota_get_app_partition_count(void)
+/* Number of consecutive OTA slots ota_0, ota_1, ... in the table (stops at the first
+ * missing subtype), as ESP-IDF's function of that name. */
+static uint8_t esp_ota_get_app_partition_count(void)
 {
     uint8_t n = 0;
     while (n < 16 && find_slot(n) != NULL) {
@@ -247,7 +249,10 @@ esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition, es
     return app_desc->magic_word == ESP_APP_DESC_MAGIC_WORD ? ESP_OK : ESP_ERR_NOT_FOUND;
 }
 
-bool esp_ota_check_rollback_is_possible(void)
+/* true if another app could boot instead of the running one: the inactive otadata entry
+ * is valid and its slot holds a valid image, or it is not valid and the factory
+ * partition holds a valid image (ESP-IDF's function of that name). */
+static bool esp_ota_check_rollback_is_possible(void)
 {
     otadata_entry_t e[2];
     if (read_otadata(e) == NULL) {
@@ -312,7 +317,10 @@ esp_err_t esp_ota_mark_app_valid_cancel_rollback(void)
     return current_ota_is_workable(true);
 }
 
-esp_err_t esp_ota_mark_app_invalid_rollback(void)
+/* The running app's active otadata entry becomes INVALID (ESP-IDF's function of that
+ * name); ESP_ERR_OTA_ROLLBACK_FAILED (nothing written) unless
+ * esp_ota_check_rollback_is_possible(). */
+static esp_err_t esp_ota_mark_app_invalid_rollback(void)
 {
     return current_ota_is_workable(false);
 }
@@ -401,11 +409,6 @@ static esp_err_t erase_last_boot_app_partition(bool keep_app)
         }
     }
     return esp_partition_erase_range(od, (size_t)inactive * od->erase_size, od->erase_size);
-}
-
-esp_err_t esp_ota_erase_last_boot_app_partition(void)
-{
-    return erase_last_boot_app_partition(false);
 }
 
 esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void)

@@ -104,16 +104,9 @@ bool esp_flash_encryption_enabled(void)
     return g_sota_dev.flash_encryption;
 }
 
-bool esp_efuse_is_flash_encryption_enabled(void)
-{
-    return g_sota_dev.flash_encryption;
-}
-
-esp_flash_t *esp_flash_default_chip;
-
 esp_err_t esp_flash_get_size(esp_flash_t *chip, uint32_t *out_size)
 {
-    if (out_size == NULL || (chip != NULL && chip != esp_flash_default_chip)) {
+    if (out_size == NULL || chip != NULL) {
         return ESP_ERR_INVALID_ARG;
     }
     esp_err_t err = sota_dev_need_flash();
@@ -204,16 +197,6 @@ esp_err_t esp_partition_write(const esp_partition_t *partition, size_t dst_offse
     return sota_dev_flash_err(nerr, "write", addr, size);
 }
 
-esp_err_t esp_partition_read_raw(const esp_partition_t *partition, size_t src_offset, void *dst, size_t size)
-{
-    return esp_partition_read(partition, src_offset, dst, size);
-}
-
-esp_err_t esp_partition_write_raw(const esp_partition_t *partition, size_t dst_offset, const void *src, size_t size)
-{
-    return esp_partition_write(partition, dst_offset, src, size);
-}
-
 esp_err_t esp_partition_erase_range(const esp_partition_t *partition, size_t offset, size_t size)
 {
     if (partition == NULL) {
@@ -248,138 +231,4 @@ esp_err_t esp_partition_erase_range(const esp_partition_t *partition, size_t off
     return sota_dev_flash_err(nerr, "erase", addr, size);
 }
 
-esp_err_t esp_partition_mmap(const esp_partition_t *partition, size_t offset, size_t size,
-                             esp_partition_mmap_flag_t flags, const void **out_ptr,
-                             esp_partition_mmap_handle_t *out_handle)
-{
-    (void)flags;
-    if (partition == NULL || out_ptr == NULL || out_handle == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    esp_err_t err = check_range(partition, offset, size);
-    if (err == ESP_OK) {
-        err = sota_dev_need_flash();
-    }
-    if (err != ESP_OK) {
-        return err;
-    }
-    if ((uint64_t)partition->address + offset + size > nor_size(g_sota_dev.flash)) {
-        return ESP_ERR_INVALID_SIZE;
-    }
-    *out_ptr = nor_map(g_sota_dev.flash) + partition->address + offset;
-    *out_handle = 1;
-    return ESP_OK;
-}
-
-void esp_partition_munmap(esp_partition_mmap_handle_t handle)
-{
-    (void)handle;
-}
-
-uint32_t esp_partition_get_main_flash_sector_size(void)
-{
-    return ESP_PARTITION_SECTOR_SIZE;
-}
-
 #define SHA_CHUNK 4096u
-
-/* SHA-256 of [start, start + len) of the partition. */
-static esp_err_t sha256_range(const esp_partition_t *p, uint32_t start, uint32_t len, uint8_t out[32])
-{
-    uint8_t *buf = malloc(SHA_CHUNK);
-    if (buf == NULL) {
-        return ESP_ERR_NO_MEM;
-    }
-    sota_sha256_t ctx;
-    esp_err_t err = sota_sha256_start(&ctx) == 0 ? ESP_OK : ESP_FAIL;
-    for (uint32_t done = 0; err == ESP_OK && done < len;) {
-        uint32_t n = len - done < SHA_CHUNK ? len - done : SHA_CHUNK;
-        err = esp_partition_read(p, start + done, buf, n);
-        if (err == ESP_OK && sota_sha256_update(&ctx, buf, n) != 0) {
-            err = ESP_FAIL;
-        }
-        done += n;
-    }
-    if (err == ESP_OK) {
-        err = sota_sha256_finish(&ctx, out) == 0 ? ESP_OK : ESP_FAIL;
-    } else {
-        sota_sha256_free(&ctx);
-    }
-    free(buf);
-    return err;
-}
-
-/* The length of the app image at the start of p as esp_image_get_metadata finds it
- * (header, segments, checksum block, appended hash), without checking chip, checksum or
- * hash. Returns ESP_OK, ESP_ERR_IMAGE_INVALID, or a read error. */
-static esp_err_t image_length(const esp_partition_t *p, uint32_t *len, bool *hash_appended)
-{
-    esp_image_header_t hdr;
-    esp_err_t err = esp_partition_read(p, 0, &hdr, sizeof hdr);
-    if (err != ESP_OK) {
-        return err == ESP_ERR_INVALID_SIZE ? ESP_ERR_IMAGE_INVALID : err;
-    }
-    if (hdr.magic != ESP_IMAGE_HEADER_MAGIC || hdr.segment_count > ESP_IMAGE_MAX_SEGMENTS) {
-        return ESP_ERR_IMAGE_INVALID;
-    }
-    uint64_t pos = sizeof hdr;
-    for (unsigned i = 0; i < hdr.segment_count; i++) {
-        esp_image_segment_header_t seg;
-        if (pos + sizeof seg > p->size) {
-            return ESP_ERR_IMAGE_INVALID;
-        }
-        err = esp_partition_read(p, (size_t)pos, &seg, sizeof seg);
-        if (err != ESP_OK) {
-            return err;
-        }
-        pos += sizeof seg + (uint64_t)seg.data_len;
-    }
-    pos = (pos + 16) & ~(uint64_t)15; /* checksum byte ends a 16-byte block */
-    if (hdr.hash_appended) {
-        pos += 32;
-    }
-    if (pos > p->size) {
-        return ESP_ERR_IMAGE_INVALID;
-    }
-    *len = (uint32_t)pos;
-    *hash_appended = hdr.hash_appended != 0;
-    return ESP_OK;
-}
-
-esp_err_t esp_partition_get_sha256(const esp_partition_t *partition, uint8_t *sha_256)
-{
-    if (partition == NULL || sha_256 == NULL || partition->size == 0) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    uint32_t len = partition->size;
-    if (partition->type == ESP_PARTITION_TYPE_APP || partition->type == ESP_PARTITION_TYPE_BOOTLOADER) {
-        bool hashed = false;
-        esp_err_t err = image_length(partition, &len, &hashed);
-        if (err != ESP_OK) {
-            return err;
-        }
-        if (hashed) {
-            uint8_t stored[32], calc[32];
-            err = esp_partition_read(partition, len - 32, stored, sizeof stored);
-            if (err == ESP_OK) {
-                err = sha256_range(partition, 0, len - 32, calc);
-            }
-            if (err != ESP_OK) {
-                return err;
-            }
-            if (memcmp(stored, calc, sizeof calc) != 0) {
-                return ESP_ERR_IMAGE_INVALID;
-            }
-            memcpy(sha_256, stored, sizeof stored);
-            return ESP_OK;
-        }
-    }
-    return sha256_range(partition, 0, len, sha_256);
-}
-
-bool esp_partition_check_identity(const esp_partition_t *partition_1, const esp_partition_t *partition_2)
-{
-    uint8_t a[32], b[32];
-    return esp_partition_get_sha256(partition_1, a) == ESP_OK && esp_partition_get_sha256(partition_2, b) == ESP_OK &&
-           memcmp(a, b, sizeof a) == 0;
-}

@@ -1,12 +1,11 @@
-/* Host port of FreeRTOS queues, semaphores and mutexes (freertos/queue.h, semphr.h): a
- * ring buffer of fixed-size items under a pthread mutex, with one condition variable for
- * "an item arrived" and one for "a place freed". Semaphores are zero-size-item queues
- * whose count is the number of items, as in FreeRTOS. */
+/* Host port of FreeRTOS mutexes (freertos/semphr.h over freertos/queue.h), the only kind
+ * of queue the component creates: available or held by one task, under a pthread mutex
+ * with a condition variable for "it was given back". As in FreeRTOS, only the holder may
+ * give a mutex back. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "esp_log.h"
 #include "freertos/FreeRTOS.h"
@@ -18,233 +17,68 @@ static const char *TAG = "freertos";
 
 struct QueueDefinition {
     pthread_mutex_t lock;
-    pthread_cond_t can_recv;   /* count went up */
-    pthread_cond_t can_send;   /* count went down */
-    uint8_t type;
-    UBaseType_t length;
-    UBaseType_t item_size;
-    UBaseType_t count;
-    UBaseType_t head;          /* index of the front item */
-    uint8_t *storage;          /* length * item_size bytes (NULL for semaphores) */
-    bool held;                 /* mutexes: taken, by holder */
+    pthread_cond_t given;      /* it became available */
+    bool held;                 /* taken, by holder */
     pthread_t holder;
-    UBaseType_t recursion;     /* recursive mutexes: takes beyond the first */
 };
-
-static bool is_mutex(const struct QueueDefinition *q)
-{
-    return q->type == queueQUEUE_TYPE_MUTEX || q->type == queueQUEUE_TYPE_RECURSIVE_MUTEX;
-}
 
 static bool handle_ok(QueueHandle_t q, const char *fn)
 {
     if (!q) {
-        ESP_LOGE(TAG, "%s: the queue/semaphore handle is NULL (did its creation fail?)", fn);
+        ESP_LOGE(TAG, "%s: the semaphore handle is NULL (did its creation fail?)", fn);
         return false;
     }
     return true;
 }
 
-static QueueHandle_t queue_new(UBaseType_t length, UBaseType_t item_size, uint8_t type,
-                               UBaseType_t initial_count)
+QueueHandle_t xQueueCreateMutex(const uint8_t ucQueueType)
 {
-    if (length == 0) {
+    if (ucQueueType != queueQUEUE_TYPE_MUTEX) {
+        ESP_LOGE(TAG, "xQueueCreateMutex: only plain mutexes are modelled (type %u)",
+                 (unsigned)ucQueueType);
         return NULL;
     }
     struct QueueDefinition *q = calloc(1, sizeof(*q));
     if (!q) {
         return NULL;
     }
-    if (item_size) {
-        if ((size_t)length > SIZE_MAX / item_size ||
-            !(q->storage = malloc((size_t)length * item_size))) {
-            free(q);
-            return NULL;
-        }
-    }
     if (pthread_mutex_init(&q->lock, NULL) != 0) {
-        goto fail;
-    }
-    if (rtos_cond_init(&q->can_recv) != 0) {
-        pthread_mutex_destroy(&q->lock);
-        goto fail;
-    }
-    if (rtos_cond_init(&q->can_send) != 0) {
-        pthread_cond_destroy(&q->can_recv);
-        pthread_mutex_destroy(&q->lock);
-        goto fail;
-    }
-    q->type = type;
-    q->length = length;
-    q->item_size = item_size;
-    q->count = initial_count;
-    return q;
-fail:
-    free(q->storage);
-    free(q);
-    return NULL;
-}
-
-QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
-                                  const uint8_t ucQueueType)
-{
-    return queue_new(uxQueueLength, uxItemSize, ucQueueType, 0);
-}
-
-QueueHandle_t xQueueCreateMutex(const uint8_t ucQueueType)
-{
-    return queue_new(1, 0, ucQueueType, 1);
-}
-
-QueueHandle_t xQueueCreateCountingSemaphore(const UBaseType_t uxMaxCount,
-                                            const UBaseType_t uxInitialCount)
-{
-    if (uxMaxCount == 0 || uxInitialCount > uxMaxCount) {
+        free(q);
         return NULL;
     }
-    return queue_new(uxMaxCount, 0, queueQUEUE_TYPE_COUNTING_SEMAPHORE, uxInitialCount);
-}
-
-void vQueueDelete(QueueHandle_t xQueue)
-{
-    if (!xQueue) {
-        return;
+    if (rtos_cond_init(&q->given) != 0) {
+        pthread_mutex_destroy(&q->lock);
+        free(q);
+        return NULL;
     }
-    pthread_cond_destroy(&xQueue->can_send);
-    pthread_cond_destroy(&xQueue->can_recv);
-    pthread_mutex_destroy(&xQueue->lock);
-    free(xQueue->storage);
-    free(xQueue);
-}
-
-/* Called with the lock held and a free place (or overwrite of a length-1 queue). */
-static void put_item(struct QueueDefinition *q, const void *item, BaseType_t pos)
-{
-    if (pos == queueOVERWRITE && q->count == q->length) {
-        /* Only length-1 queues may be overwritten: replace the single item. */
-        if (q->item_size) {
-            memcpy(q->storage + (size_t)q->head * q->item_size, item, q->item_size);
-        }
-        return;
-    }
-    UBaseType_t slot;
-    if (pos == queueSEND_TO_FRONT) {
-        q->head = (q->head + q->length - 1) % q->length;
-        slot = q->head;
-    } else {
-        slot = (q->head + q->count) % q->length;
-    }
-    if (q->item_size) {
-        memcpy(q->storage + (size_t)slot * q->item_size, item, q->item_size);
-    }
-    q->count++;
+    return q;
 }
 
 BaseType_t xQueueGenericSend(QueueHandle_t xQueue, const void *const pvItemToQueue,
                              TickType_t xTicksToWait, const BaseType_t xCopyPosition)
 {
-    if (!handle_ok(xQueue, "xQueueSend/xSemaphoreGive")) {
+    (void)pvItemToQueue;      /* NULL: a mutex has no items */
+    (void)xTicksToWait;       /* giving never waits: a mutex is given by its holder only */
+    (void)xCopyPosition;
+    if (!handle_ok(xQueue, "xSemaphoreGive")) {
         return pdFAIL;
     }
     struct QueueDefinition *q = xQueue;
-    if (q->item_size && !pvItemToQueue) {
-        ESP_LOGE(TAG, "xQueueSend: the item pointer is NULL");
-        return pdFAIL;
-    }
-    if (xCopyPosition == queueOVERWRITE && q->length != 1) {
-        ESP_LOGE(TAG, "xQueueOverwrite: only queues of length 1 can be overwritten (this one "
-                 "holds %u)", (unsigned)q->length);
-        return pdFAIL;
-    }
-    rtos_deadline_t dl = rtos_deadline_ticks(xTicksToWait);
     pthread_mutex_lock(&q->lock);
-    if (is_mutex(q)) {
-        /* Giving back a mutex: only its holder may (FreeRTOS asserts otherwise). */
-        if (q->held && !pthread_equal(q->holder, pthread_self())) {
-            pthread_mutex_unlock(&q->lock);
-            ESP_LOGE(TAG, "xSemaphoreGive: this task does not hold the mutex it gives back");
-            return pdFAIL;
-        }
-        if (q->type == queueQUEUE_TYPE_RECURSIVE_MUTEX && q->held && q->recursion) {
-            pthread_mutex_unlock(&q->lock);
-            ESP_LOGE(TAG, "xSemaphoreGive on a recursive mutex taken %u times: use "
-                     "xSemaphoreGiveRecursive", (unsigned)q->recursion + 1);
-            return pdFAIL;
-        }
+    if (!q->held) {
+        pthread_mutex_unlock(&q->lock);
+        return errQUEUE_FULL;  /* not taken: nothing to give back */
     }
-    while (q->count == q->length && xCopyPosition != queueOVERWRITE) {
-        if (xTicksToWait == 0 || rtos_cond_wait(&q->can_send, &q->lock, &dl) == ETIMEDOUT) {
-            if (q->count == q->length) {
-                pthread_mutex_unlock(&q->lock);
-                return errQUEUE_FULL;
-            }
-        }
+    if (!pthread_equal(q->holder, pthread_self())) {
+        /* Only its holder may give a mutex back (FreeRTOS asserts otherwise). */
+        pthread_mutex_unlock(&q->lock);
+        ESP_LOGE(TAG, "xSemaphoreGive: this task does not hold the mutex it gives back");
+        return pdFAIL;
     }
-    put_item(q, pvItemToQueue, xCopyPosition);
-    if (is_mutex(q)) {
-        q->held = false;
-        q->recursion = 0;
-    }
-    pthread_cond_signal(&q->can_recv);
+    q->held = false;
+    pthread_cond_signal(&q->given);
     pthread_mutex_unlock(&q->lock);
     return pdPASS;
-}
-
-/* Wait for an item and copy (and if remove, take) it. */
-static BaseType_t get_item(struct QueueDefinition *q, void *buf, TickType_t ticks, bool remove)
-{
-    rtos_deadline_t dl = rtos_deadline_ticks(ticks);
-    pthread_mutex_lock(&q->lock);
-    while (q->count == 0) {
-        if (ticks == 0 || rtos_cond_wait(&q->can_recv, &q->lock, &dl) == ETIMEDOUT) {
-            if (q->count == 0) {
-                pthread_mutex_unlock(&q->lock);
-                return errQUEUE_EMPTY;
-            }
-        }
-    }
-    if (q->item_size) {
-        memcpy(buf, q->storage + (size_t)q->head * q->item_size, q->item_size);
-    }
-    if (remove) {
-        q->head = (q->head + 1) % q->length;
-        q->count--;
-        if (is_mutex(q)) {
-            q->held = true;
-            q->holder = pthread_self();
-            q->recursion = 0;
-        }
-        pthread_cond_signal(&q->can_send);
-    } else {
-        /* Another reader may take it. */
-        pthread_cond_signal(&q->can_recv);
-    }
-    pthread_mutex_unlock(&q->lock);
-    return pdPASS;
-}
-
-BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
-{
-    if (!handle_ok(xQueue, "xQueueReceive")) {
-        return pdFAIL;
-    }
-    if (xQueue->item_size && !pvBuffer) {
-        ESP_LOGE(TAG, "xQueueReceive: the buffer pointer is NULL");
-        return pdFAIL;
-    }
-    return get_item(xQueue, pvBuffer, xTicksToWait, true);
-}
-
-BaseType_t xQueuePeek(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait)
-{
-    if (!handle_ok(xQueue, "xQueuePeek")) {
-        return pdFAIL;
-    }
-    if (xQueue->item_size && !pvBuffer) {
-        ESP_LOGE(TAG, "xQueuePeek: the buffer pointer is NULL");
-        return pdFAIL;
-    }
-    return get_item(xQueue, pvBuffer, xTicksToWait, false);
 }
 
 BaseType_t xQueueSemaphoreTake(QueueHandle_t xQueue, TickType_t xTicksToWait)
@@ -252,79 +86,19 @@ BaseType_t xQueueSemaphoreTake(QueueHandle_t xQueue, TickType_t xTicksToWait)
     if (!handle_ok(xQueue, "xSemaphoreTake")) {
         return pdFAIL;
     }
-    return get_item(xQueue, NULL, xTicksToWait, true);
-}
-
-BaseType_t xQueueTakeMutexRecursive(QueueHandle_t xMutex, TickType_t xTicksToWait)
-{
-    if (!handle_ok(xMutex, "xSemaphoreTakeRecursive")) {
-        return pdFAIL;
+    struct QueueDefinition *q = xQueue;
+    rtos_deadline_t dl = rtos_deadline_ticks(xTicksToWait);
+    pthread_mutex_lock(&q->lock);
+    while (q->held) {
+        if (xTicksToWait == 0 || rtos_cond_wait(&q->given, &q->lock, &dl) == ETIMEDOUT) {
+            if (q->held) {
+                pthread_mutex_unlock(&q->lock);
+                return errQUEUE_EMPTY;
+            }
+        }
     }
-    pthread_mutex_lock(&xMutex->lock);
-    if (xMutex->held && pthread_equal(xMutex->holder, pthread_self())) {
-        xMutex->recursion++;
-        pthread_mutex_unlock(&xMutex->lock);
-        return pdPASS;
-    }
-    pthread_mutex_unlock(&xMutex->lock);
-    return get_item(xMutex, NULL, xTicksToWait, true);
-}
-
-BaseType_t xQueueGiveMutexRecursive(QueueHandle_t xMutex)
-{
-    if (!handle_ok(xMutex, "xSemaphoreGiveRecursive")) {
-        return pdFAIL;
-    }
-    pthread_mutex_lock(&xMutex->lock);
-    if (!xMutex->held || !pthread_equal(xMutex->holder, pthread_self())) {
-        /* FreeRTOS returns pdFAIL here without asserting. */
-        pthread_mutex_unlock(&xMutex->lock);
-        return pdFAIL;
-    }
-    if (xMutex->recursion) {
-        xMutex->recursion--;
-        pthread_mutex_unlock(&xMutex->lock);
-        return pdPASS;
-    }
-    xMutex->held = false;
-    xMutex->count = 1;
-    pthread_cond_signal(&xMutex->can_recv);
-    pthread_mutex_unlock(&xMutex->lock);
-    return pdPASS;
-}
-
-UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue)
-{
-    if (!handle_ok(xQueue, "uxQueueMessagesWaiting")) {
-        return 0;
-    }
-    pthread_mutex_lock(&xQueue->lock);
-    UBaseType_t n = xQueue->count;
-    pthread_mutex_unlock(&xQueue->lock);
-    return n;
-}
-
-UBaseType_t uxQueueSpacesAvailable(const QueueHandle_t xQueue)
-{
-    if (!handle_ok(xQueue, "uxQueueSpacesAvailable")) {
-        return 0;
-    }
-    pthread_mutex_lock(&xQueue->lock);
-    UBaseType_t n = xQueue->length - xQueue->count;
-    pthread_mutex_unlock(&xQueue->lock);
-    return n;
-}
-
-BaseType_t xQueueGenericReset(QueueHandle_t xQueue, BaseType_t xNewQueue)
-{
-    (void)xNewQueue;
-    if (!handle_ok(xQueue, "xQueueReset")) {
-        return pdFAIL;
-    }
-    pthread_mutex_lock(&xQueue->lock);
-    xQueue->count = 0;
-    xQueue->head = 0;
-    pthread_cond_broadcast(&xQueue->can_send);
-    pthread_mutex_unlock(&xQueue->lock);
+    q->held = true;
+    q->holder = pthread_self();
+    pthread_mutex_unlock(&q->lock);
     return pdPASS;
 }

@@ -101,16 +101,6 @@ static void *task_entry(void *p)
     abort();
 }
 
-BaseType_t xPortGetCoreID(void)
-{
-    return 0;
-}
-
-void vPortYield(void)
-{
-    sched_yield();
-}
-
 BaseType_t xTaskCreatePinnedToCore(TaskFunction_t pvTaskCode, const char *const pcName,
                                    const uint32_t usStackDepth, void *const pvParameters,
                                    UBaseType_t uxPriority, TaskHandle_t *const pvCreatedTask,
@@ -180,12 +170,6 @@ TaskHandle_t xTaskGetCurrentTaskHandle(void)
     return self;
 }
 
-char *pcTaskGetName(TaskHandle_t xTaskToQuery)
-{
-    TaskHandle_t t = xTaskToQuery ? xTaskToQuery : xTaskGetCurrentTaskHandle();
-    return t->name;
-}
-
 void vTaskDelete(TaskHandle_t xTaskToDelete)
 {
     TaskHandle_t self = xTaskGetCurrentTaskHandle();
@@ -196,11 +180,6 @@ void vTaskDelete(TaskHandle_t xTaskToDelete)
     ESP_LOGE(TAG, "vTaskDelete(\"%s\") from task \"%s\": deleting another task is not "
              "supported on the host; it keeps running. Let the task call vTaskDelete(NULL).",
              xTaskToDelete->name, self->name);
-}
-
-TickType_t xTaskGetTickCount(void)
-{
-    return (TickType_t)(esp_timer_get_time() / (1000000 / configTICK_RATE_HZ));
 }
 
 void vTaskDelay(const TickType_t xTicksToDelay)
@@ -218,23 +197,6 @@ void vTaskDelay(const TickType_t xTicksToDelay)
         }
     }
     rtos_sleep_until(&dl);
-}
-
-BaseType_t xTaskDelayUntil(TickType_t *const pxPreviousWakeTime, const TickType_t xTimeIncrement)
-{
-    const int64_t tick_us = 1000000 / configTICK_RATE_HZ;
-    int64_t now_us = esp_timer_get_time();
-    TickType_t now = (TickType_t)(now_us / tick_us);
-    TickType_t elapsed = now - *pxPreviousWakeTime;
-    *pxPreviousWakeTime += xTimeIncrement;
-    if (elapsed >= xTimeIncrement) {
-        return pdFALSE;
-    }
-    /* Wake at the start of the target tick. */
-    int64_t wake_us = (now_us / tick_us + (int64_t)(xTimeIncrement - elapsed)) * tick_us;
-    rtos_deadline_t dl = rtos_deadline_us(wake_us);
-    rtos_sleep_until(&dl);
-    return pdTRUE;
 }
 
 /* --- notifications --- */
@@ -310,34 +272,4 @@ uint32_t ulTaskGenericNotifyTake(UBaseType_t uxIndexToWaitOn, BaseType_t xClearC
     self->notify_pending = false;
     pthread_mutex_unlock(&self->lock);
     return value;
-}
-
-BaseType_t xTaskGenericNotifyWait(UBaseType_t uxIndexToWaitOn, uint32_t ulBitsToClearOnEntry,
-                                  uint32_t ulBitsToClearOnExit, uint32_t *pulNotificationValue,
-                                  TickType_t xTicksToWait)
-{
-    if (!notify_index_ok(uxIndexToWaitOn, "xTaskNotifyWait")) {
-        return pdFALSE;
-    }
-    TaskHandle_t self = xTaskGetCurrentTaskHandle();
-    rtos_deadline_t dl = rtos_deadline_ticks(xTicksToWait);
-    pthread_mutex_lock(&self->lock);
-    if (!self->notify_pending) {
-        self->notify_value &= ~ulBitsToClearOnEntry;
-    }
-    while (!self->notify_pending && xTicksToWait != 0) {
-        if (rtos_cond_wait(&self->cond, &self->lock, &dl) == ETIMEDOUT) {
-            break;
-        }
-    }
-    if (pulNotificationValue) {
-        *pulNotificationValue = self->notify_value;
-    }
-    BaseType_t got = self->notify_pending ? pdTRUE : pdFALSE;
-    if (got) {
-        self->notify_value &= ~ulBitsToClearOnExit;
-        self->notify_pending = false;
-    }
-    pthread_mutex_unlock(&self->lock);
-    return got;
 }

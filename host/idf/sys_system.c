@@ -69,11 +69,6 @@ void esp_restart(void)
     exit(EXIT_FAILURE);
 }
 
-esp_reset_reason_t esp_reset_reason(void)
-{
-    return g_sota_dev.reset_reason;
-}
-
 typedef struct {
     uint16_t image_chip_id;
     esp_chip_model_t model;
@@ -129,45 +124,7 @@ const esp_app_desc_t *esp_app_get_description(void)
     return &g_sota_dev.app_desc;
 }
 
-const char *esp_get_idf_version(void)
-{
-    static char s_ver[sizeof(((esp_app_desc_t *)0)->idf_ver) + 1];
-    const esp_app_desc_t *d = esp_app_get_description();
-    memcpy(s_ver, d->idf_ver, sizeof d->idf_ver);
-    s_ver[sizeof d->idf_ver] = '\0';
-    return s_ver;
-}
-
-int esp_app_get_elf_sha256(char *dst, size_t size)
-{
-    if (dst == NULL || size < 2) {
-        return 0;
-    }
-    static const char hex[] = "0123456789abcdef";
-    char str[CONFIG_APP_RETRIEVE_LEN_ELF_SHA + 1];
-    const uint8_t *sha = esp_app_get_description()->app_elf_sha256;
-    for (size_t i = 0; i < CONFIG_APP_RETRIEVE_LEN_ELF_SHA; i++) {
-        uint8_t b = sha[i / 2];
-        str[i] = hex[(i % 2) ? (b & 0xF) : (b >> 4)];
-    }
-    str[CONFIG_APP_RETRIEVE_LEN_ELF_SHA] = '\0';
-    size_t n = size < sizeof str ? size : sizeof str;
-    memcpy(dst, str, n);
-    dst[n - 1] = '\0';
-    return (int)n;
-}
-
 uint32_t efuse_hal_blk_version(void)
 {
     return sota_host_efuse_blk_rev();
-}
-
-uint32_t efuse_hal_chip_revision(void)
-{
-    return sota_host_chip_rev();
-}
-
-bool efuse_hal_flash_encryption_enabled(void)
-{
-    return g_sota_dev.flash_encryption;
 }

@@ -53,16 +53,6 @@ int64_t esp_timer_get_time(void)
     return (int64_t)(now.tv_sec - s_boot.tv_sec) * 1000000 + (now.tv_nsec - s_boot.tv_nsec) / 1000;
 }
 
-esp_err_t esp_timer_early_init(void)
-{
-    return ESP_OK;
-}
-
-esp_err_t esp_timer_init(void)
-{
-    return ESP_OK;
-}
-
 /* --- the armed list (s_lock held) --- */
 
 static void list_insert(struct esp_timer *t)
@@ -203,36 +193,6 @@ esp_err_t esp_timer_start_once(esp_timer_handle_t timer, uint64_t timeout_us)
     return start(timer, timeout_us, 0);
 }
 
-esp_err_t esp_timer_start_periodic(esp_timer_handle_t timer, uint64_t period)
-{
-    if (period < MIN_PERIOD_US) {
-        period = MIN_PERIOD_US;
-    }
-    return start(timer, period, period);
-}
-
-esp_err_t esp_timer_restart(esp_timer_handle_t timer, uint64_t timeout_us)
-{
-    if (!timer) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    if (!timer->armed) {
-        pthread_mutex_unlock(&s_lock);
-        return ESP_ERR_INVALID_STATE;
-    }
-    list_remove(timer);
-    if (timer->period) {
-        timer->period = timeout_us < MIN_PERIOD_US ? MIN_PERIOD_US : timeout_us;
-        timer->alarm = esp_timer_get_time() + (int64_t)timer->period;
-    } else {
-        timer->alarm = esp_timer_get_time() + (int64_t)timeout_us;
-    }
-    list_insert(timer);
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
 esp_err_t esp_timer_stop(esp_timer_handle_t timer)
 {
     if (!timer) {
@@ -245,91 +205,6 @@ esp_err_t esp_timer_stop(esp_timer_handle_t timer)
     }
     list_remove(timer);
     timer->period = 0;
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-esp_err_t esp_timer_delete(esp_timer_handle_t timer)
-{
-    if (!timer) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    if (timer->armed || timer->delete_pending) {
-        pthread_mutex_unlock(&s_lock);
-        return ESP_ERR_INVALID_STATE;
-    }
-    if (timer->in_callback) {
-        timer->delete_pending = true;
-    } else {
-        free(timer);
-    }
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-int64_t esp_timer_get_next_alarm(void)
-{
-    pthread_mutex_lock(&s_lock);
-    int64_t next = s_armed ? s_armed->alarm : INT64_MAX;
-    pthread_mutex_unlock(&s_lock);
-    return next;
-}
-
-esp_err_t esp_timer_get_period(esp_timer_handle_t timer, uint64_t *period)
-{
-    if (!timer || !period) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    *period = timer->period;
-    pthread_mutex_unlock(&s_lock);
-    return ESP_OK;
-}
-
-esp_err_t esp_timer_get_expiry_time(esp_timer_handle_t timer, uint64_t *expiry)
-{
-    if (!timer || !expiry) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    esp_err_t err = ESP_OK;
-    if (timer->period) {
-        err = ESP_ERR_NOT_SUPPORTED;
-    } else {
-        *expiry = timer->armed ? (uint64_t)timer->alarm : 0;
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-bool esp_timer_is_active(esp_timer_handle_t timer)
-{
-    if (!timer) {
-        return false;
-    }
-    pthread_mutex_lock(&s_lock);
-    bool active = (timer->armed || timer->in_callback) && !timer->delete_pending;
-    pthread_mutex_unlock(&s_lock);
-    return active;
-}
-
-esp_err_t esp_timer_dump(FILE *stream)
-{
-    if (!stream) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pthread_mutex_lock(&s_lock);
-    fprintf(stream, "Timer stats:\nName                  Period      Alarm\n");
-    for (struct esp_timer *t = s_armed; t; t = t->next) {
-        if (t->name) {
-            fprintf(stream, "%-20s  %-10" PRIu64 "  %-12" PRId64 "\n", t->name, t->period,
-                    t->alarm);
-        } else {
-            fprintf(stream, "%-20p  %-10" PRIu64 "  %-12" PRId64 "\n", (void *)t, t->period,
-                    t->alarm);
-        }
-    }
     pthread_mutex_unlock(&s_lock);
     return ESP_OK;
 }

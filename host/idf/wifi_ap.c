@@ -309,16 +309,6 @@ esp_err_t esp_wifi_set_country_code(const char *country, bool ieee80211d_enabled
     return err;
 }
 
-esp_err_t esp_wifi_get_country_code(char *country)
-{
-    wifi_country_t c;
-    esp_err_t err = country ? esp_wifi_get_country(&c) : ESP_ERR_INVALID_ARG;
-    if (err == ESP_OK) {
-        memcpy(country, c.cc, sizeof c.cc);
-    }
-    return err;
-}
-
 esp_err_t esp_wifi_get_country(wifi_country_t *country)
 {
     if (!country) {
@@ -500,71 +490,6 @@ esp_err_t esp_wifi_get_config(wifi_interface_t interface, wifi_config_t *conf)
     return err;
 }
 
-esp_err_t esp_wifi_ap_get_sta_list(wifi_sta_list_t *sta)
-{
-    esp_err_t err = ESP_OK;
-    pthread_mutex_lock(&s_lock);
-    if (!s_inited) {
-        err = ESP_ERR_WIFI_NOT_INIT;
-    } else if (!sta) {
-        err = ESP_ERR_INVALID_ARG;
-    } else if (!mode_has_ap(s_mode)) {
-        err = ESP_ERR_WIFI_MODE;
-    } else {
-        memset(sta, 0, sizeof *sta);
-        for (int i = 0; i < ESP_WIFI_MAX_CONN_NUM; i++) {
-            if (s_stations[i].used) {
-                wifi_sta_info_t *info = &sta->sta[sta->num++];
-                memcpy(info->mac, s_stations[i].mac, sizeof info->mac);
-                info->rssi = -40;
-                info->phy_11b = info->phy_11g = info->phy_11n = 1;
-            }
-        }
-    }
-    pthread_mutex_unlock(&s_lock);
-    return err;
-}
-
-esp_err_t esp_wifi_get_mac(wifi_interface_t ifx, uint8_t mac[6])
-{
-    pthread_mutex_lock(&s_lock);
-    bool inited = s_inited;
-    pthread_mutex_unlock(&s_lock);
-    if (!inited) {
-        return ESP_ERR_WIFI_NOT_INIT;
-    }
-    if (!mac) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (ifx != WIFI_IF_STA && ifx != WIFI_IF_AP) {
-        return ESP_ERR_WIFI_IF;
-    }
-    net_host_mac(ifx, mac);
-    return ESP_OK;
-}
-
-esp_err_t esp_wifi_set_storage(wifi_storage_t storage)
-{
-    pthread_mutex_lock(&s_lock);
-    bool inited = s_inited;
-    pthread_mutex_unlock(&s_lock);
-    if (!inited) {
-        return ESP_ERR_WIFI_NOT_INIT;
-    }
-    return (unsigned)storage <= WIFI_STORAGE_RAM ? ESP_OK : ESP_ERR_INVALID_ARG;
-}
-
-esp_err_t esp_wifi_set_ps(wifi_ps_type_t type)
-{
-    pthread_mutex_lock(&s_lock);
-    bool inited = s_inited;
-    pthread_mutex_unlock(&s_lock);
-    if (!inited) {
-        return ESP_ERR_WIFI_NOT_INIT;
-    }
-    return (unsigned)type <= WIFI_PS_MAX_MODEM ? ESP_OK : ESP_ERR_INVALID_ARG;
-}
-
 /* --- simulated stations (sota_host_net.h) --- */
 
 esp_err_t sota_host_wifi_sta_connect(const uint8_t mac[6])
@@ -611,26 +536,6 @@ esp_err_t sota_host_wifi_sta_connect(const uint8_t mac[6])
             ip_event_ap_staipassigned_t ipev = { .esp_netif = netif, .ip = st->ip };
             memcpy(ipev.mac, mac, 6);
             push(&p, IP_EVENT, IP_EVENT_AP_STAIPASSIGNED, &ipev, sizeof ipev);
-        }
-    }
-    pthread_mutex_unlock(&s_lock);
-    flush(&p);
-    return err;
-}
-
-esp_err_t sota_host_wifi_sta_disconnect(const uint8_t mac[6])
-{
-    if (!mac) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    pending_t p = { .n = 0 };
-    esp_err_t err = ESP_ERR_NOT_FOUND;
-    pthread_mutex_lock(&s_lock);
-    for (int i = 0; i < ESP_WIFI_MAX_CONN_NUM; i++) {
-        if (s_stations[i].used && memcmp(s_stations[i].mac, mac, 6) == 0) {
-            station_leave(&s_stations[i], &p);
-            err = ESP_OK;
-            break;
         }
     }
     pthread_mutex_unlock(&s_lock);

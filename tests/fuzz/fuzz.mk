@@ -37,7 +37,7 @@ SRCS_http      := $(HTTPD) $(CORE)
 
 INCLUDES := -I$(ROOT)/components/softap_ota/core -I$(ROOT)/host/ptable -I$(ROOT)/host/otadata \
             -I$(ROOT)/host/boot -I$(ROOT)/host/flash -I$(ROOT)/host/imagegen \
-            -I$(ROOT)/host/idf/include -I$(ROOT)/host/idf -I$(ROOT)/tests/fuzz -I$(B)/gen
+            -I$(ROOT)/host/idf/include -I$(ROOT)/host/idf/sim_include -I$(ROOT)/host/idf -I$(ROOT)/tests/fuzz -I$(B)/gen
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSOTA_HOST=1
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all

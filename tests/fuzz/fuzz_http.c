@@ -45,11 +45,6 @@ void esp_log_level_set(const char *tag, esp_log_level_t level)
     (void)level;
 }
 
-uint32_t esp_log_timestamp(void)
-{
-    return 0;
-}
-
 void esp_log_write(esp_log_level_t level, const char *tag, const char *format, ...)
 {
     char line[1024];

@@ -46,9 +46,4 @@ _Static_assert(offsetof(esp_app_desc_t, reserv2) == 0xB8, "reserv2 at 0xB8");
  * Never NULL; valid until the next boot. */
 const esp_app_desc_t *esp_app_get_description(void);
 
-/* Write the first CONFIG_APP_RETRIEVE_LEN_ELF_SHA hex digits of the running app's ELF
- * SHA-256 to dst, NUL-terminated, truncated to size - 1 digits if dst is smaller.
- * Returns the bytes written including the NUL, or 0 if dst is NULL or size < 2. */
-int esp_app_get_elf_sha256(char *dst, size_t size);
-
 #endif

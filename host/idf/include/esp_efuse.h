@@ -5,7 +5,4 @@
 
 #include <stdbool.h>
 
-/* Whether flash encryption is on (the same as esp_flash_encryption_enabled()). */
-bool esp_efuse_is_flash_encryption_enabled(void);
-
 #endif

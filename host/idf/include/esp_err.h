@@ -35,7 +35,6 @@ typedef int esp_err_t;
 /* The name of a code ("ESP_ERR_NO_MEM"), or "UNKNOWN ERROR" for a code the host port
  * does not know. Components of the host port register theirs in esp_err.c. */
 const char *esp_err_to_name(esp_err_t code);
-const char *esp_err_to_name_r(esp_err_t code, char *buf, size_t buflen);
 
 void _esp_error_check_failed(esp_err_t rc, const char *file, int line, const char *function,
                              const char *expression) __attribute__((noreturn));

@@ -9,10 +9,8 @@
 
 typedef struct esp_flash_t esp_flash_t;
 
-/* The main flash chip (the only one on the simulated device); never dereferenced. */
-extern esp_flash_t *esp_flash_default_chip;
-
-/* The size of the flash chip in bytes (chip: NULL or esp_flash_default_chip).
+/* The size of the flash chip in bytes (chip: NULL, the main flash chip, the only one on
+ * the simulated device).
  * Returns ESP_OK; ESP_ERR_INVALID_ARG if out_size is NULL or chip is another chip;
  * ESP_ERR_INVALID_STATE if no flash is attached. */
 esp_err_t esp_flash_get_size(esp_flash_t *chip, uint32_t *out_size);

@@ -27,7 +27,7 @@
  *    ignored: the server is a pthread with the default stack, and work queued with
  *    httpd_queue_work() travels through a pipe instead of a UDP control socket.
  *  - No ESP_HTTP_SERVER_EVENT events are posted (CONFIG_HTTPD_ENABLE_EVENTS is not set
- *    in the host sdkconfig.h); httpd_get_server_state() still tracks the state.
+ *    in the host sdkconfig.h).
  *  - WebSocket support (CONFIG_HTTPD_WS_SUPPORT) is not built.
  *  - httpd_stop() called from the server thread itself (a handler or queued work)
  *    deadlocks on a device; on the host it logs an error and returns ESP_FAIL.
@@ -70,26 +70,6 @@ extern "C" {
 
 /* UDP port of ESP-IDF's internal control socket (unused on the host). */
 #define ESP_HTTPD_DEF_CTRL_PORT (32768)
-
-/* Server states reported by httpd_get_server_state() (and, on a device, posted as
- * ESP_HTTP_SERVER_EVENT events). */
-typedef enum {
-    HTTP_SERVER_EVENT_ERROR = 0,    /* an error response was sent */
-    HTTP_SERVER_EVENT_START,        /* server started */
-    HTTP_SERVER_EVENT_ON_CONNECTED, /* a client connection was accepted */
-    HTTP_SERVER_EVENT_ON_HEADER,    /* a request's headers were parsed */
-    HTTP_SERVER_EVENT_HEADERS_SENT, /* a response's headers were sent */
-    HTTP_SERVER_EVENT_ON_DATA,      /* request body data was received */
-    HTTP_SERVER_EVENT_SENT_DATA,    /* response data was sent */
-    HTTP_SERVER_EVENT_DISCONNECTED, /* a session was closed */
-    HTTP_SERVER_EVENT_STOP,         /* server stopped */
-} esp_http_server_event_id_t;
-
-/* Event data of HTTP_SERVER_EVENT_ON_DATA and HTTP_SERVER_EVENT_SENT_DATA. */
-typedef struct {
-    int fd;       /* session socket */
-    int data_len; /* bytes received or sent */
-} esp_http_server_event_data;
 
 /* Default configuration; change only the fields you need after
  * `httpd_config_t config = HTTPD_DEFAULT_CONFIG();`. */
@@ -194,12 +174,12 @@ typedef struct httpd_config {
     uint16_t    recv_wait_timeout; /* seconds a recv may wait for data (SO_RCVTIMEO, 0: no limit) */
     uint16_t    send_wait_timeout; /* seconds a send may wait (SO_SNDTIMEO, 0: no limit) */
 
-    /* Free-form user data, returned by httpd_get_global_user_ctx(). httpd_stop() frees it
-     * with global_user_ctx_free_fn, or free() when that is NULL. */
+    /* Free-form user data. httpd_stop() frees it with global_user_ctx_free_fn, or free()
+     * when that is NULL. */
     void *global_user_ctx;
     httpd_free_ctx_fn_t global_user_ctx_free_fn;
 
-    /* Same for a transport (e.g. TLS) context: httpd_get_global_transport_ctx(). */
+    /* Same for a transport (e.g. TLS) context. */
     void *global_transport_ctx;
     httpd_free_ctx_fn_t global_transport_ctx_free_fn;
 
@@ -286,15 +266,6 @@ typedef struct httpd_uri {
 esp_err_t httpd_register_uri_handler(httpd_handle_t handle,
                                      const httpd_uri_t *uri_handler);
 
-/* Unregister the handler registered with exactly this uri string and method.
- * Returns ESP_OK; ESP_ERR_INVALID_ARG for NULL arguments; ESP_ERR_NOT_FOUND. */
-esp_err_t httpd_unregister_uri_handler(httpd_handle_t handle,
-                                       const char *uri, httpd_method_t method);
-
-/* Unregister every handler registered with exactly this uri string, any method.
- * Returns ESP_OK; ESP_ERR_INVALID_ARG for NULL arguments; ESP_ERR_NOT_FOUND. */
-esp_err_t httpd_unregister_uri(httpd_handle_t handle, const char *uri);
-
 /* ========================================================================= HTTP errors */
 
 /* Errors the server answers on its own, and that httpd_resp_send_err() sends. */
@@ -359,8 +330,6 @@ typedef int (*httpd_pending_func_t)(httpd_handle_t hd, int sockfd);
 /* Replace the receive / send / pending function of one session (from open_fn or a
  * handler). Returns ESP_OK, or ESP_ERR_INVALID_ARG when sockfd is not a session. */
 esp_err_t httpd_sess_set_recv_override(httpd_handle_t hd, int sockfd, httpd_recv_func_t recv_func);
-esp_err_t httpd_sess_set_send_override(httpd_handle_t hd, int sockfd, httpd_send_func_t send_func);
-esp_err_t httpd_sess_set_pending_override(httpd_handle_t hd, int sockfd, httpd_pending_func_t pending_func);
 
 /* Declared from ESP-IDF 5.2 on, as in ESP-IDF. */
 #if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 0)
@@ -421,10 +390,6 @@ size_t httpd_req_get_url_query_len(httpd_req_t *r);
  * buf_len 0; ESP_ERR_HTTPD_RESULT_TRUNC when it did not fit (buf unchanged: ESP-IDF
  * v5.0 copied a truncated prefix, current versions copy nothing). */
 esp_err_t httpd_req_get_url_query_str(httpd_req_t *r, char *buf, size_t buf_len);
-
-/* Like httpd_req_get_url_query_str() without copying: *buf points into r->uri (NOT
- * NUL-terminated at the query end), *buf_len is the query length. Same return codes. */
-esp_err_t httpd_req_get_url_query_str_ptr(httpd_req_t *r, const char **buf, size_t *buf_len);
 
 /* Find key in a query string "k1=v1&k2=v2" (keys compared case-insensitively, nothing is
  * URL-decoded) and copy its value into val (NUL-terminated). Returns ESP_OK;
@@ -504,9 +469,6 @@ esp_err_t httpd_resp_set_hdr(httpd_req_t *r, const char *field, const char *valu
  * handler decides (return ESP_FAIL to close it). Return codes as httpd_resp_send(). */
 esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const char *msg);
 
-/* Like httpd_resp_send_err() with any status text ("402 Payment Required"). */
-esp_err_t httpd_resp_send_custom_err(httpd_req_t *req, const char *status, const char *msg);
-
 /* Shorthands of httpd_resp_send_err() with the default message. */
 static inline esp_err_t httpd_resp_send_404(httpd_req_t *r)
 {
@@ -527,41 +489,13 @@ static inline esp_err_t httpd_resp_send_500(httpd_req_t *r)
  * count sent or an HTTPD_SOCK_ERR_ code. */
 int httpd_send(httpd_req_t *r, const char *buf, size_t buf_len);
 
-/* Send / receive on any session socket through its (possibly overridden) functions,
- * e.g. from queued work. Return the count or an HTTPD_SOCK_ERR_ code
- * (HTTPD_SOCK_ERR_INVALID when sockfd is not a session). */
-int httpd_socket_send(httpd_handle_t hd, int sockfd, const char *buf, size_t buf_len, int flags);
-int httpd_socket_recv(httpd_handle_t hd, int sockfd, char *buf, size_t buf_len, int flags);
-
 /* ============================================================================= Session */
-
-/* Session context of sockfd (inside a handler of that session: the request's
- * sess_ctx), or NULL. */
-void *httpd_sess_get_ctx(httpd_handle_t handle, int sockfd);
-
-/* Replace the session context of sockfd (freeing the previous one) and its free
- * function. Does nothing when sockfd is not a session. */
-void httpd_sess_set_ctx(httpd_handle_t handle, int sockfd, void *ctx, httpd_free_ctx_fn_t free_fn);
-
-/* Transport context of sockfd, or NULL. */
-void *httpd_sess_get_transport_ctx(httpd_handle_t handle, int sockfd);
-
-/* Replace the transport context of sockfd (freeing the previous one). */
-void httpd_sess_set_transport_ctx(httpd_handle_t handle, int sockfd, void *ctx, httpd_free_ctx_fn_t free_fn);
-
-/* config.global_user_ctx / global_transport_ctx of the server (NULL for a NULL handle). */
-void *httpd_get_global_user_ctx(httpd_handle_t handle);
-void *httpd_get_global_transport_ctx(httpd_handle_t handle);
 
 /* Close session sockfd from any thread: the close is queued as work and happens in the
  * server thread (after the running handler, if it is this session's).
  * Returns ESP_OK; ESP_ERR_NOT_FOUND when sockfd is not a session; ESP_FAIL when the work
  * queue is full; ESP_ERR_INVALID_ARG for a NULL handle. */
 esp_err_t httpd_sess_trigger_close(httpd_handle_t handle, int sockfd);
-
-/* Mark session sockfd as just used, so LRU purging picks others first.
- * Returns ESP_OK; ESP_ERR_NOT_FOUND; ESP_ERR_INVALID_ARG for a NULL handle. */
-esp_err_t httpd_sess_update_lru_counter(httpd_handle_t handle, int sockfd);
 
 /* List the open session sockets. *fds: in, the capacity of client_fds; out, the count.
  * Returns ESP_OK; ESP_ERR_INVALID_ARG for NULL arguments, *fds 0, or more sessions than
@@ -580,16 +514,6 @@ typedef void (*httpd_work_fn_t)(void *arg);
 esp_err_t httpd_queue_work(httpd_handle_t handle, httpd_work_fn_t work, void *arg);
 
 /* ======================================================================== Raw request */
-
-/* Length of the raw header section held for the current request (0 for NULL). */
-size_t httpd_get_raw_req_data_len(httpd_req_t *req);
-
-/* Copy up to buf_len bytes of that raw header section into buf (not NUL-terminated).
- * Returns ESP_OK or ESP_ERR_INVALID_ARG (NULL arguments, buf_len 0, no request data). */
-esp_err_t httpd_get_raw_req_data(httpd_req_t *req, char *buf, size_t buf_len);
-
-/* Last state the server went through (HTTP_SERVER_EVENT_ERROR for a NULL handle). */
-esp_http_server_event_id_t httpd_get_server_state(httpd_handle_t handle);
 
 #ifdef __cplusplus
 }

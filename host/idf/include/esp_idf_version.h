@@ -24,9 +24,4 @@
 #define ESP_IDF_VERSION ESP_IDF_VERSION_VAL(ESP_IDF_VERSION_MAJOR, ESP_IDF_VERSION_MINOR, \
                                             ESP_IDF_VERSION_PATCH)
 
-/* The ESP-IDF version the running app was built with: its app description's idf_ver
- * (e.g. "v5.5.1"), or "v<modelled release>" before the simulated device has booted.
- * Never NULL; valid until the next boot. */
-const char *esp_get_idf_version(void);
-
 #endif

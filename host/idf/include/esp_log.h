@@ -19,7 +19,6 @@ typedef enum {
 void esp_log_level_set(const char *tag, esp_log_level_t level);
 void esp_log_write(esp_log_level_t level, const char *tag, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
-uint32_t esp_log_timestamp(void);
 
 #define ESP_LOG_LEVEL(level, tag, format, ...) esp_log_write(level, tag, format, ##__VA_ARGS__)
 #define ESP_LOGE(tag, format, ...) esp_log_write(ESP_LOG_ERROR,   tag, format, ##__VA_ARGS__)

@@ -82,8 +82,8 @@ esp_err_t esp_ota_abort(esp_ota_handle_t handle);
 
 /* Make `partition` the app the bootloader starts next. The image in it is verified
  * first (ESP_ERR_OTA_VALIDATE_FAILED, logged, otadata untouched). Factory: both otadata
- * sectors are erased. OTA slot s (must be below esp_ota_get_app_partition_count(), else
- * ESP_ERR_INVALID_ARG): with no active entry, otadata[0] := {seq s+1}; if the active
+ * sectors are erased. OTA slot s (must be below the number of consecutive OTA slots
+ * ota_0, ota_1, ... in the table, else ESP_ERR_INVALID_ARG): with no active entry, otadata[0] := {seq s+1}; if the active
  * entry already names s, it is rewritten with the same seq; else the other entry gets the
  * smallest seq >= the active one that names s. The state written is NEW with rollback
  * enabled, else UNDEFINED. Returns ESP_OK; ESP_ERR_INVALID_ARG (NULL, not an app);
@@ -115,30 +115,19 @@ const esp_partition_t *esp_ota_get_next_update_partition(const esp_partition_t *
  * esp_partition_read. */
 esp_err_t esp_ota_get_partition_description(const esp_partition_t *partition, esp_app_desc_t *app_desc);
 
-/* Number of consecutive OTA slots ota_0, ota_1, ... in the table (stops at the first
- * missing subtype). */
-uint8_t esp_ota_get_app_partition_count(void);
-
 /* Mark the running app good: the active otadata entry becomes VALID (if it is not
  * already). Returns ESP_OK; ESP_FAIL if there is no active entry or no OTA slot
  * ("running firmware is factory"); ESP_ERR_NOT_FOUND without otadata;
  * ESP_ERR_FLASH_OP_FAIL. */
 esp_err_t esp_ota_mark_app_valid_cancel_rollback(void);
 
-/* Mark the running app bad: the active otadata entry becomes INVALID, so the next boot
- * starts the previous app. Requires esp_ota_check_rollback_is_possible(), else
- * ESP_ERR_OTA_ROLLBACK_FAILED (nothing written). Other returns as
+/* Mark the running app bad and restart: the active otadata entry becomes INVALID, so the
+ * next boot starts the previous app, then esp_restart() (does not return). Only if
+ * another app could boot instead (the inactive otadata entry is valid and its slot holds
+ * a valid image, or it is not valid and the factory partition holds one), else
+ * ESP_ERR_OTA_ROLLBACK_FAILED and nothing is written. Other returns as
  * esp_ota_mark_app_valid_cancel_rollback. */
-esp_err_t esp_ota_mark_app_invalid_rollback(void);
-
-/* esp_ota_mark_app_invalid_rollback, then esp_restart() if it succeeded (does not return
- * then). Returns its error otherwise. */
 esp_err_t esp_ota_mark_app_invalid_rollback_and_reboot(void);
-
-/* true if another app could boot instead of the running one: the inactive otadata entry
- * is valid and its slot holds a valid image, or it is not valid and the factory
- * partition holds a valid image. */
-bool esp_ota_check_rollback_is_possible(void);
 
 /* The slot of the most recent INVALID or ABORTED otadata entry (lowest seq of the two if
  * both are), if it still holds a valid image; else NULL. */
@@ -148,11 +137,6 @@ const esp_partition_t *esp_ota_get_last_invalid_partition(void);
  * and whose CRC is right. Returns ESP_OK; ESP_ERR_INVALID_ARG (NULL); ESP_ERR_NOT_SUPPORTED
  * (not an OTA slot); ESP_ERR_NOT_FOUND (no otadata, no OTA slots, or no entry names it). */
 esp_err_t esp_ota_get_state_partition(const esp_partition_t *partition, esp_ota_img_states_t *ota_state);
-
-/* Erase the previously booted slot (the inactive otadata entry's) and that otadata
- * entry. Returns ESP_OK; ESP_FAIL if there is no such slot (no active or no valid inactive
- * entry, or it names the running partition); or a flash error. */
-esp_err_t esp_ota_erase_last_boot_app_partition(void);
 
 /* The same, but only the otadata entry is erased; the app stays in its slot. */
 esp_err_t esp_ota_invalidate_inactive_ota_data_slot(void);

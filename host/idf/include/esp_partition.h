@@ -25,7 +25,7 @@
 
 #include "esp_err.h"
 
-/* Returned by esp_partition_get_sha256 for an app partition without a valid image.
+/* Image verification errors (esp_ota_end, esp_ota_set_boot_partition).
  * (ESP-IDF declares these in esp_image_format.h.) */
 #ifndef ESP_ERR_IMAGE_BASE
 #define ESP_ERR_IMAGE_BASE       0x2000
@@ -173,11 +173,6 @@ esp_err_t esp_partition_read(const esp_partition_t *partition, size_t src_offset
  * flash failed. */
 esp_err_t esp_partition_write(const esp_partition_t *partition, size_t dst_offset, const void *src, size_t size);
 
-/* The same as esp_partition_read/write: there is no encryption on the host. */
-esp_err_t esp_partition_read_raw(const esp_partition_t *partition, size_t src_offset, void *dst, size_t size);
-esp_err_t esp_partition_write_raw(const esp_partition_t *partition, size_t dst_offset, const void *src,
-                                  size_t size);
-
 /* Erase [offset, offset + size) of the partition to 0xFF. Checks in ESP-IDF's order:
  * ESP_ERR_NOT_ALLOWED if read-only; ESP_ERR_INVALID_ARG if partition is NULL or offset is
  * past the end; ESP_ERR_INVALID_SIZE if the range runs past the end or size is not a
@@ -185,32 +180,5 @@ esp_err_t esp_partition_write_raw(const esp_partition_t *partition, size_t dst_o
  * ESP_ERR_INVALID_STATE if no flash is attached, ESP_ERR_FLASH_OP_FAIL if the flash
  * failed, else ESP_OK (size 0 erases nothing). */
 esp_err_t esp_partition_erase_range(const esp_partition_t *partition, size_t offset, size_t size);
-
-/* Map [offset, offset + size) of the partition for reading: *out_ptr points straight
- * into the emulated flash (reads through it are not counted by the flash statistics)
- * and stays valid until the device shuts down; esp_partition_munmap does nothing.
- * Returns ESP_OK, ESP_ERR_INVALID_ARG / ESP_ERR_INVALID_SIZE as esp_partition_read, or
- * ESP_ERR_INVALID_STATE if no flash is attached. */
-esp_err_t esp_partition_mmap(const esp_partition_t *partition, size_t offset, size_t size,
-                             esp_partition_mmap_flag_t flags, const void **out_ptr,
-                             esp_partition_mmap_handle_t *out_handle);
-void esp_partition_munmap(esp_partition_mmap_handle_t handle);
-
-/* SHA-256 of a partition's contents, as ESP-IDF computes it:
- *   app (or bootloader) partition: the image's appended SHA-256 after checking it
- *   against the image bytes; for an image without an appended hash, the SHA-256 of the
- *   image bytes (header through checksum block);
- *   any other partition: the SHA-256 of the whole partition.
- * Returns ESP_OK; ESP_ERR_INVALID_ARG if an argument is NULL or the size is 0;
- * ESP_ERR_IMAGE_INVALID if an app partition does not hold a readable image or its
- * appended hash does not match; ESP_ERR_INVALID_STATE / ESP_ERR_FLASH_OP_FAIL as
- * esp_partition_read. */
-esp_err_t esp_partition_get_sha256(const esp_partition_t *partition, uint8_t *sha_256);
-
-/* true if both partitions' esp_partition_get_sha256 succeed and are equal. */
-bool esp_partition_check_identity(const esp_partition_t *partition_1, const esp_partition_t *partition_2);
-
-/* The flash sector size: 0x1000. */
-uint32_t esp_partition_get_main_flash_sector_size(void);
 
 #endif

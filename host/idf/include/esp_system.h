@@ -37,8 +37,4 @@ typedef enum {
  * The next sota_host_boot reports ESP_RST_SW. */
 void esp_restart(void) __attribute__((__noreturn__));
 
-/* Why the simulated device last started: ESP_RST_SW after esp_restart, ESP_RST_POWERON
- * for the first start (or what sota_host_config_t.reset_reason forced). */
-esp_reset_reason_t esp_reset_reason(void);
-
 #endif

@@ -145,29 +145,13 @@ esp_err_t esp_wifi_set_config(wifi_interface_t interface, wifi_config_t *conf);
  * if conf is NULL; ESP_ERR_WIFI_IF for a bad interface. */
 esp_err_t esp_wifi_get_config(wifi_interface_t interface, wifi_config_t *conf);
 
-/* The stations associated with the soft-AP (none unless simulated). ESP_OK;
- * ESP_ERR_WIFI_NOT_INIT; ESP_ERR_INVALID_ARG if sta is NULL; ESP_ERR_WIFI_MODE if the mode
- * has no soft-AP. */
-esp_err_t esp_wifi_ap_get_sta_list(wifi_sta_list_t *sta);
-
-/* The MAC address of an interface (6 bytes; host: 24:0a:c4:00:00:01 for the station,
- * :02 for the soft-AP). ESP_OK; ESP_ERR_WIFI_NOT_INIT; ESP_ERR_INVALID_ARG if mac is
- * NULL; ESP_ERR_WIFI_IF. */
-esp_err_t esp_wifi_get_mac(wifi_interface_t ifx, uint8_t mac[6]);
-
-/* Accepted and remembered; nothing is stored either way on the host. ESP_OK;
- * ESP_ERR_WIFI_NOT_INIT; ESP_ERR_INVALID_ARG for a value out of range. */
-esp_err_t esp_wifi_set_storage(wifi_storage_t storage);
-
 /* The country the AP runs under: ESP-IDF's list of codes ("01" world safe mode, "AT",
  * ... "US"); the host knows each one's channels ("01", "US", "CA", "MX", "TW": 1..11;
  * "JP": 1..14; the others 1..13). esp_wifi_init resets it to "01" (1..11), as on a device;
  * esp_wifi_set_config refuses an AP channel outside it. ESP_OK; ESP_ERR_WIFI_NOT_INIT;
  * ESP_ERR_INVALID_ARG for NULL or a code not in the list. */
 esp_err_t esp_wifi_set_country_code(const char *country, bool ieee80211d_enabled);
-esp_err_t esp_wifi_get_country_code(char *country);
 esp_err_t esp_wifi_get_country(wifi_country_t *country);
-esp_err_t esp_wifi_set_ps(wifi_ps_type_t type);
 
 #ifdef __cplusplus
 }

@@ -16,10 +16,6 @@ extern "C" {
  * device would fail an assertion there. */
 esp_netif_t *esp_netif_create_default_wifi_ap(void);
 
-/* Detach and destroy an interface made by esp_netif_create_default_wifi_ap (NULL is
- * ignored). */
-void esp_netif_destroy_default_wifi(void *esp_netif);
-
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,7 @@
  *    NUL for strings); a buffer too small gives ESP_ERR_NVS_INVALID_LENGTH and the
  *    required length in *length.
  *  - Every call on a handle returns ESP_ERR_NVS_INVALID_HANDLE if it was closed (also by
- *    nvs_flash_deinit / nvs_flash_erase) or never existed.
+ *    nvs_flash_erase) or never existed.
  * Host additions: NULL key or value pointers give ESP_ERR_INVALID_ARG instead of a crash.
  * Not provided: float/double, iterators, nvs_find_key, partitions other than "nvs". */
 #ifndef ESP_NVS_H
@@ -99,39 +99,19 @@ typedef struct {
  * ESP_ERR_NO_MEM. */
 esp_err_t nvs_open(const char *namespace_name, nvs_open_mode_t open_mode, nvs_handle_t *out_handle);
 
-/* nvs_open on partition part_name: only "nvs" exists on the host
- * (ESP_ERR_NVS_PART_NOT_FOUND for any other; ESP_ERR_INVALID_ARG if NULL). */
-esp_err_t nvs_open_from_partition(const char *part_name, const char *namespace_name,
-                                  nvs_open_mode_t open_mode, nvs_handle_t *out_handle);
-
 /* Set a value (replacing any value of any type under key).
  * Returns ESP_OK; ESP_ERR_NVS_INVALID_HANDLE; ESP_ERR_NVS_READ_ONLY;
  * ESP_ERR_NVS_KEY_TOO_LONG (key longer than 15); ESP_ERR_NVS_NOT_ENOUGH_SPACE;
  * ESP_ERR_NVS_VALUE_TOO_LONG (string over 4000 bytes with its NUL, blob over 20000);
  * ESP_ERR_INVALID_ARG (NULL key, or NULL value with a non-zero blob length);
  * ESP_ERR_NO_MEM. The value is only guaranteed to persist after nvs_commit. */
-esp_err_t nvs_set_i8(nvs_handle_t handle, const char *key, int8_t value);
 esp_err_t nvs_set_u8(nvs_handle_t handle, const char *key, uint8_t value);
-esp_err_t nvs_set_i16(nvs_handle_t handle, const char *key, int16_t value);
-esp_err_t nvs_set_u16(nvs_handle_t handle, const char *key, uint16_t value);
-esp_err_t nvs_set_i32(nvs_handle_t handle, const char *key, int32_t value);
-esp_err_t nvs_set_u32(nvs_handle_t handle, const char *key, uint32_t value);
-esp_err_t nvs_set_i64(nvs_handle_t handle, const char *key, int64_t value);
-esp_err_t nvs_set_u64(nvs_handle_t handle, const char *key, uint64_t value);
 esp_err_t nvs_set_str(nvs_handle_t handle, const char *key, const char *value);
-esp_err_t nvs_set_blob(nvs_handle_t handle, const char *key, const void *value, size_t length);
 
 /* Get an integer. *out_value is untouched unless ESP_OK.
  * Returns ESP_OK; ESP_ERR_NVS_NOT_FOUND (no such key, or it holds another type);
  * ESP_ERR_NVS_INVALID_HANDLE; ESP_ERR_INVALID_ARG (NULL key or out_value). */
-esp_err_t nvs_get_i8(nvs_handle_t handle, const char *key, int8_t *out_value);
 esp_err_t nvs_get_u8(nvs_handle_t handle, const char *key, uint8_t *out_value);
-esp_err_t nvs_get_i16(nvs_handle_t handle, const char *key, int16_t *out_value);
-esp_err_t nvs_get_u16(nvs_handle_t handle, const char *key, uint16_t *out_value);
-esp_err_t nvs_get_i32(nvs_handle_t handle, const char *key, int32_t *out_value);
-esp_err_t nvs_get_u32(nvs_handle_t handle, const char *key, uint32_t *out_value);
-esp_err_t nvs_get_i64(nvs_handle_t handle, const char *key, int64_t *out_value);
-esp_err_t nvs_get_u64(nvs_handle_t handle, const char *key, uint64_t *out_value);
 
 /* Get a string (with its NUL) or a blob. length must not be NULL.
  * out_value NULL: *length receives the size needed, ESP_OK.
@@ -142,15 +122,6 @@ esp_err_t nvs_get_u64(nvs_handle_t handle, const char *key, uint64_t *out_value)
  * ESP_ERR_NVS_INVALID_HANDLE; ESP_ERR_NVS_INVALID_LENGTH if length is NULL;
  * ESP_ERR_INVALID_ARG if key is NULL. */
 esp_err_t nvs_get_str(nvs_handle_t handle, const char *key, char *out_value, size_t *length);
-esp_err_t nvs_get_blob(nvs_handle_t handle, const char *key, void *out_value, size_t *length);
-
-/* Remove key. ESP_OK; ESP_ERR_NVS_NOT_FOUND; ESP_ERR_NVS_READ_ONLY;
- * ESP_ERR_NVS_INVALID_HANDLE; ESP_ERR_INVALID_ARG if key is NULL. */
-esp_err_t nvs_erase_key(nvs_handle_t handle, const char *key);
-
-/* Remove every key of the handle's namespace (the namespace itself stays).
- * ESP_OK; ESP_ERR_NVS_READ_ONLY; ESP_ERR_NVS_INVALID_HANDLE. */
-esp_err_t nvs_erase_all(nvs_handle_t handle);
 
 /* Make every change so far persistent (the whole store is written: see
  * sota_host_nvs.h). ESP_OK; ESP_ERR_NVS_INVALID_HANDLE; ESP_FAIL if the file could not
@@ -159,14 +130,6 @@ esp_err_t nvs_commit(nvs_handle_t handle);
 
 /* Close the handle (an unknown handle is ignored). Uncommitted changes stay in RAM. */
 void nvs_close(nvs_handle_t handle);
-
-/* Entry usage of partition part_name (NULL: "nvs"). ESP_OK; ESP_ERR_INVALID_ARG if
- * nvs_stats is NULL; ESP_ERR_NVS_NOT_INITIALIZED (also for other partitions). */
-esp_err_t nvs_get_stats(const char *part_name, nvs_stats_t *nvs_stats);
-
-/* Entries used by the handle's namespace. ESP_OK; ESP_ERR_INVALID_ARG if used_entries is
- * NULL; ESP_ERR_NVS_INVALID_HANDLE. */
-esp_err_t nvs_get_used_entry_count(nvs_handle_t handle, size_t *used_entries);
 
 #ifdef __cplusplus
 }

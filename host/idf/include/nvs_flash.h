@@ -26,21 +26,10 @@ extern "C" {
  * ESP_ERR_NO_MEM. */
 esp_err_t nvs_flash_init(void);
 
-/* nvs_flash_init for partition_label: only "nvs" (ESP_ERR_NOT_FOUND for others, as
- * ESP-IDF when the partition table has no such partition; ESP_ERR_INVALID_ARG if NULL or
- * longer than 16). */
-esp_err_t nvs_flash_init_partition(const char *partition_label);
-
-/* Release the partition: every handle is closed, uncommitted changes are lost.
- * ESP_OK, or ESP_ERR_NVS_NOT_INITIALIZED if it was not initialised. */
-esp_err_t nvs_flash_deinit(void);
-esp_err_t nvs_flash_deinit_partition(const char *partition_label);
-
 /* Erase the partition: deinitialise it if needed (closing every handle) and delete the
  * file. nvs_flash_init must be called again before use. ESP_OK; ESP_FAIL if the file
  * exists but cannot be deleted (logged). */
 esp_err_t nvs_flash_erase(void);
-esp_err_t nvs_flash_erase_partition(const char *part_name);
 
 #ifdef __cplusplus
 }

@@ -23,10 +23,6 @@
 #define CONFIG_BOOTLOADER_OFFSET_IN_FLASH 0x1000
 #endif
 
-/* --- esp_app_format: hex digits of the ELF SHA-256 esp_app_get_elf_sha256 gives --- */
-#ifndef CONFIG_APP_RETRIEVE_LEN_ELF_SHA
-#define CONFIG_APP_RETRIEVE_LEN_ELF_SHA 9
-#endif
 
 /* --- esp_http_server (Kconfig defaults of components/esp_http_server) --- */
 #ifndef CONFIG_HTTPD_MAX_REQ_HDR_LEN

@@ -60,7 +60,4 @@ typedef void (*TaskFunction_t)(void *);
 #define errQUEUE_FULL  ((BaseType_t)0)
 #define errCOULD_NOT_ALLOCATE_REQUIRED_MEMORY (-1)
 
-/* The host has one "core" as far as code can tell; xCoreID values 0 and 1 are accepted. */
-BaseType_t xPortGetCoreID(void);
-
 #endif

@@ -1,6 +1,5 @@
-/* Host port of the FreeRTOS queue API subset (freertos/queue.h): fixed-size items copied
- * in and out, blocking with tick timeouts, on a pthread mutex and condition variables.
- * Semaphores and mutexes (semphr.h) are queues of zero-size items, as in FreeRTOS. */
+/* Host port of FreeRTOS's freertos/queue.h, the part semphr.h's mutex macros use: the
+ * component creates no queue of items, only mutexes (rtos_queue.c). */
 #ifndef INC_QUEUE_H
 #define INC_QUEUE_H
 
@@ -8,64 +7,19 @@
 
 typedef struct QueueDefinition *QueueHandle_t;
 
-#define queueSEND_TO_BACK  ((BaseType_t)0)
-#define queueSEND_TO_FRONT ((BaseType_t)1)
-#define queueOVERWRITE     ((BaseType_t)2)
+#define queueSEND_TO_BACK     ((BaseType_t)0)
+#define queueQUEUE_TYPE_MUTEX ((uint8_t)1U)
 
-#define queueQUEUE_TYPE_BASE               ((uint8_t)0U)
-#define queueQUEUE_TYPE_SET                ((uint8_t)0U)
-#define queueQUEUE_TYPE_MUTEX              ((uint8_t)1U)
-#define queueQUEUE_TYPE_COUNTING_SEMAPHORE ((uint8_t)2U)
-#define queueQUEUE_TYPE_BINARY_SEMAPHORE   ((uint8_t)3U)
-#define queueQUEUE_TYPE_RECURSIVE_MUTEX    ((uint8_t)4U)
-
-/* A queue of uxQueueLength items of uxItemSize bytes, empty. Returns NULL if
- * uxQueueLength is 0 or memory ran out. Free with vQueueDelete. */
-QueueHandle_t xQueueGenericCreate(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
-                                  const uint8_t ucQueueType);
-#define xQueueCreate(uxQueueLength, uxItemSize) \
-    xQueueGenericCreate((uxQueueLength), (uxItemSize), (queueQUEUE_TYPE_BASE))
-
-/* Copy uxItemSize bytes from pvItemToQueue into the queue (back, front, or overwriting
- * the only item of a length-1 queue), waiting up to xTicksToWait ticks for space
- * (portMAX_DELAY: for ever). For semaphores pvItemToQueue is NULL and this is "give".
- * Returns pdPASS, or errQUEUE_FULL if there was no space in time. Giving a mutex the
- * calling task does not hold returns pdFAIL (logged: a bug; FreeRTOS asserts). */
+/* Give a mutex back (pvItemToQueue NULL): pdPASS; errQUEUE_FULL if it was not taken;
+ * pdFAIL if the calling task does not hold it (logged: a bug; FreeRTOS asserts). */
 BaseType_t xQueueGenericSend(QueueHandle_t xQueue, const void *const pvItemToQueue,
                              TickType_t xTicksToWait, const BaseType_t xCopyPosition);
-#define xQueueSend(xQueue, pvItemToQueue, xTicksToWait) \
-    xQueueGenericSend((xQueue), (pvItemToQueue), (xTicksToWait), queueSEND_TO_BACK)
-#define xQueueSendToBack(xQueue, pvItemToQueue, xTicksToWait) \
-    xQueueGenericSend((xQueue), (pvItemToQueue), (xTicksToWait), queueSEND_TO_BACK)
-#define xQueueSendToFront(xQueue, pvItemToQueue, xTicksToWait) \
-    xQueueGenericSend((xQueue), (pvItemToQueue), (xTicksToWait), queueSEND_TO_FRONT)
-#define xQueueOverwrite(xQueue, pvItemToQueue) \
-    xQueueGenericSend((xQueue), (pvItemToQueue), 0, queueOVERWRITE)
 
-/* Move the front item into pvBuffer (uxItemSize bytes), waiting up to xTicksToWait ticks
- * for one. Returns pdPASS, or errQUEUE_EMPTY (pdFALSE) on timeout. */
-BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait);
-
-/* As xQueueReceive but leaves the item in the queue. */
-BaseType_t xQueuePeek(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait);
-
-/* Items waiting / free places. */
-UBaseType_t uxQueueMessagesWaiting(const QueueHandle_t xQueue);
-UBaseType_t uxQueueSpacesAvailable(const QueueHandle_t xQueue);
-
-/* Drop every item. Always returns pdPASS. */
-BaseType_t xQueueGenericReset(QueueHandle_t xQueue, BaseType_t xNewQueue);
-#define xQueueReset(xQueue) xQueueGenericReset((xQueue), pdFALSE)
-
-/* Free the queue. No task may be waiting on it or use it afterwards. NULL is ignored. */
-void vQueueDelete(QueueHandle_t xQueue);
-
-/* --- used by the semphr.h macros --- */
+/* A mutex, available (ucQueueType: queueQUEUE_TYPE_MUTEX, the only type modelled; NULL
+ * for any other, logged), or NULL if out of memory. */
 QueueHandle_t xQueueCreateMutex(const uint8_t ucQueueType);
-QueueHandle_t xQueueCreateCountingSemaphore(const UBaseType_t uxMaxCount,
-                                            const UBaseType_t uxInitialCount);
+/* Take a mutex, waiting up to xTicksToWait ticks: pdPASS, or errQUEUE_EMPTY (pdFALSE) on
+ * timeout. */
 BaseType_t xQueueSemaphoreTake(QueueHandle_t xQueue, TickType_t xTicksToWait);
-BaseType_t xQueueTakeMutexRecursive(QueueHandle_t xMutex, TickType_t xTicksToWait);
-BaseType_t xQueueGiveMutexRecursive(QueueHandle_t xMutex);
 
 #endif

@@ -13,10 +13,6 @@ typedef struct tskTaskControlBlock *TaskHandle_t;
 #define tskNO_AFFINITY (0x7FFFFFFF)
 #define tskDEFAULT_INDEX_TO_NOTIFY (0)
 
-/* Yield the processor (sched_yield on host). */
-#define taskYIELD() vPortYield()
-void vPortYield(void);
-
 /* Create a task running pvTaskCode(pvParameters) on its own thread.
  * pcName: copied, truncated to configMAX_TASK_NAME_LEN - 1 characters (NULL: "").
  * usStackDepth (bytes in ESP-IDF), uxPriority: ignored on host.
@@ -51,22 +47,10 @@ void vTaskDelete(TaskHandle_t xTaskToDelete);
 /* Block the calling task for xTicksToDelay ticks (0: just yield). */
 void vTaskDelay(const TickType_t xTicksToDelay);
 
-/* Block until *pxPreviousWakeTime + xTimeIncrement, then advance *pxPreviousWakeTime by
- * xTimeIncrement. Returns pdTRUE if it blocked, pdFALSE if that time had already passed. */
-BaseType_t xTaskDelayUntil(TickType_t *const pxPreviousWakeTime, const TickType_t xTimeIncrement);
-#define vTaskDelayUntil(pxPreviousWakeTime, xTimeIncrement) \
-    do { (void)xTaskDelayUntil((pxPreviousWakeTime), (xTimeIncrement)); } while (0)
-
-/* Ticks since the program started (configTICK_RATE_HZ per second; wraps like FreeRTOS). */
-TickType_t xTaskGetTickCount(void);
-
 /* The calling task. Threads not created by xTaskCreate (the main thread, host server
  * threads) get a handle on first use too, named after nothing (""), released when the
  * thread ends. Never NULL. */
 TaskHandle_t xTaskGetCurrentTaskHandle(void);
-
-/* The task's name; xTaskToQuery NULL: the calling task. Valid while the task lives. */
-char *pcTaskGetName(TaskHandle_t xTaskToQuery);
 
 /* --- Task notifications (index 0 only: configTASK_NOTIFICATION_ARRAY_ENTRIES is 1) --- */
 typedef enum {
@@ -90,23 +74,11 @@ BaseType_t xTaskGenericNotify(TaskHandle_t xTaskToNotify, UBaseType_t uxIndexToN
 uint32_t ulTaskGenericNotifyTake(UBaseType_t uxIndexToWaitOn, BaseType_t xClearCountOnExit,
                                  TickType_t xTicksToWait);
 
-/* Wait up to xTicksToWait for a notification to be pending: clear ulBitsToClearOnEntry
- * first (if none is pending), and on receipt store the value in *pulNotificationValue (may
- * be NULL) and clear ulBitsToClearOnExit. Returns pdTRUE if one was received, else
- * pdFALSE. */
-BaseType_t xTaskGenericNotifyWait(UBaseType_t uxIndexToWaitOn, uint32_t ulBitsToClearOnEntry,
-                                  uint32_t ulBitsToClearOnExit, uint32_t *pulNotificationValue,
-                                  TickType_t xTicksToWait);
-
 #define xTaskNotifyGive(xTaskToNotify) \
     xTaskGenericNotify((xTaskToNotify), tskDEFAULT_INDEX_TO_NOTIFY, 0, eIncrement, NULL)
 #define ulTaskNotifyTake(xClearCountOnExit, xTicksToWait) \
     ulTaskGenericNotifyTake(tskDEFAULT_INDEX_TO_NOTIFY, (xClearCountOnExit), (xTicksToWait))
 #define xTaskNotify(xTaskToNotify, ulValue, eAction) \
     xTaskGenericNotify((xTaskToNotify), tskDEFAULT_INDEX_TO_NOTIFY, (ulValue), (eAction), NULL)
-#define xTaskNotifyWait(ulBitsToClearOnEntry, ulBitsToClearOnExit, pulNotificationValue, \
-                        xTicksToWait)                                                 \
-    xTaskGenericNotifyWait(tskDEFAULT_INDEX_TO_NOTIFY, (ulBitsToClearOnEntry), \
-                           (ulBitsToClearOnExit), (pulNotificationValue), (xTicksToWait))
 
 #endif

@@ -9,10 +9,4 @@
 /* The eFuse block revision, major * 100 + minor (sota_host_config_t.efuse_blk_rev). */
 uint32_t efuse_hal_blk_version(void);
 
-/* The chip revision, major * 100 + minor. */
-uint32_t efuse_hal_chip_revision(void);
-
-/* Whether flash encryption is on (esp_flash_encryption_enabled()). */
-bool efuse_hal_flash_encryption_enabled(void);
-
 #endif

@@ -21,8 +21,8 @@
 #include "lwip/inet.h"
 
 /* The simulated device binds only to loopback, and its well-known ports map to the
- * simulator's (port 53 to sota_host_dns_port(53); 0 there: bind fails with
- * EADDRNOTAVAIL, DNS is off). Device code calls bind() as on lwIP and gets this. */
+ * simulator's (port 53 to the one sota_host_set_dns_port set; 0 there: bind
+ * fails with EADDRNOTAVAIL, DNS is off). Device code calls bind() as on lwIP and gets this. */
 int sota_host_bind(int fd, const struct sockaddr *addr, socklen_t len);
 #define bind(fd, addr, len) sota_host_bind((fd), (addr), (len))
 

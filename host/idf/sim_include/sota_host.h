@@ -68,9 +68,9 @@ typedef struct {
 /* Power the simulated device on (or restart it): set up the flash and configuration as
  * sota_host_attach does, then run the bootloader (boot_select with write = true: the
  * bootloader's otadata updates reach the flash; its log goes to stderr unless quiet),
- * and make what booted the running app: esp_ota_get_running_partition(),
- * esp_app_get_description() (the 256 bytes at offset 0x20 of its image) and
- * esp_get_idf_version() follow it. Any OTA handle left open is dropped (RAM is lost).
+ * and make what booted the running app: esp_ota_get_running_partition() and
+ * esp_app_get_description() (the 256 bytes at offset 0x20 of its image) follow it. Any
+ * OTA handle left open is dropped (RAM is lost).
  * out (may be NULL) receives the bootloader's result whenever the bootloader ran.
  * Returns ESP_OK if an app booted;
  *   ESP_ERR_INVALID_ARG: cfg is NULL or names no flash;
@@ -93,18 +93,12 @@ esp_err_t sota_host_attach(const sota_host_config_t *cfg);
  * esp_ota_* are invalid afterwards. Safe to call when nothing is attached. */
 void sota_host_shutdown(void);
 
-/* The attached flash, or NULL. For host tools and tests (statistics, power cuts). */
-nor_flash_t *sota_host_flash(void);
-
 /* The simulated chip and its revision (esp32 / its default before anything is attached). */
 const sota_chip_t *sota_host_chip(void);
 uint16_t sota_host_chip_rev(void);
 
 /* The simulated chip's eFuse block revision (major * 100 + minor). */
 uint16_t sota_host_efuse_blk_rev(void);
-
-/* Whether the simulated bootloader has app rollback enabled. */
-bool sota_host_rollback_enabled(void);
 
 /* The message of the last image verification esp_ota_end / esp_ota_set_boot_partition
  * ran ("valid ..." or which check failed), "" if none yet. Valid until the next one. */

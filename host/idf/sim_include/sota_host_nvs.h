@@ -34,9 +34,6 @@ extern "C" {
  * nvs_flash_init / nvs_flash_erase; the simulator sets it next to the flash file. */
 void nvs_host_set_path(const char *path);
 
-/* The path in use (valid until the next nvs_host_set_path). */
-const char *nvs_host_get_path(void);
-
 /* Whether nvs_flash_init has succeeded (and no deinit/erase since). Thread-safe. */
 bool nvs_host_is_initialized(void);
 
