@@ -64,6 +64,26 @@ done
 export SOTA SOTA_TESTDATA=${SOTA_TESTDATA:-unused}
 # shellcheck source=../integration/lib.sh
 . "$ROOT/tests/integration/lib.sh"
+# Waits bounded by the clock, not by a count of tries: a frozen emulated chip makes every
+# try last its whole curl timeout, and the test must still end within minutes.
+wait_up() {
+  local end=$((SECONDS + $1))
+  until curl -sf -m 1 "$(URL /api/status)" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.1
+  done
+}
+wait_field() {
+  local end=$((SECONDS + $3)) v=""
+  while :; do
+    v=$("${STATUS_CMD:-status}" 2>/dev/null | jq -r "$1" 2>/dev/null)
+    [ "$v" = "$2" ] && return 0
+    [ "$SECONDS" -ge "$end" ] && break
+    sleep 0.1
+  done
+  echo "  (last $1 = '$v')"
+  return 1
+}
 QPID=""
 stop_qemu() {
   if [ -n "$QPID" ]; then
@@ -152,14 +172,11 @@ offset_of() { case $1 in factory) echo 0x10000 ;; ota_0) echo 0x110000 ;; ota_1)
 # first_answer VERSION SECONDS: the first status that reports VERSION, kept in $FIRST
 # (one read, so that its running_state is the one seen before the health check ran)
 first_answer() {
-  local i
-  FIRST=null
-  for i in $(seq 1 $(($2 * 10))); do
-    FIRST=$(status 2>/dev/null) && [ "$(printf '%s' "$FIRST" | jq -r .version 2>/dev/null)" = "$1" ] && return 0
+  local end=$((SECONDS + $2))
+  until FIRST=$(status 2>/dev/null) && [ "$(printf '%s' "$FIRST" | jq -r .version 2>/dev/null)" = "$1" ]; do
+    [ "$SECONDS" -ge "$end" ] && { FIRST=null; return 1; }
     sleep 0.1
   done
-  FIRST=null
-  return 1
 }
 slot_state() { status | jq -r ".slots[] | select(.label==\"$1\") | .state"; }
 
@@ -265,11 +282,14 @@ sequence() {
   slow_upload "$OUT/B.bin" "$SLOW_RATE"
   local total i
   total=$(wc -c <"$OUT/B.bin")
-  for i in $(seq 1 300); do
-    [ "$(field .received 2>/dev/null || echo 0)" -ge $((total / 3)) ] 2>/dev/null && break
+  local until=$((SECONDS + 60)) got=0
+  while [ "$SECONDS" -lt "$until" ]; do
+    got=$(field .received 2>/dev/null) || { got="?"; break; } # no answer: cut now
+    [ "$got" -ge $((total / 3)) ] 2>/dev/null && break
     sleep 0.1
   done
-  echo "  ($SIDE: power cut at $(field .received 2>/dev/null || echo '?') of $total bytes)"
+  [ "$got" = "?" ] && bad "$SIDE power_cut: no status answer during the upload (the emulated chip froze? README)"
+  echo "  ($SIDE: power cut at $got of $total bytes)"
   n=$(boots)
   power_cut
   wait "$UP_PID" 2>/dev/null

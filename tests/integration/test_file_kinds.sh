@@ -16,7 +16,7 @@ start_sim kinds --health-delay 100 || { finish; exit 1; }
 HEAD=$(curl -s -m 5 -X POST "$(URL /api/check)" | jq -r .message | sed -n 's/.*min(N, \([0-9]*\)).*/\1/p')
 check "the pre-check asks for the first SOTA_UPDATE_HEAD_LEN bytes" "8448" "$HEAD"
 PAGE="${SOTA_ROOT:-$(dirname "$0")/../..}/components/softap_ota/web/index.html"
-check_match "the page sends as many" "^const HEAD = $HEAD;" "$(grep '^const HEAD' "$PAGE")"
+check "the page sends as many" "body: f.slice(0, $HEAD)" "$(grep -o 'body: f.slice(0, [0-9]*)' "$PAGE")"
 
 precheck() { # precheck FILE: sets CBODY (the pre-check's JSON)
   CBODY=$(head -c "$HEAD" "$1" | curl -s -m 10 -X POST -H 'Content-Type: application/octet-stream' \
