@@ -397,9 +397,13 @@ T_SIM=$(date +%s)
 # Differences that are not defects (README, "The device test"):
 # - security.wifi: the emulated build brings its own network (start_ap = false: "app"),
 #   the simulator opens its access point ("open");
-# - received after a refused upload: where the verifier stops depends on how the network
-#   cut the body into pieces (TCP segments in QEMU, 4 KiB reads on the host);
-NORMALIZE='del(.security.wifi) | if .update_state == "failed" then del(.received) else . end'
+# - received after a refused upload, and so the checksum the verifier computed over what
+#   was written ("calculated 0x.." in the half-written slot's reason): where it stops
+#   depends on how the network cut the body into pieces (TCP segments in QEMU, 4 KiB reads
+#   on the host);
+NORMALIZE='del(.security.wifi) | if .update_state == "failed" then del(.received)
+  | .slots[] |= with_entries(if (.key == "reason" or .key == "summary") and (.value | type) == "string"
+      then .value |= sub("calculated 0x[0-9a-f]+"; "calculated 0x..") else . end) else . end'
 echo "device test: emulated chip vs simulator, after each step"
 printf '  %-10s %-9s %-22s %s\n' step "HTTP" "otadata" "/api/status"
 for step in boot update_b b_pending b_valid corrupt update_c busy update_a power_cut update_b2; do
@@ -407,6 +411,11 @@ for step in boot update_b b_pending b_valid corrupt update_c busy update_a power
   sc=$(cat "$OUT/sim/$step.code" 2>/dev/null || echo -)
   [ "$dc" = "$sc" ] || bad "compare $step: HTTP $dc on the chip, $sc on the simulator"
   ota="-"; js="-"; norm=$NORMALIZE
+  # - after the power cut, what the slot being written holds depends on where the cut
+  #   fell: inside a 64 KiB block erased ahead of the writes (the old app there is broken)
+  #   or at a block's start (nothing erased yet past what was rewritten, the old app intact)
+  [ "$step" = power_cut ] &&
+    norm="$norm | del(.slots[] | select(.updates_here) | .image, .project, .version, .reason, .summary)"
   if [ -f "$OUT/dev/$step.json" ]; then
     if cmp -s "$OUT/dev/$step.otadata" "$OUT/sim/$step.otadata"; then ota=same
     elif [ "$step" = update_c ] && [ "$C_CRASHED" = 1 ]; then
