@@ -220,7 +220,7 @@ fi
 while read -r t v; do
   printf '%-44s %18s %18s\n' "   app built by ESP-IDF $v, $t (bytes)" "$(j ".device_app.$t.app_bytes")" \
     "$(j ".device_app.$t.free_pct") % free"
-done <"$WORK/device_targets.txt" 2>/dev/null
+done < <(cat "$WORK/device_targets.txt" 2>/dev/null)
 printf '%-44s %18s\n' "5. host upload 1000 KiB: simulator/discard" "$(j .host_upload_ratio)"
 printf '%-44s %18s %18s\n' "6. /api/status during an upload (ms)" "alone" "8 slow sockets"
 printf '%-44s %18s %18s\n' "   p50 / p99" "$(j .hostile.slow0.p50_ms) / $(j .hostile.slow0.p99_ms)" \

@@ -20,7 +20,7 @@
  * (bench/task_stacks.sh) and wants 25 % to spare. */
 #define SOTA_UPLOAD_STACK 10240  /* sota_upload: one upload, ESP-IDF >= 5.2 */
 #define SOTA_HTTPD_STACK 10240   /* the HTTP server task (uploads run in it before 5.2) */
-#define SOTA_HEALTH_STACK 5120   /* sota_health: confirm or roll back a new app */
+#define SOTA_HEALTH_STACK 6144   /* sota_health: confirm or roll back a new app */
 #define SOTA_DNS_STACK 6144      /* sota_dns: captive portal answers */
 
 /* ota_state.c: the one updater state, behind a mutex */
