@@ -58,10 +58,10 @@ ci_files=()
 for f in "$ROOT"/components/softap_ota/core/*.c; do
   c=$(ci "$(basename "$f")"); [ -n "$c" ] && ci_files+=("$c")
 done
-ci_files+=("$(ci ota_writer.c)" "$(ci ota_http.c)")
+ci_files+=("$(ci ota_writer.c)" "$(ci ota_upload.c)" "$(ci ota_reply.c)")
 w="ota_writer.c:w_"
-stack=$(awk -v roots=ota_http.c:update_post,ota_http.c:upload_task \
-  -v indirect="sota_multipart.c=ota_http.c:mp_begin,ota_http.c:mp_data,ota_http.c:mp_end;sota_update.c=${w}begin,${w}is_erased,${w}erase,${w}write,${w}finish,${w}abort" \
+stack=$(awk -v roots=ota_upload_post,ota_upload.c:upload_task \
+  -v indirect="sota_multipart.c=ota_upload.c:mp_begin,ota_upload.c:mp_data,ota_upload.c:mp_end;sota_update.c=${w}begin,${w}is_erased,${w}erase,${w}write,${w}finish,${w}abort" \
   -f "$ROOT/bench/stack_depth.awk" "${ci_files[@]}") || die "stack depth: the call graph did not match (see above)"
 put stack_max_bytes "${stack%% *}"
 echo "${stack#* }" >"$WORK/stack_chain.txt"

@@ -114,7 +114,7 @@ for arch in xtensa rv32; do
       { echo "task_stacks: $(basename "$src") does not compile for $arch (see $X/build.log)" >&2; exit 1; }
   done
   w="ota_writer.c:w_"
-  mp="sota_multipart.c=ota_http.c:mp_begin,ota_http.c:mp_data,ota_http.c:mp_end"
+  mp="sota_multipart.c=ota_upload.c:mp_begin,ota_upload.c:mp_data,ota_upload.c:mp_end"
   upd="sota_update.c=${w}begin,${w}is_erased,${w}erase,${w}write,${w}finish,${w}abort,${w}read"
   sig="sota_sig.c=${w}read"
   # task name, its stack macro, its entry functions, the callbacks its indirect calls reach
@@ -134,8 +134,8 @@ for arch in xtensa rv32; do
       fail=1
     fi
   done <<EOF
-sota_upload|SOTA_UPLOAD_STACK|ota_http.c:upload_task|$mp;$upd;$sig
-httpd|SOTA_HTTPD_STACK|ota_http.c:update_post,ota_http.c:status_get,ota_http.c:page_get,ota_http.c:probe_get,ota_http.c:not_found|$mp;$upd;$sig
+sota_upload|SOTA_UPLOAD_STACK|ota_upload.c:upload_task|$mp;$upd;$sig
+httpd|SOTA_HTTPD_STACK|ota_upload_post,ota_check_post,ota_switch_post,ota_http.c:status_get,ota_http.c:page_get,ota_http.c:probe_get,ota_http.c:not_found|$mp;$upd;$sig
 sota_health|SOTA_HEALTH_STACK|ota_health.c:health_task|ota_health.c=ota_health.c:default_check
 sota_dns|SOTA_DNS_STACK|ota_dns.c:dns_task|
 EOF

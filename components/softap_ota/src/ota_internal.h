@@ -154,6 +154,9 @@ const char *ota_slots_name(const esp_partition_t *p, char *buf, size_t len);
  * *esp_err (may be NULL): the ESP-IDF error behind a failure. The caller restarts. */
 ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
                                   esp_err_t *esp_err);
+/* Restart in OTA_REBOOT_DELAY_MS (time for the answer that says so to go out). */
+#define OTA_REBOOT_DELAY_MS 500
+void ota_slots_reboot_soon(void);
 
 /* ota_resume.c: an upload that broke off, kept for the same client to resume */
 typedef struct {
@@ -182,12 +185,49 @@ void ota_resume_json(struct cJSON *parent);
 /* Release the kept upload now as an aborted one, recording why (softap_ota_stop). */
 void ota_resume_drop(const char *why);
 
-/* ota_http.c */
+/* ota_http.c: the server, its routes, and the answers that read no body */
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out);
 /* End a running upload (it is answered 503 or dropped, the running app unchanged), wait
  * until no upload task uses the server, then stop it. ESP_ERR_TIMEOUT (logged, server
  * left running) if the upload task did not end within the receive timeout + 10 s. */
 esp_err_t ota_http_stop(httpd_handle_t http);
+/* The running handler gave its request to another task, which answers and ends it. */
+void ota_http_handed_over(void);
+
+/* ota_reply.c: answers and refusals shared by the handlers (HTTP server task, or the
+ * task a request was handed to) */
+const char *ota_reply_status_line(int status);     /* 404 -> "404 Not Found" */
+/* Send obj (freed here) as the JSON body of a `status` answer. */
+esp_err_t ota_reply_json(httpd_req_t *req, int status, struct cJSON *obj);
+/* Send {"error": code, "message": message} with `status`, and log it. */
+esp_err_t ota_reply_error(httpd_req_t *req, int status, const char *code, const char *message);
+/* Refuse without reading the body: the answer says "Connection: close" and the
+ * connection is closed (returns the handler's result). */
+esp_err_t ota_reply_refuse(httpd_req_t *req, int status, const char *code, const char *message);
+/* Add "kind", "reason" and "advice" for the file the session saw. */
+void ota_reply_explain(struct cJSON *o, const sota_update_t *upd);
+/* Let the request through, or answer it (401 with the Basic challenge, 429 while locked
+ * out) and return false, *err the send result. closing: that answer closes the
+ * connection (the body will not be read). */
+bool ota_reply_allowed(httpd_req_t *req, esp_err_t *err, bool closing);
+/* A request that changes what the device runs (`what`: "upload", "switch"): sent from
+ * this device's page or a script (else 403) by someone allowed; else refused with the
+ * connection closed, false, *err the handler's result. */
+bool ota_reply_may_change(httpd_req_t *req, const char *what, esp_err_t *err);
+
+/* ota_upload.c: POST /update */
+esp_err_t ota_upload_post(httpd_req_t *req);
+/* Make a running upload end at its next receive and wait until no upload task uses the
+ * server (at most the receive timeout + 10 s; ESP_ERR_TIMEOUT, logged, if one still
+ * does). Uploads stay refused until ota_upload_allow(). */
+esp_err_t ota_upload_stop_all(void);
+void ota_upload_allow(void);
+
+/* ota_check.c: POST /api/check */
+esp_err_t ota_check_post(httpd_req_t *req);
+
+/* ota_switch.c: POST /api/boot */
+esp_err_t ota_switch_post(httpd_req_t *req);
 /* ota_status.c: GET /api/status body (caller frees) */
 char *ota_status_json(void);
 

@@ -1,7 +1,8 @@
 /* What each app partition holds, judged by verifying its image (not by reading its
  * header alone: a slot half-written by a refused upload starts with the new app's header
  * but does not verify), and the one way the boot partition is switched by hand: POST
- * /api/boot and softap_ota_reboot_to_factory() both go through ota_slots_select().
+ * /api/boot and softap_ota_reboot_to_factory() both go through ota_slots_select(); a new
+ * app selected by an upload or a switch starts after ota_slots_reboot_soon().
  *
  * Verdicts are kept until something may have written a slot (an upload starting or
  * ending calls ota_slots_forget), so /api/status does not read every image each time. */
@@ -13,6 +14,8 @@
 #include "esp_app_format.h"
 #include "esp_chip_info.h"
 #include "esp_log.h"
+#include "esp_system.h"
+#include "esp_timer.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/semphr.h"
 #include "ota_internal.h"
@@ -236,4 +239,21 @@ ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, 
              s.has_desc ? s.version : "(no version)", name);
     ESP_LOGI(TAG, "%s", msg);
     return OTA_SELECT_OK;
+}
+
+static void reboot_cb(void *arg)
+{
+    (void)arg;
+    ESP_LOGI(TAG, "rebooting into the new app");
+    esp_restart();
+}
+
+void ota_slots_reboot_soon(void)
+{
+    esp_timer_handle_t t;
+    const esp_timer_create_args_t args = { .callback = reboot_cb, .name = "sota_reboot" };
+    if (esp_timer_create(&args, &t) != ESP_OK ||
+        esp_timer_start_once(t, (uint64_t)OTA_REBOOT_DELAY_MS * 1000) != ESP_OK) {
+        reboot_cb(NULL);
+    }
 }

@@ -1,0 +1,93 @@
+/* POST /api/boot: boot another slot's app. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "ota_internal.h"
+
+/* Body {"partition": LABEL}: verify that slot's image, select it for the next boot and
+ * reboot, answering like a successful upload. The same rules as /update decide who may
+ * ask; the upload rules decide which apps may be chosen (ota_slots_select). */
+esp_err_t ota_switch_post(httpd_req_t *req)
+{
+    esp_err_t err;
+    if (!ota_reply_may_change(req, "switch", &err)) {
+        return err;
+    }
+    char body[128];
+    if (req->content_len == 0 || req->content_len >= sizeof body) {
+        return ota_reply_refuse(req, 400, "bad_request", "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
+                          "(a label from the slots of GET /api/status)");
+    }
+    size_t got = 0;
+    while (got < req->content_len) {
+        int n = httpd_req_recv(req, body + got, req->content_len - got);
+        if (n == HTTPD_SOCK_ERR_TIMEOUT) {
+            continue; /* the server's receive timeout; a dead client ends with n <= 0 */
+        }
+        if (n <= 0) {
+            return ESP_FAIL;
+        }
+        got += (size_t)n;
+    }
+    body[got] = '\0';
+    cJSON *j = cJSON_ParseWithLength(body, got);
+    const cJSON *label = cJSON_GetObjectItemCaseSensitive(j, "partition");
+    char want[17] = "";
+    bool ok_label = cJSON_IsString(label) && strlen(label->valuestring) < sizeof want;
+    if (ok_label) {
+        snprintf(want, sizeof want, "%s", label->valuestring);
+    }
+    cJSON_Delete(j);
+    if (!ok_label) {
+        return ota_reply_error(req, 400, "bad_request", "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
+                          "(a label from the slots of GET /api/status)");
+    }
+    const esp_partition_t *p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, want);
+    if (!p) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "this device has no app partition named '%s': use a label from the slots "
+                 "of GET /api/status", want);
+        return ota_reply_error(req, 404, "no_such_slot", msg);
+    }
+    int rstatus = 0;
+    cJSON *refused = ota_resume_gate_switch(req, &rstatus);
+    if (refused) {
+        return ota_reply_json(req, rstatus, refused);
+    }
+    if (!ota_state_try_claim(SOFTAP_OTA_VERIFYING, 0)) {
+        return ota_reply_error(req, 409, "busy", "an update is in progress: wait for it to finish, then switch");
+    }
+    char msg[320];
+    switch (ota_slots_select(p, false, msg, sizeof msg, NULL)) {
+    case OTA_SELECT_OK:
+        break;
+    case OTA_SELECT_RUNNING:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return ota_reply_error(req, 409, "already_running", msg);
+    case OTA_SELECT_NOT_BOOTABLE:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return ota_reply_error(req, 422, "not_bootable", msg);
+    case OTA_SELECT_POLICY:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return ota_reply_error(req, 422, "policy", msg);
+    default:
+        ota_state_set(SOFTAP_OTA_IDLE);
+        return ota_reply_error(req, 500, "flash_error", msg);
+    }
+    ota_slot_info_t info;
+    ota_slots_info(p, &info);
+    char name[40];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", true);
+    cJSON_AddStringToObject(o, "message", msg);
+    cJSON_AddStringToObject(o, "project", info.project);
+    cJSON_AddStringToObject(o, "version", info.version);
+    cJSON_AddStringToObject(o, "partition", p->label);
+    cJSON_AddStringToObject(o, "name", ota_slots_name(p, name, sizeof name));
+    cJSON_AddNumberToObject(o, "reboot_in_ms", OTA_REBOOT_DELAY_MS);
+    ota_state_finish(true, msg, p->label);
+    err = ota_reply_json(req, 200, o);
+    ota_slots_reboot_soon();
+    return err;
+}
