@@ -26,6 +26,7 @@
 #include "nvs_flash.h"
 #include "ptable.h"
 #include "sim_app.h"
+#include "softap_ota.h"
 #include "sota_sig.h"
 #include "sota_host.h"
 #include "sota_host_httpd.h"
@@ -443,7 +444,7 @@ static int opt_signed(const char *cmd, const char *name, const char *v, void *de
     if (read_key_digest(v, o->sb_digest, o->sb_hex) != 0) {
         return 2;
     }
-    o->app.require_signed = true;
+    o->app.policy.require_signed = true;
     o->app.signing_key_digest = o->sb_hex;
     return 0;
 }
@@ -480,7 +481,8 @@ int sota_cmd_sim(int argc, char **argv)
         .flash = "build/flash.bin",
         .csv = SOTA_ROOT "/partitions.csv",
         .port = 8080,
-        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1 },
+        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1,
+                 .policy = SOFTAP_OTA_POLICY_DEFAULT() },
     };
     o.chip = sota_chip_by_name("esp32");
     sim_app_opts_t *app = &o.app;
@@ -515,11 +517,11 @@ int sota_cmd_sim(int argc, char **argv)
         { "--auth-lockout", CLI_LONG, &o.auth_lockout, 1, 3600, NULL },
         { "--no-origin-check", CLI_FLAG, &app->no_origin_check, 0, 0, NULL },
         { "--require-signed", CLI_FN, &o, 0, 0, opt_signed },
-        { "--require-app-desc", CLI_FLAG, &app->require_app_desc, 0, 0, NULL },
-        { "--require-same-project", CLI_FLAG, &app->require_same_project, 0, 0, NULL },
-        { "--refuse-downgrade", CLI_FLAG, &app->refuse_downgrade, 0, 0, NULL },
-        { "--refuse-lower-secure-version", CLI_FLAG, &app->refuse_lower_secure_version, 0, 0, NULL },
-        { "--refuse-failed-version", CLI_FLAG, &app->refuse_failed_version, 0, 0, NULL },
+        { "--require-app-desc", CLI_FLAG, &app->policy.require_app_desc, 0, 0, NULL },
+        { "--require-same-project", CLI_FLAG, &app->policy.require_same_project, 0, 0, NULL },
+        { "--refuse-downgrade", CLI_FLAG, &app->policy.refuse_downgrade, 0, 0, NULL },
+        { "--refuse-lower-secure-version", CLI_FLAG, &app->policy.refuse_lower_secure_version, 0, 0, NULL },
+        { "--refuse-failed-version", CLI_FLAG, &app->policy.refuse_failed_version, 0, 0, NULL },
     };
     int rc = cli_opts_parse("sim", opts, sizeof opts / sizeof opts[0], argc, argv, usage);
     if (rc) {
@@ -535,7 +537,7 @@ int sota_cmd_sim(int argc, char **argv)
     const char *flash = o.flash, *csv = o.csv;
     const sota_chip_t *chip = o.chip;
     uint16_t port = (uint16_t)o.port, dns_port = (uint16_t)o.dns_port;
-    bool rollback = !o.no_rollback, secure_boot = app->require_signed;
+    bool rollback = !o.no_rollback, secure_boot = app->signing_key_digest != NULL; /* --require-signed */
 
     if (!port_usable(port)) {
         return 2;

@@ -185,13 +185,13 @@ char *ota_status_json(void)
         cJSON_AddNullToObject(o, "last_update");
     }
     cJSON *pol = cJSON_AddObjectToObject(o, "policy");
-    cJSON_AddBoolToObject(pol, "require_app_desc", cfg->require_app_desc);
-    cJSON_AddBoolToObject(pol, "require_sha256", cfg->require_sha256);
-    cJSON_AddBoolToObject(pol, "require_same_project", cfg->require_same_project);
-    cJSON_AddBoolToObject(pol, "refuse_downgrade", cfg->refuse_downgrade);
-    cJSON_AddBoolToObject(pol, "refuse_lower_secure_version", cfg->refuse_lower_secure_version);
-    cJSON_AddBoolToObject(pol, "refuse_failed_version", cfg->refuse_failed_version);
-    cJSON_AddBoolToObject(pol, "require_signed", cfg->require_signed);
+    cJSON_AddBoolToObject(pol, "require_app_desc", cfg->policy.require_app_desc);
+    cJSON_AddBoolToObject(pol, "require_sha256", cfg->policy.require_sha256);
+    cJSON_AddBoolToObject(pol, "require_same_project", cfg->policy.require_same_project);
+    cJSON_AddBoolToObject(pol, "refuse_downgrade", cfg->policy.refuse_downgrade);
+    cJSON_AddBoolToObject(pol, "refuse_lower_secure_version", cfg->policy.refuse_lower_secure_version);
+    cJSON_AddBoolToObject(pol, "refuse_failed_version", cfg->policy.refuse_failed_version);
+    cJSON_AddBoolToObject(pol, "require_signed", cfg->policy.require_signed);
     char fproj[33], fver[33];
     if (ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver)) {
         cJSON *f = cJSON_AddObjectToObject(pol, "failed_version");
