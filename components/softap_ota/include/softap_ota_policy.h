@@ -4,7 +4,10 @@
  * (softap_ota_config_t.policy), the update session (core/sota_update.h) and the
  * simulator; plain C with no ESP-IDF header, so that the portable core includes it too.
  *
- * Every field is a bool that turns one rule on.
+ * Every field is a bool that turns one rule on; core/sota_policy.h lists them in a table
+ * (name, help, offset) from which /api/status and `sota sim` are made. A new rule: a
+ * field here, its row there, its check in core/sota_update.c, its Kconfig option and
+ * its line in SOFTAP_OTA_POLICY_DEFAULT() (softap_ota.h), and the README.
  */
 #ifndef SOFTAP_OTA_POLICY_H
 #define SOFTAP_OTA_POLICY_H
