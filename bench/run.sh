@@ -100,6 +100,7 @@ ln -s /usr/include/mbedtls "$cs/inc/mbedtls"
 # (the same as tests/integration/test_core_portable.sh)
 printf '#include <mbedtls/config.h>\n#undef MBEDTLS_THREADING_C\n#undef MBEDTLS_THREADING_PTHREAD\n' \
   >"$cs/inc/sota_cross_mbedtls.h"
+ln -sf "$ROOT/components/softap_ota/include/softap_ota_policy.h" "$cs/inc/softap_ota_policy.h"
 : >"$WORK/codesize.log"
 for arch in xtensa rv32imc; do
   if [ $arch = xtensa ]; then

@@ -248,7 +248,7 @@ static int cmd_upload(int argc, char **argv)
     softap_ota_config_t cfg = SOFTAP_OTA_CONFIG_DEFAULT();
     cfg.start_ap = false;
     cfg.http_port = 0; /* host: any free port */
-    cfg.require_sha256 = !nosha;
+    cfg.policy.require_sha256 = !nosha;
     httpd_handle_t h = NULL;
     if (ota_state_init(&cfg) != ESP_OK || ota_http_start(ota_state_config(), &h) != ESP_OK) {
         bench_die("the updater's HTTP server did not start");

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@
 #include "nvs_flash.h"
 #include "ptable.h"
 #include "sim_app.h"
+#include "softap_ota.h"
+#include "sota_policy.h"
 #include "sota_sig.h"
 #include "sota_host.h"
 #include "sota_host_httpd.h"
@@ -35,6 +38,28 @@
 
 #define SIM_PROJECT "softap-ota"
 #define SIM_VERSION "0.1.0"
+
+/* The upload rules' flags, made from core/sota_policy.h's table: "--" and the rule's name
+ * with '-' for '_' (--refuse-downgrade turns refuse_downgrade on). require_signed is the
+ * one rule whose option takes a value (--require-signed FILE, in the table of
+ * sota_cmd_sim): it has no plain flag. */
+static bool rule_is_flag(const sota_policy_rule_t *r)
+{
+    return r->offset != offsetof(softap_ota_policy_t, require_signed);
+}
+
+static const char *rule_flag(size_t i)
+{
+    static char flags[SOTA_POLICY_N_RULES][48];
+    char *f = flags[i];
+    if (!f[0]) {
+        snprintf(f, sizeof flags[i], "--%s", sota_policy_rules[i].name);
+        for (char *c = f + 2; *c; c++) {
+            *c = *c == '_' ? '-' : *c;
+        }
+    }
+    return f;
+}
 
 static void usage(FILE *out)
 {
@@ -82,8 +107,12 @@ static void usage(FILE *out)
             "  --require-signed FILE    accept only apps signed by the key whose digest FILE\n"
             "                           holds (32 bytes, or 64 hex digits); the device gets\n"
             "                           Secure Boot V2 with that key (esp_ota_end checks too)\n"
-            "  --require-app-desc  --require-same-project  --refuse-downgrade\n"
-            "  --refuse-lower-secure-version  --refuse-failed-version  upload policy rules\n");
+            "Upload policy rules (each turns its rule on; Kconfig's defaults stay on):\n");
+    for (size_t i = 0; i < SOTA_POLICY_N_RULES; i++) {
+        if (rule_is_flag(&sota_policy_rules[i])) {
+            fprintf(out, "  %-30s %s\n", rule_flag(i), sota_policy_rules[i].help);
+        }
+    }
 }
 
 /* A new flash: table at 0x8000, the updater's image in factory. */
@@ -443,7 +472,7 @@ static int opt_signed(const char *cmd, const char *name, const char *v, void *de
     if (read_key_digest(v, o->sb_digest, o->sb_hex) != 0) {
         return 2;
     }
-    o->app.require_signed = true;
+    o->app.policy.require_signed = true;
     o->app.signing_key_digest = o->sb_hex;
     return 0;
 }
@@ -480,11 +509,12 @@ int sota_cmd_sim(int argc, char **argv)
         .flash = "build/flash.bin",
         .csv = SOTA_ROOT "/partitions.csv",
         .port = 8080,
-        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1 },
+        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1,
+                 .policy = SOFTAP_OTA_POLICY_DEFAULT() },
     };
     o.chip = sota_chip_by_name("esp32");
     sim_app_opts_t *app = &o.app;
-    const cli_opt_t opts[] = {
+    const cli_opt_t fixed[] = {
         { "--flash", CLI_STR, &o.flash, 0, 0, NULL },
         { "--ptable", CLI_STR, &o.csv, 0, 0, NULL },
         { "--idf", CLI_STR, &o.idf, 0, 0, NULL }, /* select_release, above */
@@ -515,13 +545,20 @@ int sota_cmd_sim(int argc, char **argv)
         { "--auth-lockout", CLI_LONG, &o.auth_lockout, 1, 3600, NULL },
         { "--no-origin-check", CLI_FLAG, &app->no_origin_check, 0, 0, NULL },
         { "--require-signed", CLI_FN, &o, 0, 0, opt_signed },
-        { "--require-app-desc", CLI_FLAG, &app->require_app_desc, 0, 0, NULL },
-        { "--require-same-project", CLI_FLAG, &app->require_same_project, 0, 0, NULL },
-        { "--refuse-downgrade", CLI_FLAG, &app->refuse_downgrade, 0, 0, NULL },
-        { "--refuse-lower-secure-version", CLI_FLAG, &app->refuse_lower_secure_version, 0, 0, NULL },
-        { "--refuse-failed-version", CLI_FLAG, &app->refuse_failed_version, 0, 0, NULL },
     };
-    int rc = cli_opts_parse("sim", opts, sizeof opts / sizeof opts[0], argc, argv, usage);
+    /* and a flag per upload rule (rule_flag) */
+    enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
+    cli_opt_t opts[N_FIXED + SOTA_POLICY_N_RULES];
+    memcpy(opts, fixed, sizeof fixed);
+    size_t nopts = N_FIXED;
+    for (size_t i = 0; i < SOTA_POLICY_N_RULES; i++) {
+        const sota_policy_rule_t *r = &sota_policy_rules[i];
+        if (rule_is_flag(r)) {
+            opts[nopts++] = (cli_opt_t){ rule_flag(i), CLI_FLAG, sota_policy_rule(&app->policy, r),
+                                         0, 0, NULL };
+        }
+    }
+    int rc = cli_opts_parse("sim", opts, nopts, argc, argv, usage);
     if (rc) {
         return rc == CLI_OPTS_HELP ? 0 : rc;
     }
@@ -535,7 +572,7 @@ int sota_cmd_sim(int argc, char **argv)
     const char *flash = o.flash, *csv = o.csv;
     const sota_chip_t *chip = o.chip;
     uint16_t port = (uint16_t)o.port, dns_port = (uint16_t)o.dns_port;
-    bool rollback = !o.no_rollback, secure_boot = app->require_signed;
+    bool rollback = !o.no_rollback, secure_boot = app->signing_key_digest != NULL; /* --require-signed */
 
     if (!port_usable(port)) {
         return 2;

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "esp_log.h"
@@ -28,10 +29,10 @@ static bool health_hang(void *ctx)
 
 esp_err_t sim_app_run(const sim_app_opts_t *o)
 {
+    const softap_ota_policy_t kconfig = SOFTAP_OTA_POLICY_DEFAULT();
     bool security = o->ap_password || o->http_user || o->http_password || o->auth_free_attempts ||
-                    o->auth_lockout_s || o->no_origin_check || o->require_signed || o->signing_key_digest ||
-                    o->require_app_desc || o->require_same_project || o->refuse_downgrade || o->refuse_lower_secure_version ||
-                    o->refuse_failed_version;
+                    o->auth_lockout_s || o->no_origin_check || o->signing_key_digest ||
+                    memcmp(&o->policy, &kconfig, sizeof kconfig) != 0;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
         !o->upload_deadline_s && !o->header_deadline_s && o->health_delay_ms < 0 && !security &&
         !o->country && !o->channel && o->resume_timeout_s < 0) {
@@ -91,11 +92,6 @@ esp_err_t sim_app_run(const sim_app_opts_t *o)
     if (o->signing_key_digest) {
         cfg.signing_key_digest = o->signing_key_digest;
     }
-    cfg.require_signed |= o->require_signed;
-    cfg.require_app_desc |= o->require_app_desc;
-    cfg.require_same_project |= o->require_same_project;
-    cfg.refuse_downgrade |= o->refuse_downgrade;
-    cfg.refuse_lower_secure_version |= o->refuse_lower_secure_version;
-    cfg.refuse_failed_version |= o->refuse_failed_version;
+    cfg.policy = o->policy;
     return softap_ota_start(&cfg);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "esp_err.h"
+#include "softap_ota_policy.h"
 
 typedef enum {
     SIM_HEALTH_OK,    /* main/main.c's app_main, unchanged */
@@ -13,7 +14,8 @@ typedef enum {
     SIM_HEALTH_HANG,  /* a new app never confirms: rolled back at the next reset */
 } sim_health_t;
 
-/* Overrides of the Kconfig defaults for tests (0, NULL, false: keep the default). */
+/* Overrides of the Kconfig defaults for tests (0, NULL, false: keep the default; the
+ * policy is the one to run with). */
 typedef struct {
     sim_health_t health;
     unsigned recv_timeout_s;
@@ -31,13 +33,9 @@ typedef struct {
     unsigned auth_free_attempts;
     unsigned auth_lockout_s;
     bool no_origin_check;      /* allow cross-site uploads */
-    bool require_signed;
     const char *signing_key_digest; /* 64 hex digits */
-    bool require_app_desc;
-    bool require_same_project;
-    bool refuse_downgrade;
-    bool refuse_lower_secure_version;
-    bool refuse_failed_version;
+    softap_ota_policy_t policy; /* the upload rules: the caller starts from Kconfig's
+                                   (SOFTAP_OTA_POLICY_DEFAULT()) and turns rules on */
 } sim_app_opts_t;
 
 /* Start the app; returns once it runs (its tasks go on). With no override it is

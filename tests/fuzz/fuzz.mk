@@ -35,7 +35,7 @@ SRCS_ptable    := $(PTABLE) $(ROOT)/components/softap_ota/core/sota_text.c
 SRCS_otadata   := $(OTADATA) $(BOOT) $(FLASH) $(PTABLE) $(CORE) $(IMAGEGEN)
 SRCS_http      := $(HTTPD) $(CORE)
 
-INCLUDES := -I$(ROOT)/components/softap_ota/core -I$(ROOT)/host/ptable -I$(ROOT)/host/otadata \
+INCLUDES := -I$(ROOT)/components/softap_ota/core -I$(ROOT)/components/softap_ota/include -I$(ROOT)/host/ptable -I$(ROOT)/host/otadata \
             -I$(ROOT)/host/boot -I$(ROOT)/host/flash -I$(ROOT)/host/imagegen \
             -I$(ROOT)/host/idf/include -I$(ROOT)/host/idf/sim_include -I$(ROOT)/host/idf -I$(ROOT)/tests/fuzz -I$(B)/gen
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSOTA_HOST=1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # core/ is portable C: every file compiles with -Werror for the device architectures
 # (Xtensa with picolibc, RISC-V rv32imc with picolibc), seeing no host header but the
-# C library's and Mbed TLS's.
+# C library's and Mbed TLS's, and of the component's public headers only the plain-C
+# softap_ota_policy.h (the upload rules).
 set -u
 ROOT="${SOTA_ROOT:?}"
 TMP="${SOTA_TMPDIR:-/tmp}/portable.$$"
@@ -9,6 +10,7 @@ mkdir -p "$TMP/inc"
 trap 'rm -rf "$TMP"' EXIT
 ln -s /usr/include/mbedtls "$TMP/inc/mbedtls"
 [ -d /usr/include/psa ] && ln -s /usr/include/psa "$TMP/inc/psa"
+ln -s "$ROOT/components/softap_ota/include/softap_ota_policy.h" "$TMP/inc/softap_ota_policy.h"
 # Debian's Mbed TLS configuration turns on POSIX threading, which a device build does
 # not have: the cross builds use Debian's configuration without it.
 cat > "$TMP/inc/sota_cross_mbedtls.h" <<'CFG'

@@ -15,6 +15,7 @@
 #include "fixture_files.h"
 #include "fixture_slot.h"
 #include "imagegen.h"
+#include "sota_policy.h"
 #include "sota_update.h"
 
 /* Feed data in pieces of `piece` bytes, then finish (the slot has no read operation). */
@@ -375,6 +376,32 @@ static void test_policy_rules(void **state)
     free(img);
 }
 
+/* core/sota_policy.h's table, from which /api/status and `sota sim` list the rules: one
+ * row per field of the policy, none left out and none twice (turning every row on, each
+ * off until then, sets every byte of the struct), the names in the struct's order. */
+static void test_policy_table(void **state)
+{
+    (void)state;
+    softap_ota_policy_t p;
+    memset(&p, 0, sizeof p);
+    size_t last = 0;
+    for (size_t i = 0; i < SOTA_POLICY_N_RULES; i++) {
+        const sota_policy_rule_t *r = &sota_policy_rules[i];
+        assert_true(i == 0 || r->offset > last);
+        last = r->offset;
+        assert_false(sota_policy_on(&p, r));
+        *sota_policy_rule(&p, r) = true;
+        assert_true(sota_policy_on(&p, r));
+        assert_non_null(r->help);
+    }
+    const uint8_t *bytes = (const uint8_t *)&p;
+    for (size_t i = 0; i < sizeof p; i++) {
+        assert_int_equal(bytes[i], 1);
+    }
+    assert_string_equal(sota_policy_rules[0].name, "require_app_desc");
+    assert_string_equal(sota_policy_rules[SOTA_POLICY_N_RULES - 1].name, "require_signed");
+}
+
 static void test_version_cmp(void **state)
 {
     (void)state;
@@ -407,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_fail_after_begin),
         cmocka_unit_test(test_flash_errors_and_cancel),
         cmocka_unit_test(test_policy_rules),
+        cmocka_unit_test(test_policy_table),
         cmocka_unit_test(test_version_cmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

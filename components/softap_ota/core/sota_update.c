@@ -188,7 +188,7 @@ static sota_update_err_t write_out(sota_update_t *u, const uint8_t *data, size_t
 
 static bool policy_ok(sota_update_t *u)
 {
-    const sota_update_policy_t *p = &u->cfg.policy;
+    const softap_ota_policy_t *p = &u->cfg.policy;
     const sota_img_t *v = &u->img;
     bool desc_ok = v->have_desc && v->desc.magic_word == SOTA_APP_DESC_MAGIC;
 

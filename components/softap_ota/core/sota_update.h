@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softap_ota_policy.h"
 #include "sota_ident.h"
 #include "sota_image.h"
 #include "sota_sha256.h"
@@ -124,26 +125,16 @@ typedef struct {
     int (*read)(void *ctx, uint32_t off, void *buf, size_t len);
 } sota_update_ops_t;
 
-/* Upload policy: rules stricter than ESP-IDF's verifier. */
-typedef struct {
-    bool require_app_desc;      /* refuse images without a valid esp_app_desc_t */
-    bool require_sha256;        /* refuse images without an appended SHA-256 */
-    bool require_same_project;  /* project_name must equal the running app's */
-    bool refuse_downgrade;      /* refuse a version lower than the running one */
-    bool refuse_lower_secure_version; /* refuse secure_version below the running one */
-    bool refuse_failed_version; /* refuse the project+version that last failed its health
-                                   check (cfg.failed_project / failed_version) */
-    bool require_signed;        /* the file must be the image, 0xFF up to 4 KiB, and a
-                                   Secure Boot V2 signature sector (sota_sig.h) signed by
-                                   one of cfg.trusted_keys. Checked on the announced length
-                                   (a raw body's must be a multiple of 4 KiB) before
-                                   anything is erased, and from flash (ops->read) before
-                                   ops->finish. */
-} sota_update_policy_t;
-
 typedef struct {
     sota_img_params_t img;      /* chip, revision, slot size/offset, flash size */
-    sota_update_policy_t policy;
+    softap_ota_policy_t policy; /* the upload rules (include/softap_ota_policy.h): the
+                                   configuration's, as they are. require_signed: the file
+                                   must be the image, 0xFF up to 4 KiB, and a signature
+                                   sector (sota_sig.h) signed by one of trusted_keys;
+                                   checked on the announced length (a raw body's must be
+                                   a multiple of 4 KiB) before anything is erased, and
+                                   from flash (ops->read) before ops->finish.
+                                   refuse_failed_version uses failed_project/version. */
     const char *running_project;    /* may be NULL (no policy check then) */
     const char *running_version;
     uint32_t running_secure_version;

@@ -16,9 +16,9 @@
  *
  * Who may update: by default anyone who can join the (open) network. Set `password`
  * (WPA2), `http_user`/`http_password` (Basic authentication on every route, with a
- * lockout), `require_signed` (Secure Boot V2 signed apps only) and the policy rules to
- * restrict it; cross-site uploads are refused unless `check_origin` is false. README.md,
- * "Security", says what each protects against.
+ * lockout), `policy.require_signed` (Secure Boot V2 signed apps only) and the other
+ * rules of `policy` to restrict it; cross-site uploads are refused unless `check_origin`
+ * is false. README.md, "Security", says what each protects against.
  */
 #ifndef SOFTAP_OTA_H
 #define SOFTAP_OTA_H
@@ -28,6 +28,7 @@
 
 #include "esp_err.h"
 #include "sdkconfig.h"
+#include "softap_ota_policy.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,16 +61,11 @@ typedef struct {
                                      (else 408 and the connection is closed) */
     uint32_t resume_timeout_s;    /* a raw upload that broke off is kept this long for the
                                      same client to resume it; 0: never kept */
-    /* Upload policy (rules stricter than ESP-IDF's own verification) */
-    bool require_app_desc;        /* refuse images without a valid app description */
-    bool require_sha256;          /* refuse images without an appended SHA-256 */
-    bool require_same_project;    /* refuse another project's firmware */
-    bool refuse_downgrade;        /* refuse a lower version than the running one */
-    bool refuse_lower_secure_version; /* refuse a lower secure_version (anti-rollback) */
-    bool refuse_failed_version;   /* refuse the project+version that last failed its
-                                     health check (kept in NVS) */
-    /* Signed apps (Secure Boot V2 signature blocks: RSA-3072 PSS or ECDSA P-256) */
-    bool require_signed;          /* refuse uploads not signed by a trusted key */
+    /* Upload policy: rules stricter than ESP-IDF's own verification (softap_ota_policy.h;
+     * SOFTAP_OTA_POLICY_DEFAULT() gives Kconfig's) */
+    softap_ota_policy_t policy;
+    /* Signed apps (policy.require_signed; Secure Boot V2 signature blocks: RSA-3072 PSS
+     * or ECDSA P-256) */
     const char *signing_key_digest; /* the trusted key: 64 hex digits of the SHA-256 of its
                                      public key block (espsecure.py digest_sbv2_public_key).
                                      "" or NULL: the key that signed the running app */
@@ -136,6 +132,17 @@ typedef struct {
 #define SOFTAP_OTA_CHECK_ORIGIN_DEFAULT false
 #endif
 
+/* The upload rules as Kconfig sets them (CONFIG_SOFTAP_OTA_REQUIRE_* and _REFUSE_*). */
+#define SOFTAP_OTA_POLICY_DEFAULT() {                                          \
+    .require_app_desc = SOFTAP_OTA_REQUIRE_APP_DESC_DEFAULT,                   \
+    .require_sha256 = SOFTAP_OTA_REQUIRE_SHA256_DEFAULT,                       \
+    .require_same_project = SOFTAP_OTA_REQUIRE_SAME_PROJECT_DEFAULT,           \
+    .refuse_downgrade = SOFTAP_OTA_REFUSE_DOWNGRADE_DEFAULT,                   \
+    .refuse_lower_secure_version = SOFTAP_OTA_REFUSE_LOWER_SECURE_VERSION_DEFAULT, \
+    .refuse_failed_version = SOFTAP_OTA_REFUSE_FAILED_VERSION_DEFAULT,         \
+    .require_signed = SOFTAP_OTA_REQUIRE_SIGNED_DEFAULT,                       \
+}
+
 /* Every field from Kconfig (CONFIG_SOFTAP_OTA_*). */
 #define SOFTAP_OTA_CONFIG_DEFAULT() {                                          \
     .ssid = CONFIG_SOFTAP_OTA_SSID,                                            \
@@ -151,13 +158,7 @@ typedef struct {
     .upload_deadline_s = CONFIG_SOFTAP_OTA_UPLOAD_DEADLINE_S,                  \
     .header_deadline_s = CONFIG_SOFTAP_OTA_HEADER_DEADLINE_S,                  \
     .resume_timeout_s = CONFIG_SOFTAP_OTA_RESUME_TIMEOUT_S,                    \
-    .require_app_desc = SOFTAP_OTA_REQUIRE_APP_DESC_DEFAULT,                   \
-    .require_sha256 = SOFTAP_OTA_REQUIRE_SHA256_DEFAULT,                       \
-    .require_same_project = SOFTAP_OTA_REQUIRE_SAME_PROJECT_DEFAULT,           \
-    .refuse_downgrade = SOFTAP_OTA_REFUSE_DOWNGRADE_DEFAULT,                   \
-    .refuse_lower_secure_version = SOFTAP_OTA_REFUSE_LOWER_SECURE_VERSION_DEFAULT, \
-    .refuse_failed_version = SOFTAP_OTA_REFUSE_FAILED_VERSION_DEFAULT,         \
-    .require_signed = SOFTAP_OTA_REQUIRE_SIGNED_DEFAULT,                       \
+    .policy = SOFTAP_OTA_POLICY_DEFAULT(),                                     \
     .signing_key_digest = CONFIG_SOFTAP_OTA_SIGNING_KEY_DIGEST,                \
     .http_user = CONFIG_SOFTAP_OTA_HTTP_USER,                                  \
     .http_password = CONFIG_SOFTAP_OTA_HTTP_PASSWORD,                          \

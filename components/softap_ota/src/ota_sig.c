@@ -74,7 +74,7 @@ esp_err_t ota_sig_init(const softap_ota_config_t *cfg)
         }
         s_n_keys = 1;
         s_source = "configured";
-    } else if (cfg->require_signed) {
+    } else if (cfg->policy.require_signed) {
         if (running_app_key(&s_keys[0]) != ESP_OK) {
             ESP_LOGE(TAG, "require_signed is on but no signing key is trusted: the running app is not "
                      "signed and no signing_key_digest is set (CONFIG_SOFTAP_OTA_SIGNING_KEY_DIGEST)");
@@ -83,7 +83,7 @@ esp_err_t ota_sig_init(const softap_ota_config_t *cfg)
         s_n_keys = 1;
         s_source = "running app";
     }
-    if (cfg->require_signed) {
+    if (cfg->policy.require_signed) {
         char hexbuf[2 * SOTA_SIG_DIGEST_LEN + 1];
         sota_sig_key_to_hex(&s_keys[0], hexbuf);
         ESP_LOGI(TAG, "only apps signed by key %s (%s) are accepted", hexbuf, s_source);

@@ -165,26 +165,27 @@ static bool policy_allows(const esp_partition_t *p, const ota_slot_info_t *s, ch
     if (p->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY || !s->has_desc) {
         return true;
     }
-    if (c->require_same_project && strcmp(s->project, run->project_name) != 0) {
+    if (c->policy.require_same_project && strcmp(s->project, run->project_name) != 0) {
         snprintf(msg, len, "policy require_same_project: %s holds project '%s' but this device runs '%s'; "
                  "the switch is refused (turn the rule off in the updater's configuration to allow it)",
                  name, s->project, run->project_name);
         return false;
     }
-    if (c->refuse_downgrade && sota_version_cmp(s->version, run->version) < 0) {
+    if (c->policy.refuse_downgrade && sota_version_cmp(s->version, run->version) < 0) {
         snprintf(msg, len, "policy refuse_downgrade: %s holds version '%s', lower than the running '%s'; "
                  "the switch is refused (turn the rule off in the updater's configuration to allow it)",
                  name, s->version, run->version);
         return false;
     }
-    if (c->refuse_lower_secure_version && s->secure_version < run->secure_version) {
+    if (c->policy.refuse_lower_secure_version && s->secure_version < run->secure_version) {
         snprintf(msg, len, "policy refuse_lower_secure_version: %s holds secure_version %u, lower than the "
                  "running app's %u (anti-rollback); the switch is refused", name,
                  (unsigned)s->secure_version, (unsigned)run->secure_version);
         return false;
     }
     char fproj[33], fver[33];
-    if (c->refuse_failed_version && ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver) &&
+    if (c->policy.refuse_failed_version &&
+        ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver) &&
         strcmp(fproj, s->project) == 0 && strcmp(fver, s->version) == 0) {
         snprintf(msg, len, "policy refuse_failed_version: %s %s in %s is the version that last failed its "
                  "health check on this device; the switch is refused", s->project, s->version, name);

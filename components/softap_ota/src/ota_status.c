@@ -11,6 +11,7 @@
 #include "esp_partition.h"
 #include "ota_internal.h"
 #include "sota_chip.h"
+#include "sota_policy.h"
 
 static const char *state_name(esp_ota_img_states_t st)
 {
@@ -185,13 +186,10 @@ char *ota_status_json(void)
         cJSON_AddNullToObject(o, "last_update");
     }
     cJSON *pol = cJSON_AddObjectToObject(o, "policy");
-    cJSON_AddBoolToObject(pol, "require_app_desc", cfg->require_app_desc);
-    cJSON_AddBoolToObject(pol, "require_sha256", cfg->require_sha256);
-    cJSON_AddBoolToObject(pol, "require_same_project", cfg->require_same_project);
-    cJSON_AddBoolToObject(pol, "refuse_downgrade", cfg->refuse_downgrade);
-    cJSON_AddBoolToObject(pol, "refuse_lower_secure_version", cfg->refuse_lower_secure_version);
-    cJSON_AddBoolToObject(pol, "refuse_failed_version", cfg->refuse_failed_version);
-    cJSON_AddBoolToObject(pol, "require_signed", cfg->require_signed);
+    for (size_t i = 0; i < SOTA_POLICY_N_RULES; i++) {
+        const sota_policy_rule_t *r = &sota_policy_rules[i];
+        cJSON_AddBoolToObject(pol, r->name, sota_policy_on(&cfg->policy, r));
+    }
     char fproj[33], fver[33];
     if (ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver)) {
         cJSON *f = cJSON_AddObjectToObject(pol, "failed_version");

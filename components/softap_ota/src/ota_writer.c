@@ -253,15 +253,9 @@ esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_
     }
     cfg->img.slot_size = (uint32_t)w->part->size;
     cfg->img.slot_offset = (uint32_t)w->part->address;
-    cfg->policy.require_app_desc = c->require_app_desc;
-    cfg->policy.require_sha256 = c->require_sha256;
-    cfg->policy.require_same_project = c->require_same_project;
-    cfg->policy.refuse_downgrade = c->refuse_downgrade;
-    cfg->policy.refuse_lower_secure_version = c->refuse_lower_secure_version;
-    cfg->policy.refuse_failed_version = c->refuse_failed_version;
-    cfg->policy.require_signed = c->require_signed;
+    cfg->policy = c->policy;
     cfg->n_trusted_keys = ota_sig_trusted(cfg->trusted_keys, SOTA_SIG_MAX_KEYS, NULL);
-    if (c->refuse_failed_version &&
+    if (c->policy.refuse_failed_version &&
         ota_store_load_failed(w->failed_project, sizeof w->failed_project, w->failed_version,
                               sizeof w->failed_version)) {
         cfg->failed_project = w->failed_project;
