@@ -238,9 +238,10 @@ static esp_err_t dev_boot(pc_harness_t *h)
  * raw body of exactly img->len bytes; with lost_at, the connection drops after that many
  * bytes and the same session is resumed from sota_update_offset(), as POST /update with
  * Content-Range does after a kept session (a power cut in between loses it with the
- * RAM). true if the new slot is selected. */
+ * RAM). fs_label: a filesystem image for that partition (?partition=), else NULL. true
+ * if the new slot is selected (the partition written). */
 static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, size_t lost_at,
-                             char *msg, size_t len)
+                             const char *fs_label, char *msg, size_t len)
 {
     ota_writer_t w;
     sota_update_cfg_t ucfg;
@@ -251,6 +252,7 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
     }
     ucfg.announced_len = img->len;
     ucfg.announced_exact = true;
+    ucfg.fs_label = fs_label;
     sota_update_t *u = h->upd;
     sota_update_init(u, &ucfg, ops, &w);
     sota_update_err_t ue = SOTA_UPDATE_OK;
@@ -286,7 +288,7 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
 static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, char *msg,
                        size_t len)
 {
-    return run_update_split(h, img, ops, 0, msg, len);
+    return run_update_split(h, img, ops, 0, NULL, msg, len);
 }
 
 /* Halfway, past the head (the session is only kept once the slot is open). */
@@ -295,7 +297,7 @@ static bool run_update_resumed(pc_harness_t *h, char *msg, size_t len)
     const sota_update_ops_t *ops = h->opts.writer ? h->opts.writer : &ota_writer_ops;
     const pc_image_t *img = &h->img[IMG_NEW];
     size_t half = img->len / 2 > SOTA_UPDATE_HEAD_LEN ? img->len / 2 : SOTA_UPDATE_HEAD_LEN + 1;
-    return run_update_split(h, img, ops, half < img->len ? half : 0, msg, len);
+    return run_update_split(h, img, ops, half < img->len ? half : 0, NULL, msg, len);
 }
 
 static bool run_update_new(pc_harness_t *h, char *msg, size_t len)
@@ -305,34 +307,12 @@ static bool run_update_new(pc_harness_t *h, char *msg, size_t len)
 }
 
 /* Upload filesystem image img to the fs partition through the session and the writer,
- * as POST /update does with a raw body. true if it was written, read back and its record
- * cleared. */
+ * as POST /update?partition=LABEL does with a raw body. true if it was written, read
+ * back and its record cleared. */
 static bool run_fs_upload(pc_harness_t *h, const pc_image_t *img, char *msg, size_t len)
 {
-    ota_writer_t w;
-    sota_update_cfg_t ucfg;
-    esp_err_t err = ota_writer_target(&w, &h->cfg, &ucfg);
-    if (err != ESP_OK) {
-        put(msg, len, "ota_writer_target: %s", esp_err_to_name(err));
-        return false;
-    }
-    ucfg.announced_len = img->len;
-    ucfg.announced_exact = true;
-    ucfg.fs_label = h->fs_part.label;
-    sota_update_t *u = h->upd;
-    sota_update_init(u, &ucfg, h->opts.writer ? h->opts.writer : &ota_writer_ops, &w);
-    sota_update_err_t ue = SOTA_UPDATE_OK;
-    for (size_t off = 0; ue == SOTA_UPDATE_OK && off < img->len; off += h->chunk) {
-        ue = sota_update_feed(u, img->data + off, img->len - off < h->chunk ? img->len - off : h->chunk);
-    }
-    if (ue == SOTA_UPDATE_OK) {
-        ue = sota_update_finish(u);
-    }
-    if (ue != SOTA_UPDATE_OK) {
-        put(msg, len, "filesystem update of %s: %s (%s)", h->fs_part.label, u->msg, sota_update_err_code(ue));
-        return false;
-    }
-    return true;
+    return run_update_split(h, img, h->opts.writer ? h->opts.writer : &ota_writer_ops, 0, h->fs_part.label,
+                            msg, len);
 }
 
 static bool run_fs_update(pc_harness_t *h, char *msg, size_t len)
