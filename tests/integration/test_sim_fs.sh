@@ -137,6 +137,7 @@ slow=$!
 wait_field .update_state receiving 10 || bad "slow upload did not start"
 for _ in $(seq 1 100); do [ "$(field .received)" -ge 9000 ] 2>/dev/null && break; sleep 0.1; done
 check "storage listed as being written" "writing" "$(storage storage .state)"
+check "the next app slot is not called written meanwhile" "empty" "$(field '.slots[] | select(.label=="ota_0") | .image')"
 up "$FX/spiffs_32k.bin" ""
 check "second upload during one: 409 busy" "409 busy" "$CODE $(echo "$BODY" | jq -r .error)"
 wait "$slow"

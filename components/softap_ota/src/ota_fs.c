@@ -107,7 +107,7 @@ size_t ota_fs_list(sota_fs_part_t *out, size_t max)
         o->subtype = (uint8_t)p->subtype;
         o->size = (uint32_t)p->size;
         o->encrypted = p->encrypted;
-#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 1, 0)
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 2, 0) /* the readonly flag exists from 5.2 */
         o->readonly = p->readonly;
 #endif
     }
@@ -132,7 +132,7 @@ bool ota_fs_request(httpd_req_t *req, ota_fs_req_t *out, char *msg, size_t n)
             snprintf(msg, n, "?partition= names a partition label of at most 16 characters");
             return false;
         }
-        snprintf(out->label, sizeof out->label, "%s", label);
+        memcpy(out->label, label, strlen(label) + 1); /* shorter than out->label: checked */
     } else if (qe == ESP_ERR_HTTPD_RESULT_TRUNC) {
         snprintf(msg, n, "the query is longer than %u bytes: send ?partition=LABEL only",
                  (unsigned)sizeof query - 1);
@@ -168,6 +168,11 @@ void ota_fs_apply(const ota_fs_req_t *r, sota_update_cfg_t *cfg)
 
 static char s_writing[SOTA_FS_LABEL_LEN];   /* the partition an upload writes now, "" */
 static unsigned s_generation;               /* bumped whenever a partition may change */
+
+bool ota_fs_writing(void)
+{
+    return s_writing[0] != '\0';
+}
 
 int ota_fs_begin(void *ctx, size_t index, uint32_t size, const uint8_t *sha, char *msg, size_t n)
 {

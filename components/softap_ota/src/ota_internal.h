@@ -107,6 +107,8 @@ size_t ota_fs_list(sota_fs_part_t *out, size_t max);
 bool ota_fs_request(httpd_req_t *req, ota_fs_req_t *out, char *msg, size_t n);
 /* Point a session's cfg at what r asks for. */
 void ota_fs_apply(const ota_fs_req_t *r, sota_update_cfg_t *cfg);
+/* An upload is writing (or keeps for a resume) a filesystem partition, not an app slot. */
+bool ota_fs_writing(void);
 /* sota_update_ops_t.fs_begin / fs_digest on an ota_writer_t. */
 int ota_fs_begin(void *ctx, size_t index, uint32_t size, const uint8_t *sha, char *msg, size_t n);
 int ota_fs_digest(void *ctx, const uint8_t sha[SOTA_SHA256_LEN]);
