@@ -93,7 +93,7 @@ static void run_ours_cut(const uint8_t *img, size_t len, size_t cut, bool resume
         }
         off += n;
         if (off == cut && resume) {
-            if (sota_update_resume_check(u, off, len, u->head_sha) != SOTA_RESUME_OK) {
+            if (sota_update_resume_check(u, off, len, u->head_sha) != SOTA_UPDATE_OK) {
                 bench_die("the kept session refused its own resume");
             }
             off = sota_update_offset(u);

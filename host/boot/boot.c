@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "sota_text.h"
+
 #define BOOT_MAX_OTA 16
 
 /* What bootloader_utility_load_partition_table keeps of the table. */
@@ -98,12 +100,10 @@ static void note(boot_result_t *r, const boot_opts_t *opts, const char *fmt, ...
     size_t used = strlen(r->reason);
     if (used + 4 < cap) {
         if (used) {
-            strcpy(r->reason + used, "; ");
-            used += 2;
+            sota_text_add(r->reason, cap, "; ");
         }
-        int n = vsnprintf(r->reason + used, cap - used, fmt, ap2);
-        if (n < 0 || (size_t)n >= cap - used) {
-            strcpy(r->reason + cap - 4, "...");
+        if (sota_text_vadd(r->reason, cap, fmt, ap2) == cap - 1) {
+            strcpy(r->reason + cap - 4, "...");   /* full: the step was (or may be) cut short */
         }
     }
     va_end(ap2);
@@ -118,7 +118,7 @@ static void note_final(boot_result_t *r, const boot_opts_t *opts, const char *fm
     char last[sizeof r->reason];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last, sizeof last, fmt, ap);
+    sota_text_vput(last, sizeof last, fmt, ap);
     va_end(ap);
     log_line(opts, "%s", last);
 
@@ -126,16 +126,15 @@ static void note_final(boot_result_t *r, const boot_opts_t *opts, const char *fm
     size_t used = strlen(r->reason);
     size_t need = strlen(last) + (used ? 2 : 0);
     if (used + need >= cap) {
-        size_t keep = cap - 1 - need;      /* room left for the earlier steps */
-        if (keep >= 3) {
-            strcpy(r->reason + keep - 3, "...");
+        if (need + 4 <= cap) {
+            /* room left for the earlier steps: cap - 1 - need bytes, the last 3 "..." */
+            strcpy(r->reason + (cap - 1 - need) - 3, "...");
         } else {
-            r->reason[0] = '\0';
-            need = strlen(last);
+            r->reason[0] = '\0';   /* the last step alone fills the paragraph */
         }
         used = strlen(r->reason);
     }
-    snprintf(r->reason + used, cap - used, "%s%s", used ? "; " : "", last);
+    sota_text_add(r->reason, cap, "%s%s", used ? "; " : "", last);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -384,9 +383,9 @@ boot_status_t boot_select(nor_flash_t *f, const boot_opts_t *opts, boot_result_t
             }
             log_line(opts, "%s at 0x%x: %s", p->label, (unsigned)p->offset, sota_img_message(&v));
             if (++failed <= 3) {
-                note(r, opts, "%s is not bootable (%s)", p->label, sota_img_err_name(ierr));
+                note(r, opts, "%s is not bootable (%s)", p->label, sota_img_err_code(ierr));
             } else {
-                log_line(opts, "%s is not bootable (%s)", p->label, sota_img_err_name(ierr));
+                log_line(opts, "%s is not bootable (%s)", p->label, sota_img_err_code(ierr));
             }
             continue;
         }

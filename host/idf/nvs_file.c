@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nvs_internal.h"
+#include "sota_text.h"
 
 #define FORMAT_MAGIC "SOTA-NVS"
 #define FORMAT_VERSION 1
@@ -116,28 +117,12 @@ static esp_err_t bad(parse_t *p, const char *fmt, ...) __attribute__((format(pri
 
 static esp_err_t bad(parse_t *p, const char *fmt, ...)
 {
-    int n = snprintf(p->why, p->why_len, "line %d: ", p->line);
-    if (n >= 0 && (size_t)n < p->why_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(p->why + n, p->why_len - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    sota_text_put(p->why, p->why_len, "line %d: ", p->line);
+    va_list ap;
+    va_start(ap, fmt);
+    sota_text_vadd(p->why, p->why_len, fmt, ap);
+    va_end(ap);
     return ESP_ERR_NVS_NO_FREE_PAGES;
-}
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Undo put_escaped in place; returns the decoded length, or -1 if malformed. */
@@ -147,8 +132,8 @@ static long unescape(char *s)
     for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
-            int hi = hex_val(s[i + 1]);
-            int lo = hi < 0 ? -1 : hex_val(s[i + 2]);
+            int hi = sota_text_hex(s[i + 1]);
+            int lo = hi < 0 ? -1 : sota_text_hex(s[i + 2]);
             if (lo < 0) {
                 return -1;
             }
@@ -280,7 +265,7 @@ static esp_err_t parse_entry(parse_t *p, nvs_store_t *st, char **fields, int nfi
             return ESP_ERR_NO_MEM;
         }
         for (size_t i = 0; i < hex / 2; i++) {
-            int hi = hex_val(val[2 * i]), lo = hex_val(val[2 * i + 1]);
+            int hi = sota_text_hex(val[2 * i]), lo = sota_text_hex(val[2 * i + 1]);
             if (hi < 0 || lo < 0) {
                 free(buf);
                 return bad(p, "'%c%c' is not a hex byte", val[2 * i], val[2 * i + 1]);

@@ -285,7 +285,7 @@ static esp_err_t verify_signature(const esp_partition_t *p, uint32_t image_len)
     }
     esp_err_t err = ESP_OK;
     if (e != SOTA_SIG_OK) {
-        ESP_LOGE(TAG, "Secure Boot V2 verification failed (%s): %s", sota_sig_err_name(e), res->msg);
+        ESP_LOGE(TAG, "Secure Boot V2 verification failed (%s): %s", sota_sig_err_code(e), res->msg);
         snprintf(g_sota_dev.verify_msg, sizeof g_sota_dev.verify_msg, "signature: %.180s", res->msg);
         err = ESP_ERR_OTA_VALIDATE_FAILED;
     }

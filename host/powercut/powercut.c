@@ -24,6 +24,7 @@
 #include "sota_host.h"
 #include "sota_host_nvs.h"
 #include "sota_le.h"
+#include "sota_text.h"
 
 /* The apps a harness knows. */
 enum {
@@ -188,18 +189,6 @@ static const char *state_name(uint32_t st)
     }
 }
 
-static void put(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void put(char *buf, size_t len, const char *fmt, ...)
-{
-    if (len == 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- the device -------------------------------------------------------------------- */
 
 static void on_cut(void *ctx, uint64_t op_index)
@@ -247,7 +236,7 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
     sota_update_cfg_t ucfg;
     esp_err_t err = ota_writer_target(&w, &h->cfg, &ucfg);
     if (err != ESP_OK) {
-        put(msg, len, "ota_writer_target: %s", esp_err_to_name(err));
+        sota_text_put(msg, len, "ota_writer_target: %s", esp_err_to_name(err));
         return false;
     }
     ucfg.announced_len = img->len;
@@ -266,9 +255,9 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
         off += n;
         if (ue == SOTA_UPDATE_OK && off == lost_at) {
             /* the connection is lost here; the client comes back with the right claim */
-            sota_resume_err_t re = sota_update_resume_check(u, off, img->len, u->head_sha);
-            if (re != SOTA_RESUME_OK) {
-                put(msg, len, "resume at %zu refused: %s", off, sota_resume_err_code(re));
+            sota_update_err_t re = sota_update_resume_check(u, off, img->len, u->head_sha);
+            if (re != SOTA_UPDATE_OK) {
+                sota_text_put(msg, len, "resume at %zu refused: %s", off, sota_update_err_code(re));
                 sota_update_cancel(u, "test: resume refused");
                 return false;
             }
@@ -279,7 +268,7 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
         ue = sota_update_finish(u);
     }
     if (ue != SOTA_UPDATE_OK) {
-        put(msg, len, "update of %s: %s (%s)", w.part ? w.part->label : "?", u->msg, sota_update_err_code(ue));
+        sota_text_put(msg, len, "update of %s: %s (%s)", w.part ? w.part->label : "?", u->msg, sota_update_err_code(ue));
         return false;
     }
     return true;
@@ -324,7 +313,7 @@ static bool boot_step(pc_harness_t *h, char *msg, size_t len)
 {
     esp_err_t err = dev_boot(h);
     if (err != ESP_OK) {
-        put(msg, len, "boot: %s: %s", esp_err_to_name(err), h->boot.reason);
+        sota_text_put(msg, len, "boot: %s: %s", esp_err_to_name(err), h->boot.reason);
         return false;
     }
     return true;
@@ -337,7 +326,7 @@ static bool run_first_boot(pc_harness_t *h, char *msg, size_t len)
     }
     esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
     if (err != ESP_OK) {
-        put(msg, len, "esp_ota_mark_app_valid_cancel_rollback: %s", esp_err_to_name(err));
+        sota_text_put(msg, len, "esp_ota_mark_app_valid_cancel_rollback: %s", esp_err_to_name(err));
         return false;
     }
     return true;
@@ -352,7 +341,7 @@ static bool run_rollback(pc_harness_t *h, char *msg, size_t len)
         h->jump_armed = true;
         esp_err_t err = esp_ota_mark_app_invalid_rollback_and_reboot();
         h->jump_armed = false;
-        put(msg, len, "esp_ota_mark_app_invalid_rollback_and_reboot returned %s", esp_err_to_name(err));
+        sota_text_put(msg, len, "esp_ota_mark_app_invalid_rollback_and_reboot returned %s", esp_err_to_name(err));
         return false;
     }
     /* esp_restart() ran: the device resets */
@@ -403,7 +392,7 @@ static int load_fs_table(pc_harness_t *h, const pt_opts_t *o, char *err, size_t 
         h->table = t;
         h->fs_part = *pt_find(&h->table, PT_TYPE_DATA, 0x83);
     } else if (pt_to_bin(&h->table, o, h->ptbin, why, sizeof why) != 0) {
-        put(err, errlen, "partition table rejected: %s", why);
+        sota_text_put(err, errlen, "partition table rejected: %s", why);
         free(csv);
         return PC_ERR_SETUP;
     }
@@ -417,7 +406,7 @@ static int load_table(pc_harness_t *h, char *err, size_t errlen)
     char why[256] = "";
     if (pt_from_csv(h->opts.ptable_csv, &o, &h->table, why, sizeof why) != 0 ||
         pt_to_bin(&h->table, &o, h->ptbin, why, sizeof why) != 0) {
-        put(err, errlen, "partition table rejected: %s", why);
+        sota_text_put(err, errlen, "partition table rejected: %s", why);
         return PC_ERR_SETUP;
     }
     int rc = load_fs_table(h, &o, err, errlen);
@@ -429,7 +418,7 @@ static int load_table(pc_harness_t *h, char *err, size_t errlen)
     for (int i = 0; i < PART_COUNT; i++) {
         const pt_entry_t *e = pt_find(&h->table, PT_TYPE_APP, subtypes[i]);
         if (!e) {
-            put(err, errlen, "the partition table has no %s app partition: the sweep needs factory, ota_0 "
+            sota_text_put(err, errlen, "the partition table has no %s app partition: the sweep needs factory, ota_0 "
                 "and ota_1", names[i]);
             return PC_ERR_SETUP;
         }
@@ -437,7 +426,7 @@ static int load_table(pc_harness_t *h, char *err, size_t errlen)
     }
     const pt_entry_t *od = pt_find(&h->table, PT_TYPE_DATA, PT_SUBTYPE_DATA_OTA);
     if (!od || od->size < OTADATA_SIZE) {
-        put(err, errlen, "the partition table needs an otadata partition (data, ota) of 0x2000 bytes");
+        sota_text_put(err, errlen, "the partition table needs an otadata partition (data, ota) of 0x2000 bytes");
         return PC_ERR_SETUP;
     }
     while (h->app_count < 16 && pt_find(&h->table, PT_TYPE_APP, (uint8_t)(PT_SUBTYPE_OTA_0 + h->app_count))) {
@@ -466,13 +455,13 @@ static int load_new_image(pc_harness_t *h, const pc_opts_t *opts, char *err, siz
         return PC_OK;
     }
     if (opts->image_len < 24) {
-        put(err, errlen, "the image is %zu bytes: too short for an app image header (24 bytes)", opts->image_len);
+        sota_text_put(err, errlen, "the image is %zu bytes: too short for an app image header (24 bytes)", opts->image_len);
         return PC_ERR_ARG;
     }
     uint16_t chip_id = sota_rd16(opts->image + 12);
     h->chip = sota_chip_by_id(chip_id);
     if (!h->chip) {
-        put(err, errlen, "the image is for chip id %u, which the simulator does not know: give an "
+        sota_text_put(err, errlen, "the image is for chip id %u, which the simulator does not know: give an "
             "app image for a known chip", (unsigned)chip_id);
         return PC_ERR_ARG;
     }
@@ -547,7 +536,7 @@ static int build_history(pc_harness_t *h, const pc_opts_t *opts, char *err, size
         ge = build_image(h, IMG_NEXT, next_ver, nlen, 6);
     }
     if (ge != IMAGEGEN_OK) {
-        put(err, errlen, "could not make the scenarios' apps for %s (%u bytes): %s", h->chip->name,
+        sota_text_put(err, errlen, "could not make the scenarios' apps for %s (%u bytes): %s", h->chip->name,
             (unsigned)nlen, imagegen_strerror(ge));
         return ge == IMAGEGEN_ERR_NOMEM ? PC_ERR_NOMEM : PC_ERR_SETUP;
     }
@@ -557,7 +546,7 @@ static int build_history(pc_harness_t *h, const pc_opts_t *opts, char *err, size
         }
     }
     if (h->img[IMG_FACTORY].len > h->part[PART_FACTORY].size) {
-        put(err, errlen, "the factory partition (0x%x bytes) is too small for the factory app",
+        sota_text_put(err, errlen, "the factory partition (0x%x bytes) is too small for the factory app",
             (unsigned)h->part[PART_FACTORY].size);
         return PC_ERR_SETUP;
     }
@@ -573,7 +562,7 @@ static int open_device(pc_harness_t *h, char *err, size_t errlen)
     nor_err_t ne = NOR_OK;
     h->dev = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
     if (!h->upd || !h->verify || !h->dev) {
-        put(err, errlen, "out of memory for the device");
+        sota_text_put(err, errlen, "out of memory for the device");
         return PC_ERR_NOMEM;
     }
     ne = nor_load(h->dev, PT_OFFSET_DEFAULT, h->ptbin, sizeof h->ptbin);
@@ -584,7 +573,7 @@ static int open_device(pc_harness_t *h, char *err, size_t errlen)
         h->start[START_BASE] = nor_open_copy(h->dev, &ne);
     }
     if (!h->start[START_BASE]) {
-        put(err, errlen, "could not prepare the flash: %s", nor_strerror(ne));
+        sota_text_put(err, errlen, "could not prepare the flash: %s", nor_strerror(ne));
         return ne == NOR_ERR_IO ? PC_ERR_NOMEM : PC_ERR_SETUP;
     }
     return PC_OK;
@@ -592,17 +581,17 @@ static int open_device(pc_harness_t *h, char *err, size_t errlen)
 
 int pc_open(const pc_opts_t *opts, pc_harness_t **out, char *err, size_t errlen)
 {
-    put(err, errlen, "%s", "");
+    sota_text_put(err, errlen, "%s", "");
     if (out) {
         *out = NULL;
     }
     if (!opts || !out || !opts->ptable_csv) {
-        put(err, errlen, "pc_open: NULL options, output or partition table");
+        sota_text_put(err, errlen, "pc_open: NULL options, output or partition table");
         return PC_ERR_ARG;
     }
     pc_harness_t *h = calloc(1, sizeof *h);
     if (!h) {
-        put(err, errlen, "out of memory");
+        sota_text_put(err, errlen, "out of memory");
         return PC_ERR_NOMEM;
     }
     h->opts = *opts;
@@ -671,7 +660,7 @@ static bool setup_boot(pc_harness_t *h, int part, char *msg, size_t len)
         return false;
     }
     if (h->boot.offset != h->part[part].offset) {
-        put(msg, len, "expected %s to boot, %s did: %s", h->part[part].label, h->boot.label, h->boot.reason);
+        sota_text_put(msg, len, "expected %s to boot, %s did: %s", h->part[part].label, h->boot.label, h->boot.reason);
         return false;
     }
     return true;
@@ -688,13 +677,13 @@ static int ensure_start(pc_harness_t *h, int s, char *msg, size_t len)
         ok = ok && run_update(h, &h->img[IMG_NEW], &ota_writer_ops, msg, len);
     } else if (s == START_FS) {
         if (!h->fs_part.size) {
-            put(msg, len, "the partition table has no filesystem data partition and no room to add one "
+            sota_text_put(msg, len, "the partition table has no filesystem data partition and no room to add one "
                 "(32 KiB after its last partition)");
             ok = false;
         }
         nor_err_t le = ok ? nor_load(h->dev, h->fs_part.offset, h->fs[FS_OLD].data, h->fs[FS_OLD].len) : NOR_OK;
         if (le != NOR_OK) {
-            put(msg, len, "loading the older filesystem image: %s", nor_strerror(le));
+            sota_text_put(msg, len, "loading the older filesystem image: %s", nor_strerror(le));
             ok = false;
         }
     } else {
@@ -707,7 +696,7 @@ static int ensure_start(pc_harness_t *h, int s, char *msg, size_t len)
                  setup_boot(h, hist[i].part, msg, len);
             esp_err_t err = ok ? esp_ota_mark_app_valid_cancel_rollback() : ESP_OK;
             if (err != ESP_OK) {
-                put(msg, len, "esp_ota_mark_app_valid_cancel_rollback: %s", esp_err_to_name(err));
+                sota_text_put(msg, len, "esp_ota_mark_app_valid_cancel_rollback: %s", esp_err_to_name(err));
                 ok = false;
             }
         }
@@ -715,13 +704,13 @@ static int ensure_start(pc_harness_t *h, int s, char *msg, size_t len)
     if (!ok) {
         char why[sizeof ((pc_result_t *)0)->why];
         snprintf(why, sizeof why, "%s", msg);
-        put(msg, len, "cannot set up the starting flash of the scenario: %s", why);
+        sota_text_put(msg, len, "cannot set up the starting flash of the scenario: %s", why);
         return PC_ERR_SETUP;
     }
     nor_err_t ne = NOR_OK;
     h->start[s] = nor_open_copy(h->dev, &ne);
     if (!h->start[s]) {
-        put(msg, len, "out of memory for a flash snapshot: %s", nor_strerror(ne));
+        sota_text_put(msg, len, "out of memory for a flash snapshot: %s", nor_strerror(ne));
         return PC_ERR_NOMEM;
     }
     return PC_OK;
@@ -735,7 +724,7 @@ static bool fail(pc_result_t *res, const char *fmt, ...)
     if (res->ok) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(res->why, sizeof res->why, fmt, ap);
+        sota_text_vput(res->why, sizeof res->why, fmt, ap);
         va_end(ap);
         res->ok = false;
     }
@@ -964,7 +953,7 @@ static bool fs_nvs_fresh(pc_harness_t *h, char *why, size_t len)
         snprintf(h->nvs_path, sizeof h->nvs_path, "%.40s/sota-pc-nvs-XXXXXX", dir && *dir ? dir : "/tmp");
         int fd = mkstemp(h->nvs_path);
         if (fd < 0) {
-            put(why, len, "cannot make a file for the host NVS in %s", dir && *dir ? dir : "/tmp");
+            sota_text_put(why, len, "cannot make a file for the host NVS in %s", dir && *dir ? dir : "/tmp");
             h->nvs_path[0] = '\0';
             return false;
         }
@@ -976,7 +965,7 @@ static bool fs_nvs_fresh(pc_harness_t *h, char *why, size_t len)
         err = nvs_flash_init();
     }
     if (err != ESP_OK) {
-        put(why, len, "host NVS in %s: %s", h->nvs_path, esp_err_to_name(err));
+        sota_text_put(why, len, "host NVS in %s: %s", h->nvs_path, esp_err_to_name(err));
         return false;
     }
     return true;

@@ -9,6 +9,7 @@
  * above 2^62, so no sum or product below can overflow. */
 #include "ptable.h"
 #include "sota_le.h"
+#include "sota_text.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -40,12 +41,10 @@
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    sota_text_vput(err, errlen, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -58,7 +57,7 @@ static void warn(const pt_opts_t *o, const char *fmt, ...)
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    sota_text_vput(msg, sizeof msg, fmt, ap);
     va_end(ap);
     o->warn(o->warn_ctx, msg);
 }

@@ -31,7 +31,7 @@ SRCS_ident     := $(CORE)
 SRCS_update    := $(CORE) $(FLASH)
 SRCS_multipart := $(CORE)
 SRCS_dns       := $(CORE)
-SRCS_ptable    := $(PTABLE)
+SRCS_ptable    := $(PTABLE) $(ROOT)/components/softap_ota/core/sota_text.c
 SRCS_otadata   := $(OTADATA) $(BOOT) $(FLASH) $(PTABLE) $(CORE) $(IMAGEGEN)
 SRCS_http      := $(HTTPD) $(CORE)
 

@@ -43,8 +43,8 @@ static void check_message(const sota_img_t *v, sota_img_err_t err)
 {
     FUZZ_CHECK((unsigned)err < SOTA_IMG_ERR__COUNT, "error code %d out of range", (int)err);
     const char *msg = sota_img_message(v);
-    FUZZ_CHECK(msg != NULL && msg[0] != '\0', "empty message for %s", sota_img_err_name(err));
-    const char *name = sota_img_err_name(err);
+    FUZZ_CHECK(msg != NULL && msg[0] != '\0', "empty message for %s", sota_img_err_code(err));
+    const char *name = sota_img_err_code(err);
     FUZZ_CHECK(name != NULL && name[0] != '\0', "no name for error %d", (int)err);
 }
 
@@ -66,16 +66,16 @@ static void run_one(const sota_chip_t *chip, bool boot, const uint8_t *img, size
     sota_img_err_t e1 = sota_img_feed(&v, img, split);
     sota_img_err_t e2 = sota_img_feed(&v, img + split, len - split);
     FUZZ_CHECK(e1 == SOTA_IMG_OK || e2 == e1, "%s: error %s not sticky (then %s)", chip->name,
-               sota_img_err_name(e1), sota_img_err_name(e2));
+               sota_img_err_code(e1), sota_img_err_code(e2));
     sota_img_err_t fed = sota_img_finish(&v);
     check_message(&v, fed);
     FUZZ_CHECK(e2 == SOTA_IMG_OK || fed == e2, "%s: feed said %s, finish %s", chip->name,
-               sota_img_err_name(e2), sota_img_err_name(fed));
+               sota_img_err_code(e2), sota_img_err_code(fed));
     FUZZ_CHECK(e2 != SOTA_IMG_OK || v.fed == len, "%s: counted %llu bytes fed, gave %zu", chip->name,
                (unsigned long long)v.fed, len);
     sota_img_err_t again = sota_img_finish(&v);
     FUZZ_CHECK(again == fed, "%s: second finish %s, first %s", chip->name,
-               sota_img_err_name(again), sota_img_err_name(fed));
+               sota_img_err_code(again), sota_img_err_code(fed));
     if (fed == SOTA_IMG_OK) {
         FUZZ_CHECK(v.complete && v.have_header, "%s: valid but incomplete", chip->name);
         FUZZ_CHECK(v.image_len <= p.slot_size || boot, "%s: valid image of %u bytes in a %u "
@@ -90,8 +90,8 @@ static void run_one(const sota_chip_t *chip, bool boot, const uint8_t *img, size
     sota_img_err_t read = sota_img_verify_from(&w, &p, read_slot, &rd);
     check_message(&w, read);
     FUZZ_CHECK(read == fed, "%s (%s): streamed verdict %s (%s), from the slot %s (%s)",
-               chip->name, boot ? "bootloader offset" : "app slot", sota_img_err_name(fed),
-               v.msg, sota_img_err_name(read), w.msg);
+               chip->name, boot ? "bootloader offset" : "app slot", sota_img_err_code(fed),
+               v.msg, sota_img_err_code(read), w.msg);
     if (read == SOTA_IMG_OK) {
         FUZZ_CHECK(w.image_len == v.image_len, "%s: image length %u streamed, %u from the slot",
                    chip->name, (unsigned)v.image_len, (unsigned)w.image_len);

@@ -60,7 +60,7 @@ static void test_settings(void **state)
             assert_int_equal(a.token_len, strlen(cases[i].token));
         }
         /* the message about a setting never carries the credentials */
-        const char *msg = sota_auth_cfg_message(e);
+        const char *msg = sota_auth_strerror(e);
         assert_true(strlen(msg) > 10);
         if (cases[i].password && cases[i].password[0]) {
             assert_null(strstr(msg, cases[i].password));

@@ -541,7 +541,7 @@ static void test_fs_resume(void **state)
         assert_true(sota_update_keepable(u));
         uint8_t proof[SOTA_SHA256_LEN];
         sha256(b, SOTA_UPDATE_PROOF_LEN, proof);
-        assert_int_equal(sota_update_resume_check(u, cuts[i], len, proof), SOTA_RESUME_OK);
+        assert_int_equal(sota_update_resume_check(u, cuts[i], len, proof), SOTA_UPDATE_OK);
         uint32_t off = sota_update_offset(u);
         assert_int_equal(off, cuts[i]);
         assert_int_equal(sota_update_feed(u, b + off, len - off), SOTA_UPDATE_OK);

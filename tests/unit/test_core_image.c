@@ -167,8 +167,8 @@ static void assert_same(const outcome_t *a, const outcome_t *b, const char *file
 {
     if (memcmp(a, b, sizeof *a) != 0) {
         fail_msg("%s: piece %zu split %zu gives '%s' (%s), whole file gives '%s' (%s)", file,
-                 piece, split, b->msg, sota_img_err_name(b->err), a->msg,
-                 sota_img_err_name(a->err));
+                 piece, split, b->msg, sota_img_err_code(b->err), a->msg,
+                 sota_img_err_code(a->err));
     }
 }
 
@@ -252,8 +252,8 @@ static void test_corpus(void **state)
         run(&p, b, len, len ? len : 1, 0, &whole);
         if (whole.err != expected_err(r)) {
             fail_msg("%s: expected %s ('%s'), got %s ('%s')", r->file,
-                     sota_img_err_name(expected_err(r)), r->message,
-                     sota_img_err_name(whole.err), whole.msg);
+                     sota_img_err_code(expected_err(r)), r->message,
+                     sota_img_err_code(whole.err), whole.msg);
         }
         check_facts(r, &whole, len);
 
@@ -274,7 +274,7 @@ static void test_corpus(void **state)
         sota_img_err_t err = sota_img_verify_from(&v, &p, flash_read, &fl);
         if (err != whole.err) {
             fail_msg("%s: verify_from gives %s, feeding gives %s", r->file,
-                     sota_img_err_name(err), sota_img_err_name(whole.err));
+                     sota_img_err_code(err), sota_img_err_code(whole.err));
         }
         assert_int_equal(v.image_len, whole.image_len);
         if (err == SOTA_IMG_OK) {
@@ -368,16 +368,16 @@ static void test_names_and_args(void **state)
 {
     (void)state;
     for (int e = 0; e < SOTA_IMG_ERR__COUNT; e++) {
-        const char *name = sota_img_err_name((sota_img_err_t)e);
+        const char *name = sota_img_err_code((sota_img_err_t)e);
         assert_non_null(name);
         assert_string_not_equal(name, "unknown");
         for (int k = 0; k < e; k++) {
-            assert_string_not_equal(name, sota_img_err_name((sota_img_err_t)k));
+            assert_string_not_equal(name, sota_img_err_code((sota_img_err_t)k));
         }
     }
-    assert_string_equal(sota_img_err_name(SOTA_IMG_ERR_CHECKSUM), "checksum");
-    assert_string_equal(sota_img_err_name(SOTA_IMG_ERR_CHIP_ID), "chip_id");
-    assert_string_equal(sota_img_err_name(SOTA_IMG_ERR__COUNT), "unknown");
+    assert_string_equal(sota_img_err_code(SOTA_IMG_ERR_CHECKSUM), "checksum");
+    assert_string_equal(sota_img_err_code(SOTA_IMG_ERR_CHIP_ID), "chip_id");
+    assert_string_equal(sota_img_err_code(SOTA_IMG_ERR__COUNT), "unknown");
 
     sota_img_t v;
     sota_img_params_t p = { 0 };

@@ -203,7 +203,7 @@ static sota_img_err_t verify(const uint8_t *img, size_t len, const sota_img_para
 }
 
 typedef struct {
-    const char *img;        /* sota_img_err_name() of the verifier's verdict */
+    const char *img;        /* sota_img_err_code() of the verifier's verdict */
     int status;             /* sota_update_http_status() of the session's outcome */
     const char *code;       /* sota_update_err_code() of it */
 } expect_t;
@@ -274,17 +274,17 @@ static void verify_every_split(const char *what, const uint8_t *img, size_t len,
     assert_non_null(v);
     for (size_t piece = 1; piece <= len; piece++) {
         sota_img_err_t err = verify(img, len, &p, piece, v);
-        if (strcmp(sota_img_err_name(err), e->img) != 0) {
+        if (strcmp(sota_img_err_code(err), e->img) != 0) {
             fail_msg("%s (%zu bytes, pieces of %zu): verifier says %s (%s), want %s", what, len,
-                     piece, sota_img_err_name(err), sota_img_message(v), e->img);
+                     piece, sota_img_err_code(err), sota_img_message(v), e->img);
         }
     }
     /* and in the session's slot, fed whole */
     p = params_for(base);
     sota_img_err_t err = verify(img, len, &p, len ? len : 1, v);
-    if (strcmp(sota_img_err_name(err), e->img) != 0) {
+    if (strcmp(sota_img_err_code(err), e->img) != 0) {
         fail_msg("%s (%zu bytes, in ota_0): verifier says %s (%s), want %s", what, len,
-                 sota_img_err_name(err), sota_img_message(v), e->img);
+                 sota_img_err_code(err), sota_img_message(v), e->img);
     }
     free(v);
 }
@@ -298,9 +298,9 @@ static void verify_some_splits(const char *what, const uint8_t *img, size_t len,
     assert_non_null(v);
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
         sota_img_err_t err = verify(img, len, &p, pieces[i], v);
-        if (strcmp(sota_img_err_name(err), e->img) != 0) {
+        if (strcmp(sota_img_err_code(err), e->img) != 0) {
             fail_msg("%s (%zu bytes, pieces of %zu): verifier says %s (%s), want %s", what, len,
-                     pieces[i], sota_img_err_name(err), sota_img_message(v), e->img);
+                     pieces[i], sota_img_err_code(err), sota_img_message(v), e->img);
         }
     }
     free(v);

@@ -116,7 +116,7 @@ static void cut_and_resume(const char *name)
         } else {
             assert_true(sota_update_keepable(u));
             assert_int_equal(sota_update_offset(u), cut);
-            assert_int_equal(sota_update_resume_check(u, cut, len, proof), SOTA_RESUME_OK);
+            assert_int_equal(sota_update_resume_check(u, cut, len, proof), SOTA_UPDATE_OK);
             from = sota_update_offset(u);
         }
         feed_range(u, img, from, len, piece);
@@ -178,19 +178,19 @@ static void test_wrong_claims(void **state)
         int64_t offset_delta;
         int64_t total_delta;
         int proof; /* 0 right, 1 other file, 2 one bit off, 3 none */
-        sota_resume_err_t want;
+        sota_update_err_t want;
         int status;
     } rows[] = {
-        { "right claim", 0, 0, 0, SOTA_RESUME_OK, 200 },
-        { "another file", 0, 0, 1, SOTA_RESUME_PROOF, 409 },
-        { "digest one bit off", 0, 0, 2, SOTA_RESUME_PROOF, 409 },
-        { "no digest", 0, 0, 3, SOTA_RESUME_PROOF, 409 },
-        { "offset one short", -1, 0, 0, SOTA_RESUME_OFFSET, 416 },
-        { "offset one past", 1, 0, 0, SOTA_RESUME_OFFSET, 416 },
-        { "offset 0", -(int64_t)cut, 0, 0, SOTA_RESUME_OFFSET, 416 },
-        { "total one short", 0, -1, 0, SOTA_RESUME_TOTAL, 409 },
-        { "total one more", 0, 1, 0, SOTA_RESUME_TOTAL, 409 },
-        { "another file (its total)", 0, 1000000, 1, SOTA_RESUME_TOTAL, 409 },
+        { "right claim", 0, 0, 0, SOTA_UPDATE_OK, 200 },
+        { "another file", 0, 0, 1, SOTA_UPDATE_ERR_DIFFERENT_FILE, 409 },
+        { "digest one bit off", 0, 0, 2, SOTA_UPDATE_ERR_DIFFERENT_FILE, 409 },
+        { "no digest", 0, 0, 3, SOTA_UPDATE_ERR_DIFFERENT_FILE, 409 },
+        { "offset one short", -1, 0, 0, SOTA_UPDATE_ERR_WRONG_OFFSET, 416 },
+        { "offset one past", 1, 0, 0, SOTA_UPDATE_ERR_WRONG_OFFSET, 416 },
+        { "offset 0", -(int64_t)cut, 0, 0, SOTA_UPDATE_ERR_WRONG_OFFSET, 416 },
+        { "total one short", 0, -1, 0, SOTA_UPDATE_ERR_WRONG_TOTAL, 409 },
+        { "total one more", 0, 1, 0, SOTA_UPDATE_ERR_WRONG_TOTAL, 409 },
+        { "another file (its total)", 0, 1000000, 1, SOTA_UPDATE_ERR_WRONG_TOTAL, 409 },
     };
     fx_slot_t *s = fx_slot_new(FX_SLOT_SIZE, 0xA5);
     sota_update_t *u = kept(s, img, len, cut);
@@ -201,12 +201,12 @@ static void test_wrong_claims(void **state)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const uint8_t *p = rows[i].proof == 0 ? proof : rows[i].proof == 1 ? other_proof
                          : rows[i].proof == 2 ? flipped : NULL;
-        sota_resume_err_t e = sota_update_resume_check(u, (uint64_t)((int64_t)cut + rows[i].offset_delta),
+        sota_update_err_t e = sota_update_resume_check(u, (uint64_t)((int64_t)cut + rows[i].offset_delta),
                                                        (uint64_t)((int64_t)len + rows[i].total_delta), p);
         if (e != rows[i].want) {
-            fail_msg("%s: got %s, want %s", rows[i].what, sota_resume_err_code(e), sota_resume_err_code(rows[i].want));
+            fail_msg("%s: got %s, want %s", rows[i].what, sota_update_err_code(e), sota_update_err_code(rows[i].want));
         }
-        assert_int_equal(sota_resume_http_status(e), rows[i].status);
+        assert_int_equal(sota_update_http_status(e), rows[i].status);
         assert_memory_equal(u, before, sizeof *u);
         assert_memory_equal(s->mem, mem_before, s->size);
     }
@@ -238,7 +238,7 @@ static void test_not_keepable(void **state)
     sota_update_init(u, &mp, &fx_slot_ops_no_read, s);
     feed_range(u, img, 0, 50000, 4096);
     assert_false(sota_update_keepable(u));
-    assert_int_equal(sota_update_resume_check(u, 50000, len + 300, proof), SOTA_RESUME_NONE);
+    assert_int_equal(sota_update_resume_check(u, 50000, len + 300, proof), SOTA_UPDATE_ERR_NOTHING_TO_RESUME);
     sota_update_cancel(u, "test");
 
     sota_update_cfg_t c = fx_slot_cfg(len, true);
@@ -246,14 +246,14 @@ static void test_not_keepable(void **state)
     feed_range(u, img, 0, SOTA_UPDATE_HEAD_LEN - 1, 4096);
     assert_false(sota_update_keepable(u));
     assert_int_equal(sota_update_offset(u), 0);
-    assert_int_equal(sota_update_resume_check(u, 0, len, proof), SOTA_RESUME_NONE);
+    assert_int_equal(sota_update_resume_check(u, 0, len, proof), SOTA_UPDATE_ERR_NOTHING_TO_RESUME);
 
     feed_range(u, img, SOTA_UPDATE_HEAD_LEN - 1, 50000, 4096);
     assert_true(sota_update_keepable(u));
     sota_update_cancel(u, "test: expired");
     assert_false(sota_update_keepable(u));
     assert_int_equal(sota_update_offset(u), 0);
-    assert_int_equal(sota_update_resume_check(u, 50000, len, proof), SOTA_RESUME_NONE);
+    assert_int_equal(sota_update_resume_check(u, 50000, len, proof), SOTA_UPDATE_ERR_NOTHING_TO_RESUME);
 
     fx_slot_reset(s, 0xFF);
     sota_update_init(u, &c, &fx_slot_ops_no_read, s);
@@ -261,7 +261,7 @@ static void test_not_keepable(void **state)
     assert_false(sota_update_keepable(u)); /* every byte is in: finish, don't keep */
     assert_int_equal(sota_update_finish(u), SOTA_UPDATE_OK);
     assert_false(sota_update_keepable(u));
-    assert_int_equal(sota_update_resume_check(u, len, len, proof), SOTA_RESUME_NONE);
+    assert_int_equal(sota_update_resume_check(u, len, len, proof), SOTA_UPDATE_ERR_NOTHING_TO_RESUME);
     free(u);
     fx_slot_free(s);
     free(img);
@@ -285,7 +285,7 @@ static void test_proof_span(void **state)
     assert_memory_equal(a, b, sizeof a);
     img[SOTA_UPDATE_PROOF_LEN - 1] ^= 0x55;
     head_sha(img, len, b);
-    assert_int_equal(sota_update_resume_check(u, 20000, len, b), SOTA_RESUME_PROOF);
+    assert_int_equal(sota_update_resume_check(u, 20000, len, b), SOTA_UPDATE_ERR_DIFFERENT_FILE);
     free(u);
     fx_slot_free(s);
     free(img);

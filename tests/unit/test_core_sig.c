@@ -160,7 +160,7 @@ static void test_helpers(void **state)
     assert_false(sota_sig_key_from_hex(NULL, &k));
 
     for (int e = SOTA_SIG_OK; e <= SOTA_SIG_ERR_INTERNAL; e++) {
-        assert_string_not_equal(sota_sig_err_name((sota_sig_err_t)e), "unknown");
+        assert_string_not_equal(sota_sig_err_code((sota_sig_err_t)e), "unknown");
     }
     assert_string_equal(sota_sig_scheme_name(SOTA_SIG_ECDSA_P256), "ECDSA P-256");
 }
@@ -253,8 +253,8 @@ static void test_verify_files(void **state)
         sota_sig_result_t res;
         sota_sig_err_t e = sota_sig_verify_from(mem_read, &m, SIGNED_LEN, keys, n, &res);
         if (e != cases[i].want || !strstr(res.msg, cases[i].in_msg)) {
-            fail_msg("case %zu %s: got %s (%s), want %s / '%s'", i, cases[i].file, sota_sig_err_name(e), res.msg,
-                     sota_sig_err_name(cases[i].want), cases[i].in_msg);
+            fail_msg("case %zu %s: got %s (%s), want %s / '%s'", i, cases[i].file, sota_sig_err_code(e), res.msg,
+                     sota_sig_err_code(cases[i].want), cases[i].in_msg);
         }
         assert_int_equal(res.err, e);
         if (e == SOTA_SIG_OK) {
@@ -347,7 +347,7 @@ static void test_block_mutations(void **state)
         sota_sig_result_t res;
         sota_sig_err_t e = sota_sig_check_sector(blk, digest, &key, 1, &res);
         if (e != c->want) {
-            fail_msg("%s: got %s (%s), want %s", c->name, sota_sig_err_name(e), res.msg, sota_sig_err_name(c->want));
+            fail_msg("%s: got %s (%s), want %s", c->name, sota_sig_err_code(e), res.msg, sota_sig_err_code(c->want));
         }
         assert_true(strlen(res.msg) > 20);
         free(f.data);
@@ -411,8 +411,8 @@ static void test_multiple_blocks(void **state)
         sota_sig_result_t res;
         sota_sig_err_t e = sota_sig_check_sector(sector, digest, both, 2, &res);
         if (e != want[i].err || res.block != want[i].block) {
-            fail_msg("case %zu: got %s block %d (%s), want %s block %d", i, sota_sig_err_name(e), res.block,
-                     res.msg, sota_sig_err_name(want[i].err), want[i].block);
+            fail_msg("case %zu: got %s block %d (%s), want %s block %d", i, sota_sig_err_code(e), res.block,
+                     res.msg, sota_sig_err_code(want[i].err), want[i].block);
         }
     }
     /* the block signed here verifies once its key is trusted */

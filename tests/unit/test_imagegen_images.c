@@ -108,15 +108,15 @@ static sota_img_err_t verdict_of(const sota_img_params_t *p, const uint8_t *b, s
                 *out = v;
             }
         } else if (err != first) {
-            fail_msg("piece %zu gives %s, whole gives %s", piece, sota_img_err_name(err),
-                     sota_img_err_name(first));
+            fail_msg("piece %zu gives %s, whole gives %s", piece, sota_img_err_code(err),
+                     sota_img_err_code(first));
         }
     }
     reader_t r = { b, len };
     sota_img_err_t err = sota_img_verify_from(&v, p, read_slot, &r);
     if (err != first) {
-        fail_msg("verify_from gives %s, feeding gives %s", sota_img_err_name(err),
-                 sota_img_err_name(first));
+        fail_msg("verify_from gives %s, feeding gives %s", sota_img_err_code(err),
+                 sota_img_err_code(first));
     }
     return first;
 }
@@ -625,8 +625,8 @@ static void test_mutations(void **state)
         sota_img_t v;
         sota_img_err_t err = verdict_of(&w.p, w.im.b, w.im.len, &v);
         if (err != c->want) {
-            fail_msg("%s: got %s ('%s'), expected %s", c->name, sota_img_err_name(err),
-                     sota_img_message(&v), sota_img_err_name(c->want));
+            fail_msg("%s: got %s ('%s'), expected %s", c->name, sota_img_err_code(err),
+                     sota_img_message(&v), sota_img_err_code(c->want));
         }
         const char *msg = sota_img_message(&v);
         assert_true(strlen(msg) > 10 && strlen(msg) < sizeof v.msg - 1);

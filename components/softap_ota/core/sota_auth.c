@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "sota_text.h"
+
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Standard base64 with padding; out must hold 4 * ceil(len / 3) + 1 bytes. */
@@ -78,7 +80,7 @@ sota_auth_cfg_err_t sota_auth_init(sota_auth_t *a, const char *user, const char 
     return SOTA_AUTH_CFG_OK;
 }
 
-const char *sota_auth_cfg_message(sota_auth_cfg_err_t err)
+const char *sota_auth_strerror(sota_auth_cfg_err_t err)
 {
     switch (err) {
     case SOTA_AUTH_CFG_OK: return "HTTP authentication on";
@@ -192,11 +194,6 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static bool is_hex(char c)
-{
-    return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f');
-}
-
 /* A dotted IPv4 address, exactly. */
 static bool is_ipv4(const char *s, size_t n)
 {
@@ -242,7 +239,7 @@ static bool authority_ok(const char *s, size_t n, size_t *hlen)
             return false;
         }
         for (size_t i = 1; i + 1 < h; i++) {
-            if (!is_hex(s[i]) && s[i] != ':' && s[i] != '.') {
+            if (sota_text_hex(s[i]) < 0 && s[i] != ':' && s[i] != '.') {
                 return false;
             }
         }

@@ -66,7 +66,7 @@ sota_auth_cfg_err_t sota_auth_init(sota_auth_t *a, const char *user, const char 
                                    uint32_t free_attempts, uint32_t lockout_s);
 
 /* What is wrong with a configuration, for the log (never contains the credentials). */
-const char *sota_auth_cfg_message(sota_auth_cfg_err_t err);
+const char *sota_auth_strerror(sota_auth_cfg_err_t err);
 
 /* Judge one request. authorization: the Authorization header's value, NULL if absent;
  * truncated: the header was longer than the caller could read (counted as wrong).

@@ -7,6 +7,7 @@
  * v->buf; segment data is streamed through the checksum and the hash without a copy. */
 #include "sota_image.h"
 #include "sota_le.h"
+#include "sota_text.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -93,12 +94,11 @@ static sota_img_err_t fail(sota_img_t *v, sota_img_err_t err, const char *fmt, .
     release_sha(v);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(v->msg, sizeof v->msg, fmt, ap);
+    sota_text_vput(v->msg, sizeof v->msg, fmt, ap);
     va_end(ap);
-    if (v->filling && v->fed > 0 && n >= 0 && (size_t)n < sizeof v->msg) {
+    if (v->filling && v->fed > 0) {
         /* The check read bytes the file does not have (erased flash): say so. */
-        snprintf(v->msg + n, sizeof v->msg - (size_t)n, " (the file ends at byte %" PRIu64 ")",
-                 v->fed);
+        sota_text_add(v->msg, sizeof v->msg, " (the file ends at byte %" PRIu64 ")", v->fed);
     }
     return err;
 }
@@ -572,7 +572,7 @@ const char *sota_img_message(const sota_img_t *v)
     return "not verified yet: the image has not been seen to its end";
 }
 
-const char *sota_img_err_name(sota_img_err_t err)
+const char *sota_img_err_code(sota_img_err_t err)
 {
     static const char *const names[SOTA_IMG_ERR__COUNT] = {
         [SOTA_IMG_OK] = "ok",

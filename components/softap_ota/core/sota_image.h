@@ -170,7 +170,7 @@ sota_img_err_t sota_img_verify_from(sota_img_t *v, const sota_img_params_t *p,
  * of a valid image. Never NULL. */
 const char *sota_img_message(const sota_img_t *v);
 /* Short stable identifier of an error, e.g. "checksum", "chip_id". Never NULL. */
-const char *sota_img_err_name(sota_img_err_t err);
+const char *sota_img_err_code(sota_img_err_t err);
 
 /* Decode esp_app_desc_t from its 256 bytes. Returns true if the magic word matches. */
 bool sota_app_desc_decode(const uint8_t raw[SOTA_APP_DESC_LEN], sota_app_desc_t *out);

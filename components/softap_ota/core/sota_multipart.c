@@ -223,7 +223,8 @@ static void param_decode(const param_t *pr, char *dst)
 
 /* ---- boundary ---- */
 
-sota_mp_err_t sota_mp_check_boundary(const char *boundary)
+/* RFC 2046's rule for a boundary (sota_mp_init). */
+static sota_mp_err_t check_boundary(const char *boundary)
 {
     if (boundary == NULL) {
         return SOTA_MP_ERR_ARG;
@@ -291,7 +292,7 @@ sota_mp_err_t sota_mp_boundary(const char *content_type, char *out, size_t outle
     }
     char tmp[SOTA_MP_BOUNDARY_MAX + 1];
     param_decode(&boundary, tmp);
-    sota_mp_err_t err = sota_mp_check_boundary(tmp);
+    sota_mp_err_t err = check_boundary(tmp);
     if (err != SOTA_MP_OK) {
         return err;
     }
@@ -317,7 +318,7 @@ sota_mp_err_t sota_mp_init(sota_mp_t *p, const char *boundary)
         return SOTA_MP_ERR_ARG;
     }
     memset(p, 0, sizeof *p);
-    sota_mp_err_t err = sota_mp_check_boundary(boundary);
+    sota_mp_err_t err = check_boundary(boundary);
     if (err != SOTA_MP_OK) {
         return fail(p, err);
     }
@@ -693,9 +694,4 @@ sota_mp_err_t sota_mp_finish(const sota_mp_t *p)
     default:
         return SOTA_MP_ERR_ARG;
     }
-}
-
-bool sota_mp_done(const sota_mp_t *p)
-{
-    return p != NULL && p->err == SOTA_MP_OK && p->state == ST_EPILOGUE;
 }

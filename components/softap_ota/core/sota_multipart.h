@@ -127,13 +127,10 @@ typedef struct {
  * bchars, or a trailing space). out is unspecified on error. */
 sota_mp_err_t sota_mp_boundary(const char *content_type, char *out, size_t outlen);
 
-/* Check a boundary against RFC 2046 (1..70 of DIGIT ALPHA '()+_,-./:=? and space, not
- * ending with a space). Returns SOTA_MP_OK or the SOTA_MP_ERR_BOUNDARY_* / ERR_ARG code. */
-sota_mp_err_t sota_mp_check_boundary(const char *boundary);
-
 /* Start parsing a body with this boundary (as returned by sota_mp_boundary; copied).
- * Returns SOTA_MP_OK, SOTA_MP_ERR_ARG (NULL) or a SOTA_MP_ERR_BOUNDARY_* code; on error
- * the parser is left in that error state. */
+ * Returns SOTA_MP_OK, SOTA_MP_ERR_ARG (NULL) or a SOTA_MP_ERR_BOUNDARY_* code (RFC 2046:
+ * 1..70 of DIGIT ALPHA '()+_,-./:=? and space, not ending with a space); on error the
+ * parser is left in that error state. */
 sota_mp_err_t sota_mp_init(sota_mp_t *p, const char *boundary);
 
 /* Feed the next len bytes of the body (len may be 0; data may be NULL if len is 0).
@@ -147,9 +144,6 @@ sota_mp_err_t sota_mp_feed(sota_mp_t *p, const void *data, size_t len,
  * sticky error, SOTA_MP_ERR_NO_DELIMITER (the boundary never came) or
  * SOTA_MP_ERR_TRUNCATED (cut off after the first delimiter). Calls no callback. */
 sota_mp_err_t sota_mp_finish(const sota_mp_t *p);
-
-/* True once the close delimiter has been seen (the rest is epilogue). */
-bool sota_mp_done(const sota_mp_t *p);
 
 /* A sentence saying what went wrong and what to do. Never NULL. */
 const char *sota_mp_strerror(sota_mp_err_t err);

@@ -9,6 +9,7 @@
 #include "sota_pk.h"
 #include "sota_sha256.h"
 #include "sota_le.h"
+#include "sota_text.h"
 
 /* Field offsets inside one block. */
 #define OFF_MAGIC       0
@@ -320,20 +321,6 @@ bool sota_sig_sector_key(const uint8_t *sector, sota_sig_key_t *out)
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 bool sota_sig_key_from_hex(const char *hex, sota_sig_key_t *out)
 {
     if (!hex || strlen(hex) != 2 * SOTA_SIG_DIGEST_LEN) {
@@ -341,7 +328,7 @@ bool sota_sig_key_from_hex(const char *hex, sota_sig_key_t *out)
     }
     sota_sig_key_t k;
     for (size_t i = 0; i < SOTA_SIG_DIGEST_LEN; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = sota_text_hex(hex[2 * i]), lo = sota_text_hex(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             return false;
         }
@@ -372,7 +359,7 @@ const char *sota_sig_scheme_name(sota_sig_scheme_t scheme)
     return "unknown scheme";
 }
 
-const char *sota_sig_err_name(sota_sig_err_t err)
+const char *sota_sig_err_code(sota_sig_err_t err)
 {
     switch (err) {
     case SOTA_SIG_OK: return "ok";

@@ -126,6 +126,6 @@ void sota_sig_key_to_hex(const sota_sig_key_t *key, char out[2 * SOTA_SIG_DIGEST
 /* "RSA-3072", "ECDSA P-256"... Never NULL. */
 const char *sota_sig_scheme_name(sota_sig_scheme_t scheme);
 /* Short stable identifier of an error ("unsigned", "untrusted_key"...). Never NULL. */
-const char *sota_sig_err_name(sota_sig_err_t err);
+const char *sota_sig_err_code(sota_sig_err_t err);
 
 #endif

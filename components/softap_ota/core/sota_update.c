@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sota_ident.h"
+#include "sota_text.h"
 
 #define ADVICE_TOO_BIG "Build a smaller app, or flash a partition table with larger OTA slots over USB."
 
@@ -15,10 +16,9 @@ static void vfail(sota_update_t *u, sota_update_err_t err, const char *advice, c
     if (u->state == SOTA_UPDATE_ST_FAILED) {
         return;
     }
-    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
-    size_t at = strlen(u->msg);
+    size_t at = sota_text_vput(u->msg, sizeof u->msg, fmt, ap);
     if (advice != NULL && advice[0] != '\0' && at + 2 < sizeof u->msg) {
-        snprintf(u->msg + at, sizeof u->msg - at, " %s", advice);
+        sota_text_add(u->msg, sizeof u->msg, " %s", advice);
         at++;
     }
     u->advice_at = (uint16_t)at;
@@ -860,14 +860,14 @@ uint32_t sota_update_offset(const sota_update_t *u)
     return u->state == SOTA_UPDATE_ST_STREAM ? u->written : 0;
 }
 
-sota_resume_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
+sota_update_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
                                            const uint8_t *head_sha)
 {
     if (!sota_update_keepable(u)) {
-        return SOTA_RESUME_NONE;
+        return SOTA_UPDATE_ERR_NOTHING_TO_RESUME;
     }
     if (total != u->cfg.announced_len) {
-        return SOTA_RESUME_TOTAL;
+        return SOTA_UPDATE_ERR_WRONG_TOTAL;
     }
     /* Constant time is not needed (the digest is of the client's own file), but a
      * byte-wise compare that always runs to the end costs nothing. */
@@ -876,74 +876,70 @@ sota_resume_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offs
         diff |= (uint8_t)(head_sha[i] ^ u->head_sha[i]);
     }
     if (diff) {
-        return SOTA_RESUME_PROOF;
+        return SOTA_UPDATE_ERR_DIFFERENT_FILE;
     }
     if (offset != u->written) {
-        return SOTA_RESUME_OFFSET;
+        return SOTA_UPDATE_ERR_WRONG_OFFSET;
     }
-    return SOTA_RESUME_OK;
+    return SOTA_UPDATE_OK;
 }
 
-int sota_resume_http_status(sota_resume_err_t err)
-{
-    switch (err) {
-    case SOTA_RESUME_OK: return 200;
-    case SOTA_RESUME_OFFSET: return 416;
-    case SOTA_RESUME_NONE:
-    case SOTA_RESUME_TOTAL:
-    case SOTA_RESUME_PROOF: return 409;
-    }
-    return 409;
-}
+/* --- outcomes: the one table of codes and HTTP statuses ------------------------- */
 
-const char *sota_resume_err_code(sota_resume_err_t err)
-{
-    switch (err) {
-    case SOTA_RESUME_OK: return "ok";
-    case SOTA_RESUME_NONE: return "nothing_to_resume";
-    case SOTA_RESUME_OFFSET: return "wrong_offset";
-    case SOTA_RESUME_TOTAL: return "wrong_total";
-    case SOTA_RESUME_PROOF: return "different_file";
-    }
-    return "nothing_to_resume";
-}
+static const struct {
+    const char *code;
+    uint16_t status;
+} OUTCOMES[SOTA_UPDATE_ERR__COUNT] = {
+    [SOTA_UPDATE_OK] = { "ok", 200 },
+    [SOTA_UPDATE_ERR_NOT_APP] = { "not_app_image", 415 },
+    [SOTA_UPDATE_ERR_TOO_BIG] = { "too_big", 413 },
+    [SOTA_UPDATE_ERR_VERIFY] = { "verify_failed", 422 },
+    [SOTA_UPDATE_ERR_POLICY] = { "policy", 422 },
+    [SOTA_UPDATE_ERR_FLASH] = { "flash_error", 500 },
+    [SOTA_UPDATE_ERR_STATE] = { "internal_error", 500 },
+    [SOTA_UPDATE_ERR_BAD_REQUEST] = { "bad_request", 400 },
+    [SOTA_UPDATE_ERR_DISCONNECTED] = { "disconnected", 400 },
+    [SOTA_UPDATE_ERR_TIMEOUT] = { "timeout", 408 },
+    [SOTA_UPDATE_ERR_STOPPED] = { "stopped", 503 },
+    [SOTA_UPDATE_ERR_LENGTH_REQUIRED] = { "length_required", 411 },
+    [SOTA_UPDATE_ERR_NO_MEMORY] = { "no_memory", 500 },
+    [SOTA_UPDATE_ERR_NO_SLOT] = { "no_slot", 500 },
+    [SOTA_UPDATE_ERR_BUSY] = { "busy", 409 },
+    [SOTA_UPDATE_ERR_PENDING_VERIFY] = { "pending_verify", 409 },
+    [SOTA_UPDATE_ERR_UNAUTHORIZED] = { "unauthorized", 401 },
+    [SOTA_UPDATE_ERR_LOCKED_OUT] = { "locked_out", 429 },
+    [SOTA_UPDATE_ERR_CROSS_SITE] = { "cross_site", 403 },
+    [SOTA_UPDATE_ERR_BAD_RANGE] = { "bad_range", 400 },
+    [SOTA_UPDATE_ERR_RESUME_PENDING] = { "resume_pending", 409 },
+    [SOTA_UPDATE_ERR_NOTHING_TO_RESUME] = { "nothing_to_resume", 416 },
+    [SOTA_UPDATE_ERR_WRONG_OFFSET] = { "wrong_offset", 416 },
+    [SOTA_UPDATE_ERR_WRONG_TOTAL] = { "wrong_total", 409 },
+    [SOTA_UPDATE_ERR_DIFFERENT_FILE] = { "different_file", 409 },
+    [SOTA_UPDATE_ERR_NO_SUCH_SLOT] = { "no_such_slot", 404 },
+    [SOTA_UPDATE_ERR_ALREADY_RUNNING] = { "already_running", 409 },
+    [SOTA_UPDATE_ERR_NOT_BOOTABLE] = { "not_bootable", 422 },
+    [SOTA_UPDATE_ERR_NO_PARTITION] = { "no_such_partition", 404 },
+    [SOTA_UPDATE_ERR_WRONG_PARTITION] = { "wrong_partition", 422 },
+    [SOTA_UPDATE_ERR_CHOOSE_PARTITION] = { "choose_partition", 400 },
+    [SOTA_UPDATE_ERR_MISMATCH] = { "sha256_mismatch", 422 },
+    [SOTA_UPDATE_ERR_REFUSED] = { "storage_in_use", 409 },
+    [SOTA_UPDATE_ERR_NOT_FOUND] = { "not_found", 404 },
+    [SOTA_UPDATE_ERR_METHOD] = { "method_not_allowed", 405 },
+    [SOTA_UPDATE_ERR_FORBIDDEN] = { "forbidden", 403 },
+    [SOTA_UPDATE_ERR_URI_TOO_LONG] = { "uri_too_long", 414 },
+    [SOTA_UPDATE_ERR_HEADERS_TOO_LARGE] = { "headers_too_large", 431 },
+    [SOTA_UPDATE_ERR_NOT_IMPLEMENTED] = { "not_implemented", 501 },
+    [SOTA_UPDATE_ERR_HTTP_VERSION] = { "http_version", 505 },
+};
 
 int sota_update_http_status(sota_update_err_t err)
 {
-    switch (err) {
-    case SOTA_UPDATE_OK: return 200;
-    case SOTA_UPDATE_ERR_NOT_APP: return 415;
-    case SOTA_UPDATE_ERR_TOO_BIG: return 413;
-    case SOTA_UPDATE_ERR_VERIFY: return 422;
-    case SOTA_UPDATE_ERR_POLICY: return 422;
-    case SOTA_UPDATE_ERR_FLASH: return 500;
-    case SOTA_UPDATE_ERR_STATE: return 500;
-    case SOTA_UPDATE_ERR_NO_PARTITION: return 404;
-    case SOTA_UPDATE_ERR_WRONG_PARTITION: return 422;
-    case SOTA_UPDATE_ERR_CHOOSE_PARTITION: return 400;
-    case SOTA_UPDATE_ERR_MISMATCH: return 422;
-    case SOTA_UPDATE_ERR_REFUSED: return 409;
-    }
-    return 500;
+    return (unsigned)err < SOTA_UPDATE_ERR__COUNT ? OUTCOMES[err].status : 500;
 }
 
 const char *sota_update_err_code(sota_update_err_t err)
 {
-    switch (err) {
-    case SOTA_UPDATE_OK: return "ok";
-    case SOTA_UPDATE_ERR_NOT_APP: return "not_app_image";
-    case SOTA_UPDATE_ERR_TOO_BIG: return "too_big";
-    case SOTA_UPDATE_ERR_VERIFY: return "verify_failed";
-    case SOTA_UPDATE_ERR_POLICY: return "policy";
-    case SOTA_UPDATE_ERR_FLASH: return "flash_error";
-    case SOTA_UPDATE_ERR_STATE: return "internal";
-    case SOTA_UPDATE_ERR_NO_PARTITION: return "no_such_partition";
-    case SOTA_UPDATE_ERR_WRONG_PARTITION: return "wrong_partition";
-    case SOTA_UPDATE_ERR_CHOOSE_PARTITION: return "choose_partition";
-    case SOTA_UPDATE_ERR_MISMATCH: return "sha256_mismatch";
-    case SOTA_UPDATE_ERR_REFUSED: return "storage_in_use";
-    }
-    return "internal";
+    return (unsigned)err < SOTA_UPDATE_ERR__COUNT ? OUTCOMES[err].code : OUTCOMES[SOTA_UPDATE_ERR_STATE].code;
 }
 
 /* --- versions ------------------------------------------------------------------- */

@@ -59,22 +59,64 @@
 #define SOTA_UPDATE_COST_SECTOR 50u
 #define SOTA_UPDATE_COST_BLOCK  250u
 
-/* Outcome classes; each maps to one HTTP status in the handler. */
+/* Every outcome a request to the updater can end with, and so every "error" code its
+ * JSON answers carry: the update session's own verdicts, what ended a transfer or a
+ * request (a timeout, a lost connection, a bad request, a busy updater), a resume
+ * claim's and a switch of slots' verdicts, and what the HTTP server refuses itself.
+ * Each has one stable code and one HTTP status, from one table: sota_update_err_code(),
+ * sota_update_http_status(). The session itself ends only with the first six and the
+ * filesystem ones. */
 typedef enum {
-    SOTA_UPDATE_OK = 0,
-    SOTA_UPDATE_ERR_NOT_APP,    /* 415: not an app image for this chip (says what it is) */
-    SOTA_UPDATE_ERR_TOO_BIG,    /* 413: larger than the slot */
-    SOTA_UPDATE_ERR_VERIFY,     /* 422: app image fails a check of esp_image_verify */
-    SOTA_UPDATE_ERR_POLICY,     /* 422: valid image refused by the upload policy */
-    SOTA_UPDATE_ERR_FLASH,      /* 500: erasing, writing or selecting the slot failed */
-    SOTA_UPDATE_ERR_STATE,      /* caller error: feed after the end, NULL args */
-    /* filesystem images (guarantee 6) */
+    SOTA_UPDATE_OK = 0,             /* 200 "ok" */
+    /* the update session's verdicts */
+    SOTA_UPDATE_ERR_NOT_APP,        /* 415: not an app image for this chip (says what it is) */
+    SOTA_UPDATE_ERR_TOO_BIG,        /* 413: larger than the slot */
+    SOTA_UPDATE_ERR_VERIFY,         /* 422: app image fails a check of esp_image_verify */
+    SOTA_UPDATE_ERR_POLICY,         /* 422: valid image refused by the upload policy */
+    SOTA_UPDATE_ERR_FLASH,          /* 500: erasing, writing or selecting the slot failed */
+    SOTA_UPDATE_ERR_STATE,          /* 500 "internal_error": a fault of the updater itself
+                                     * (feed after the end, NULL args; the HTTP server's) */
+    /* the transfer */
+    SOTA_UPDATE_ERR_BAD_REQUEST,    /* 400: malformed request, form or body */
+    SOTA_UPDATE_ERR_DISCONNECTED,   /* 400: the client went away mid-body */
+    SOTA_UPDATE_ERR_TIMEOUT,        /* 408: the client stalled, or the upload took too long */
+    SOTA_UPDATE_ERR_STOPPED,        /* 503: the app stopped the updater */
+    SOTA_UPDATE_ERR_LENGTH_REQUIRED,/* 411: no Content-Length, or an empty body */
+    SOTA_UPDATE_ERR_NO_MEMORY,      /* 500: no memory for the request's state */
+    SOTA_UPDATE_ERR_NO_SLOT,        /* 500: the partition table has no slot to write */
+    /* who may change what runs, and when */
+    SOTA_UPDATE_ERR_BUSY,           /* 409: another update or switch runs */
+    SOTA_UPDATE_ERR_PENDING_VERIFY, /* 409: the running app awaits its health check */
+    SOTA_UPDATE_ERR_UNAUTHORIZED,   /* 401: missing or wrong credentials */
+    SOTA_UPDATE_ERR_LOCKED_OUT,     /* 429: too many wrong credentials */
+    SOTA_UPDATE_ERR_CROSS_SITE,     /* 403: posted by another site's page */
+    /* resuming an interrupted upload (sota_update_resume_check, and the gate before it) */
+    SOTA_UPDATE_ERR_BAD_RANGE,      /* 400: Content-Range malformed, or on a multipart body */
+    SOTA_UPDATE_ERR_RESUME_PENDING, /* 409: another client's upload is kept for it */
+    SOTA_UPDATE_ERR_NOTHING_TO_RESUME, /* 416: no kept upload (or it cannot be continued) */
+    SOTA_UPDATE_ERR_WRONG_OFFSET,   /* 416: the range does not start at sota_update_offset() */
+    SOTA_UPDATE_ERR_WRONG_TOTAL,    /* 409: the file has another total length */
+    SOTA_UPDATE_ERR_DIFFERENT_FILE, /* 409: the head digest is missing or differs */
+    /* switching the boot slot (POST /api/boot) */
+    SOTA_UPDATE_ERR_NO_SUCH_SLOT,   /* 404: no app partition of that label */
+    SOTA_UPDATE_ERR_ALREADY_RUNNING,/* 409: that slot runs now */
+    SOTA_UPDATE_ERR_NOT_BOOTABLE,   /* 422: empty, or its image does not verify */
+    /* filesystem images (guarantee 6; session verdicts too) */
     SOTA_UPDATE_ERR_NO_PARTITION,     /* 404: ?partition= names no partition */
     SOTA_UPDATE_ERR_WRONG_PARTITION,  /* 422: a partition of another type, encrypted or
                                          read-only, or ?partition= with an app image */
     SOTA_UPDATE_ERR_CHOOSE_PARTITION, /* 400: several partitions fit, none named */
     SOTA_UPDATE_ERR_MISMATCH,         /* 422: the file's SHA-256 is not the announced one */
     SOTA_UPDATE_ERR_REFUSED,          /* 409: the app's fs_before_write hook refused */
+    /* what the HTTP server refuses itself */
+    SOTA_UPDATE_ERR_NOT_FOUND,      /* 404 */
+    SOTA_UPDATE_ERR_METHOD,         /* 405 "method_not_allowed" */
+    SOTA_UPDATE_ERR_FORBIDDEN,      /* 403 */
+    SOTA_UPDATE_ERR_URI_TOO_LONG,   /* 414 */
+    SOTA_UPDATE_ERR_HEADERS_TOO_LARGE, /* 431 */
+    SOTA_UPDATE_ERR_NOT_IMPLEMENTED,/* 501 */
+    SOTA_UPDATE_ERR_HTTP_VERSION,   /* 505 */
+    SOTA_UPDATE_ERR__COUNT
 } sota_update_err_t;
 
 /* Access to the target slot. Offsets are relative to the slot start. Each returns 0 on
@@ -239,14 +281,6 @@ void sota_update_cancel(sota_update_t *u, const char *reason);
 
 /* --- resuming a broken-off upload ------------------------------------------------ */
 
-/* Outcome of a client's claim to continue a kept session. */
-typedef enum {
-    SOTA_RESUME_OK = 0,
-    SOTA_RESUME_NONE,    /* the session cannot be continued (not keepable, see below) */
-    SOTA_RESUME_OFFSET,  /* 416: the range does not start at sota_update_offset() */
-    SOTA_RESUME_TOTAL,   /* 409: the file has another total length */
-    SOTA_RESUME_PROOF,   /* 409: the head digest is missing or differs: another file */
-} sota_resume_err_t;
 
 /* Whether a session that broke off now can be kept for a resume: a raw body (exact
  * announced length), past its head (the slot is open and the first bytes are written),
@@ -258,21 +292,20 @@ bool sota_update_keepable(const sota_update_t *u);
 uint32_t sota_update_offset(const sota_update_t *u);
 /* Judge a claim to continue: the client's range starts at `offset` of a file of
  * `total` bytes, whose first min(total, SOTA_UPDATE_PROOF_LEN) bytes have the SHA-256
- * head_sha (NULL: no proof given). Changes nothing. SOTA_RESUME_OK: feed the bytes from
- * offset on, then finish as usual. */
-sota_resume_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
+ * head_sha (NULL: no proof given). Changes nothing. SOTA_UPDATE_OK: feed the bytes from
+ * offset on, then finish as usual; else NOTHING_TO_RESUME, WRONG_TOTAL, DIFFERENT_FILE
+ * or WRONG_OFFSET. */
+sota_update_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
                                            const uint8_t *head_sha);
-/* HTTP status (200, 409, 416) and stable code ("ok", "resume_mismatch", ...) of a claim. */
-int sota_resume_http_status(sota_resume_err_t err);
-const char *sota_resume_err_code(sota_resume_err_t err);
 
 /* The partition a filesystem update writes (NULL for an app update or before the head
  * chose one). */
 const sota_fs_part_t *sota_update_fs_part(const sota_update_t *u);
 
-/* HTTP status for an outcome (200, 400, 404, 409, 413, 415, 422, 500). */
+/* The HTTP status of an outcome (200, 400, 413, ...; 500 for a value out of range). */
 int sota_update_http_status(sota_update_err_t err);
-/* Stable short code for JSON ("not_app_image", "too_big", ...). */
+/* Its stable short code for JSON's "error" ("ok", "not_app_image", "busy", ...;
+ * "internal_error" for a value out of range). */
 const char *sota_update_err_code(sota_update_err_t err);
 
 /* Compare two version strings the way a person reads them: numeric fields compared as

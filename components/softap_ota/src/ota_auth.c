@@ -22,10 +22,10 @@ esp_err_t ota_auth_init(const softap_ota_config_t *cfg)
     s_failures_total = 0;
     if (e != SOTA_AUTH_CFG_OK && e != SOTA_AUTH_CFG_OFF) {
         /* the message names the setting, never the credentials */
-        ESP_LOGE(TAG, "%s", sota_auth_cfg_message(e));
+        ESP_LOGE(TAG, "%s", sota_auth_strerror(e));
         return ESP_ERR_INVALID_ARG;
     }
-    ESP_LOGI(TAG, "%s; cross-site uploads %s", sota_auth_cfg_message(e),
+    ESP_LOGI(TAG, "%s; cross-site uploads %s", sota_auth_strerror(e),
              s_check_origin ? "refused" : "allowed");
     return ESP_OK;
 }

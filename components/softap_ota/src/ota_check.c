@@ -47,7 +47,7 @@ static void add_notes(cJSON *o, const sota_update_t *upd)
 esp_err_t ota_check_post(httpd_req_t *req)
 {
     if (!ota_auth_same_origin(req)) {
-        return ota_reply_refuse(req, 403, "cross_site",
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_CROSS_SITE,
                              "refused: the check was sent by a page of another site. Open the update "
                              "page at the device's own address (http://192.168.4.1/)");
     }
@@ -67,23 +67,23 @@ esp_err_t ota_check_post(httpd_req_t *req)
         char msg[200];
         snprintf(msg, sizeof msg, "give the file's length and its first bytes: POST /api/check?size=N "
                  "with the first min(N, %u) bytes of the file as the body", (unsigned)SOTA_UPDATE_HEAD_LEN);
-        return ota_reply_refuse(req, 400, "bad_request", msg);
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, msg);
     }
     size_t need = size < SOTA_UPDATE_HEAD_LEN ? (size_t)size : SOTA_UPDATE_HEAD_LEN;
     if (req->content_len != need) {
         char msg[160];
         snprintf(msg, sizeof msg, "send the file's first %u bytes as the body (the whole file if it "
                  "is shorter), not %u", (unsigned)need, (unsigned)req->content_len);
-        return ota_reply_refuse(req, 400, "bad_request", msg);
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, msg);
     }
     ota_fs_req_t fsreq;
     char fsmsg[120];
     if (!ota_fs_request(req, &fsreq, fsmsg, sizeof fsmsg)) {
-        return ota_reply_refuse(req, 400, "bad_request", fsmsg);
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, fsmsg);
     }
     check_t *c = calloc(1, sizeof *c);
     if (!c) {
-        return ota_reply_refuse(req, 500, "no_memory", "out of memory for the check; try again");
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_MEMORY, "out of memory for the check; try again");
     }
     uint32_t timeouts = 0;
     for (size_t got = 0; got < need;) {
@@ -100,7 +100,7 @@ esp_err_t ota_check_post(httpd_req_t *req)
     sota_update_cfg_t cfg;
     if (ota_writer_target(&c->writer, ota_state_config(), &cfg) != ESP_OK) {
         free(c);
-        return ota_reply_error(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
+        return ota_reply_error(req, SOTA_UPDATE_ERR_NO_SLOT, "this device has no OTA app slot to write: its partition "
                           "table needs ota_0 and ota_1 partitions and an otadata partition");
     }
     cfg.announced_len = size;
@@ -139,5 +139,5 @@ esp_err_t ota_check_post(httpd_req_t *req)
         cJSON_AddNullToObject(o, "partition_size");
     }
     free(c);
-    return ota_reply_json(req, 200, o);
+    return ota_reply_json(req, SOTA_UPDATE_OK, o);
 }

@@ -19,6 +19,7 @@
 #include "nvs.h"
 #include "ota_internal.h"
 #include "sota_crc32.h"
+#include "sota_text.h"
 
 static const char *TAG = "softap_ota";
 #define NS "sota_fs"
@@ -115,12 +116,6 @@ size_t ota_fs_list(sota_fs_part_t *out, size_t max)
     return n;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 bool ota_fs_request(httpd_req_t *req, ota_fs_req_t *out, char *msg, size_t n)
 {
     memset(out, 0, sizeof *out);
@@ -145,7 +140,7 @@ bool ota_fs_request(httpd_req_t *req, ota_fs_req_t *out, char *msg, size_t n)
     }
     bool ok = he == ESP_OK && strlen(value) == 2 * SOTA_SHA256_LEN;
     for (size_t i = 0; ok && i < SOTA_SHA256_LEN; i++) {
-        int hi = hexval(value[2 * i]), lo = hexval(value[2 * i + 1]);
+        int hi = sota_text_hex(value[2 * i]), lo = sota_text_hex(value[2 * i + 1]);
         ok = hi >= 0 && lo >= 0;
         out->sha[i] = (uint8_t)(hi << 4 | lo);
     }

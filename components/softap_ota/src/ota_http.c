@@ -84,11 +84,11 @@ static esp_err_t page_head(httpd_req_t *req)
     const char *status = "200 OK", *type = "text/html; charset=utf-8", *enc = "";
     size_t len = 0;
     if (v == SOTA_AUTH_LOCKED) {
-        status = ota_reply_status_line(429);
+        status = ota_reply_status_line(sota_update_http_status(SOTA_UPDATE_ERR_LOCKED_OUT));
         type = "application/json";
         snprintf(extra, sizeof extra, "Retry-After: %u\r\n", (unsigned)retry);
     } else if (v != SOTA_AUTH_PASS) {
-        status = ota_reply_status_line(401);
+        status = ota_reply_status_line(sota_update_http_status(SOTA_UPDATE_ERR_UNAUTHORIZED));
         type = "application/json";
         snprintf(extra, sizeof extra, "WWW-Authenticate: Basic realm=\"softap-ota\", charset=\"UTF-8\"\r\n");
     } else if (accepts_gzip(req)) {
@@ -186,7 +186,7 @@ static esp_err_t not_found_answer(httpd_req_t *req)
     }
     char msg[220];
     snprintf(msg, sizeof msg, "no such resource: %.100s (the API is " API_LIST ")", req->uri);
-    return ota_reply_error(req, 404, "not_found", msg);
+    return ota_reply_error(req, SOTA_UPDATE_ERR_NOT_FOUND, msg);
 }
 
 
@@ -261,7 +261,7 @@ static esp_err_t method_not_allowed(httpd_req_t *req)
     snprintf(msg, sizeof msg, "%s is not allowed on %.80s, which takes %s (the API is " API_LIST ")",
              http_method_str((enum http_method)req->method), req->uri, allow);
     httpd_resp_set_hdr(req, "Allow", allow);
-    return ota_reply_error(req, 405, "method_not_allowed", msg);
+    return ota_reply_error(req, SOTA_UPDATE_ERR_METHOD, msg);
 }
 
 /* What the HTTP server itself refuses (ESP-IDF calls these handlers instead of sending
@@ -272,60 +272,59 @@ static esp_err_t server_error(httpd_req_t *req, httpd_err_code_t code)
 {
     const softap_ota_config_t *cfg = ota_state_config();
     char msg[240];
-    int status = 500;
-    const char *err = "internal_error";
+    sota_update_err_t out = SOTA_UPDATE_ERR_STATE;
     switch (code) {
     case HTTPD_404_NOT_FOUND:
         return not_found(req, code);
     case HTTPD_405_METHOD_NOT_ALLOWED:
         return run_handler(req, method_not_allowed, false);
     case HTTPD_400_BAD_REQUEST:
-        status = 400, err = "bad_request";
+        out = SOTA_UPDATE_ERR_BAD_REQUEST;
         snprintf(msg, sizeof msg, "the request is malformed (its request line, a header or the framing of its "
                  "body): send a well-formed HTTP/1.1 request, as a browser or curl does");
         break;
     case HTTPD_401_UNAUTHORIZED:
-        status = 401, err = "unauthorized";
+        out = SOTA_UPDATE_ERR_UNAUTHORIZED;
         snprintf(msg, sizeof msg, "this request needs a user name and password: log in");
         break;
     case HTTPD_403_FORBIDDEN:
-        status = 403, err = "forbidden";
+        out = SOTA_UPDATE_ERR_FORBIDDEN;
         snprintf(msg, sizeof msg, "this request is not allowed");
         break;
     case HTTPD_408_REQ_TIMEOUT:
-        status = 408, err = "timeout";
+        out = SOTA_UPDATE_ERR_TIMEOUT;
         snprintf(msg, sizeof msg, "the request did not arrive completely (no data for %u s): send it again, "
                  "closer to the device if the Wi-Fi is weak", (unsigned)cfg->recv_timeout_s);
         break;
     case HTTPD_411_LENGTH_REQUIRED:
-        status = 411, err = "length_required";
+        out = SOTA_UPDATE_ERR_LENGTH_REQUIRED;
         snprintf(msg, sizeof msg, "the request has no Content-Length: send the body with its length "
                  "(curl --data-binary @app.bin)");
         break;
 #if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(5, 4, 0)
     case HTTPD_413_CONTENT_TOO_LARGE:
-        status = 413, err = "too_big";
+        out = SOTA_UPDATE_ERR_TOO_BIG;
         snprintf(msg, sizeof msg, "the request announces a body of more than 4 GiB, larger than any app slot: "
                  "check its Content-Length");
         break;
 #endif
     case HTTPD_414_URI_TOO_LONG:
-        status = 414, err = "uri_too_long";
+        out = SOTA_UPDATE_ERR_URI_TOO_LONG;
         snprintf(msg, sizeof msg, "the URL is longer than this device takes (%d bytes): use the plain paths "
                  "of the API (" API_LIST ")", CONFIG_HTTPD_MAX_URI_LEN);
         break;
     case HTTPD_431_REQ_HDR_FIELDS_TOO_LARGE:
-        status = 431, err = "headers_too_large";
+        out = SOTA_UPDATE_ERR_HEADERS_TOO_LARGE;
         snprintf(msg, sizeof msg, "the request's headers are larger than this device takes (%d bytes): send "
                  "fewer or shorter headers (clear this address's cookies in the browser)",
                  CONFIG_HTTPD_MAX_REQ_HDR_LEN);
         break;
     case HTTPD_501_METHOD_NOT_IMPLEMENTED:
-        status = 501, err = "not_implemented";
+        out = SOTA_UPDATE_ERR_NOT_IMPLEMENTED;
         snprintf(msg, sizeof msg, "this HTTP method is not supported: use GET, HEAD or POST");
         break;
     case HTTPD_505_VERSION_NOT_SUPPORTED:
-        status = 505, err = "http_version";
+        out = SOTA_UPDATE_ERR_HTTP_VERSION;
         snprintf(msg, sizeof msg, "this HTTP version is not supported: send an HTTP/1.1 request");
         break;
     default:
@@ -333,13 +332,10 @@ static esp_err_t server_error(httpd_req_t *req, httpd_err_code_t code)
         break;
     }
     httpd_resp_set_hdr(req, "Connection", "close");
-    ESP_LOGW(TAG, "request refused by the HTTP server: %d %s", status, err);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", err);
-    cJSON_AddStringToObject(o, "message", msg);
-    ota_reply_json(req, status, o);
+    ota_reply_error(req, out, msg);
     return ESP_FAIL;
 }
+
 esp_err_t ota_http_start(const softap_ota_config_t *cfg, httpd_handle_t *out)
 {
     httpd_config_t hc = HTTPD_DEFAULT_CONFIG();

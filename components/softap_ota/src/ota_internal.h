@@ -173,13 +173,6 @@ typedef struct {
     uint32_t secure_version;
     char reason[200];            /* OTA_SLOT_INVALID: why */
 } ota_slot_info_t;
-typedef enum {
-    OTA_SELECT_OK,
-    OTA_SELECT_RUNNING,          /* the slot already runs (409) */
-    OTA_SELECT_NOT_BOOTABLE,     /* empty or its image does not verify (422) */
-    OTA_SELECT_POLICY,           /* an upload rule refuses that app (422) */
-    OTA_SELECT_FLASH,            /* esp_ota_set_boot_partition failed (500) */
-} ota_select_err_t;
 esp_err_t ota_slots_init(void);
 /* Slot contents may have changed (an upload began or ended): verify again when asked. */
 void ota_slots_forget(void);
@@ -188,10 +181,13 @@ void ota_slots_info(const esp_partition_t *p, ota_slot_info_t *out);
 /* A name for people: "the updater (factory)", "slot A (ota_0)". */
 const char *ota_slots_name(const esp_partition_t *p, char *buf, size_t len);
 /* Verify p's image afresh, apply the upload rules (not to the factory updater), select p
- * for the next boot (esp_ota_set_boot_partition). msg: what was done or why not;
- * *esp_err (may be NULL): the ESP-IDF error behind a failure. The caller restarts. */
-ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
-                                  esp_err_t *esp_err);
+ * for the next boot (esp_ota_set_boot_partition). Returns SOTA_UPDATE_OK, or why not:
+ * ALREADY_RUNNING (the slot runs; !allow_running), NOT_BOOTABLE (empty, or does not
+ * verify), POLICY (an upload rule refuses that app), FLASH (esp_ota_set_boot_partition
+ * failed). msg: what was done or why not; *esp_err (may be NULL): the ESP-IDF error
+ * behind a failure. The caller restarts. */
+sota_update_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
+                                   esp_err_t *esp_err);
 /* Restart in OTA_REBOOT_DELAY_MS (time for the answer that says so to go out). */
 #define OTA_REBOOT_DELAY_MS 500
 void ota_slots_reboot_soon(void);
@@ -209,15 +205,15 @@ void ota_peer_of(httpd_req_t *req, ota_peer_t *out);
 bool ota_resume_keep(void *owner, sota_update_t *upd, const ota_peer_t *peer, void (*free_owner)(void *owner));
 /* What a POST /update may do, before its body is read. NULL: go on; the kept upload was
  * then either claimed for this request (ota_resume_take_claimed returns it) or released
- * (a plain upload starts over). Otherwise the JSON body of a refusal to send with
- * *status: 400 bad_range, 409 resume_pending (another client's upload is kept),
- * 409 wrong_total / different_file, 416 wrong_offset / nothing_to_resume. */
-struct cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, int *status);
+ * (a plain upload starts over). Otherwise the JSON body of a refusal to send, and *out
+ * its outcome: BAD_RANGE, RESUME_PENDING (another client's upload is kept),
+ * WRONG_TOTAL, DIFFERENT_FILE, WRONG_OFFSET or NOTHING_TO_RESUME. */
+struct cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, sota_update_err_t *out);
 void *ota_resume_take_claimed(void);
 /* POST /api/boot while an upload is kept: another client's request gets a refusal
- * ({"error": "resume_pending", ...}, *status 409; the caller sends and frees it); the
- * client that sent it gives it up (released as aborted) and NULL is returned. */
-struct cJSON *ota_resume_gate_switch(httpd_req_t *req, int *status);
+ * ({"error": "resume_pending", ...}, *out RESUME_PENDING; the caller sends and frees
+ * it); the client that sent it gives it up (released as aborted) and NULL is returned. */
+struct cJSON *ota_resume_gate_switch(httpd_req_t *req, sota_update_err_t *out);
 /* Add "resume": {offset, total, project, version, expires_in_s} or null to a status. */
 void ota_resume_json(struct cJSON *parent);
 /* Release the kept upload now as an aborted one, recording why (softap_ota_stop). */
@@ -235,13 +231,14 @@ void ota_http_handed_over(void);
 /* ota_reply.c: answers and refusals shared by the handlers (HTTP server task, or the
  * task a request was handed to) */
 const char *ota_reply_status_line(int status);     /* 404 -> "404 Not Found" */
-/* Send obj (freed here) as the JSON body of a `status` answer. */
-esp_err_t ota_reply_json(httpd_req_t *req, int status, struct cJSON *obj);
-/* Send {"error": code, "message": message} with `status`, and log it. */
-esp_err_t ota_reply_error(httpd_req_t *req, int status, const char *code, const char *message);
+/* Send obj (freed here) as the JSON body of an answer with the outcome's HTTP status
+ * (SOTA_UPDATE_OK: 200). */
+esp_err_t ota_reply_json(httpd_req_t *req, sota_update_err_t outcome, struct cJSON *obj);
+/* Send {"error": the outcome's code, "message": message} with its status, and log it. */
+esp_err_t ota_reply_error(httpd_req_t *req, sota_update_err_t outcome, const char *message);
 /* Refuse without reading the body: the answer says "Connection: close" and the
  * connection is closed (returns the handler's result). */
-esp_err_t ota_reply_refuse(httpd_req_t *req, int status, const char *code, const char *message);
+esp_err_t ota_reply_refuse(httpd_req_t *req, sota_update_err_t outcome, const char *message);
 /* Add "kind", "reason" and "advice" for the file the session saw. */
 void ota_reply_explain(struct cJSON *o, const sota_update_t *upd);
 /* Let the request through, or answer it (401 with the Basic challenge, 429 while locked

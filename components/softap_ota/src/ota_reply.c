@@ -37,14 +37,14 @@ const char *ota_reply_status_line(int status)
     }
 }
 
-esp_err_t ota_reply_json(httpd_req_t *req, int status, cJSON *obj)
+esp_err_t ota_reply_json(httpd_req_t *req, sota_update_err_t outcome, cJSON *obj)
 {
     char *body = cJSON_PrintUnformatted(obj);
     cJSON_Delete(obj);
     if (!body) {
         return httpd_resp_send_500(req);
     }
-    httpd_resp_set_status(req, ota_reply_status_line(status));
+    httpd_resp_set_status(req, ota_reply_status_line(sota_update_http_status(outcome)));
     httpd_resp_set_type(req, "application/json");
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");
     ota_auth_protect(req);
@@ -53,13 +53,14 @@ esp_err_t ota_reply_json(httpd_req_t *req, int status, cJSON *obj)
     return err;
 }
 
-esp_err_t ota_reply_error(httpd_req_t *req, int status, const char *code, const char *message)
+esp_err_t ota_reply_error(httpd_req_t *req, sota_update_err_t outcome, const char *message)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", code);
+    cJSON_AddStringToObject(o, "error", sota_update_err_code(outcome));
     cJSON_AddStringToObject(o, "message", message);
-    ESP_LOGW(TAG, "%s %s -> %d %s: %s", req->method == HTTP_POST ? "POST" : "GET", req->uri, status, code, message);
-    return ota_reply_json(req, status, o);
+    ESP_LOGW(TAG, "%s %s -> %d %s: %s", req->method == HTTP_POST ? "POST" : "GET", req->uri,
+             sota_update_http_status(outcome), sota_update_err_code(outcome), message);
+    return ota_reply_json(req, outcome, o);
 }
 
 /* What the file is and what to do, as /update's refusals and /api/check answer it: the
@@ -77,10 +78,10 @@ void ota_reply_explain(cJSON *o, const sota_update_t *upd)
 
 /* A refusal of an upload whose body is not read: the answer says "Connection: close"
  * and the connection is closed, instead of the body being read to its end first. */
-esp_err_t ota_reply_refuse(httpd_req_t *req, int status, const char *code, const char *message)
+esp_err_t ota_reply_refuse(httpd_req_t *req, sota_update_err_t outcome, const char *message)
 {
     httpd_resp_set_hdr(req, "Connection", "close");
-    ota_reply_error(req, status, code, message);
+    ota_reply_error(req, outcome, message);
     return ota_conn_refuse_close(req);
 }
 
@@ -105,11 +106,11 @@ bool ota_reply_allowed(httpd_req_t *req, esp_err_t *err, bool closing)
         snprintf(msg, sizeof msg, "too many wrong user names or passwords: every request is refused for "
                  "%u s more; wait, then log in again", (unsigned)retry);
         httpd_resp_set_hdr(req, "Retry-After", secs);
-        *err = ota_reply_error(req, 429, "locked_out", msg);
+        *err = ota_reply_error(req, SOTA_UPDATE_ERR_LOCKED_OUT, msg);
         return false;
     }
     httpd_resp_set_hdr(req, "WWW-Authenticate", "Basic realm=\"softap-ota\", charset=\"UTF-8\"");
-    *err = ota_reply_error(req, 401, "unauthorized",
+    *err = ota_reply_error(req, SOTA_UPDATE_ERR_UNAUTHORIZED,
                       v == SOTA_AUTH_MISSING
                           ? "this updater asks for a user name and password: log in (curl -u USER:PASSWORD)"
                           : "wrong user name or password: try again (repeated failures lock the updater "
@@ -128,7 +129,7 @@ bool ota_reply_may_change(httpd_req_t *req, const char *what, esp_err_t *err)
         snprintf(msg, sizeof msg, "refused: the %s was sent by a page of another site (its Origin or Referer "
                  "is not this device's address). Open the update page at the device's own address "
                  "(http://192.168.4.1/) and %s from there", what, what);
-        *err = ota_reply_refuse(req, 403, "cross_site", msg);
+        *err = ota_reply_refuse(req, SOTA_UPDATE_ERR_CROSS_SITE, msg);
         return false;
     }
     if (!ota_reply_allowed(req, err, true)) {

@@ -189,25 +189,25 @@ void ota_resume_json(cJSON *parent)
 }
 
 /* A refusal body: {"error", "message", "offset", "resume"} (lock held). */
-static cJSON *refusal(int *status, int code_status, const char *code, const char *msg)
+static cJSON *refusal(sota_update_err_t *out, sota_update_err_t why, const char *msg)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", code);
+    cJSON_AddStringToObject(o, "error", sota_update_err_code(why));
     cJSON_AddStringToObject(o, "message", msg);
     cJSON_AddNumberToObject(o, "offset", s_kept.owner ? sota_update_offset(s_kept.upd) : 0);
     cJSON_AddItemToObject(o, "resume", info_locked());
-    *status = code_status;
+    *out = why;
     return o;
 }
 
-static cJSON *gate_locked(httpd_req_t *req, bool multipart, int *status)
+static cJSON *gate_locked(httpd_req_t *req, bool multipart, sota_update_err_t *out)
 {
     char value[96] = "";
     bool ranged = httpd_req_get_hdr_value_str(req, "Content-Range", value, sizeof value) != ESP_ERR_NOT_FOUND;
     sota_range_t r = { 0 };
     if (ranged && (multipart || !sota_range_parse(value, &r) || r.last + 1 != r.total ||
                    r.total - r.first != req->content_len)) {
-        return refusal(status, 400, "bad_range",
+        return refusal(out, SOTA_UPDATE_ERR_BAD_RANGE,
                        multipart ? "a multipart upload cannot be resumed: send the file as the raw body "
                                    "(application/octet-stream) to resume it"
                                  : "Content-Range must be 'bytes N-(T-1)/T' with the body's length T-N: "
@@ -220,7 +220,7 @@ static cJSON *gate_locked(httpd_req_t *req, bool multipart, int *status)
         snprintf(msg, sizeof msg, "another client's upload was interrupted after %u of %u bytes and is "
                  "kept for it to resume: wait until it expires (see resume.expires_in_s), then try again",
                  (unsigned)sota_update_offset(s_kept.upd), (unsigned)s_kept.upd->cfg.announced_len);
-        return refusal(status, 409, "resume_pending", msg);
+        return refusal(out, SOTA_UPDATE_ERR_RESUME_PENDING, msg);
     }
     if (!ranged || (!s_kept.owner && r.first == 0)) {
         /* a plain upload (or the whole file as a range): start over */
@@ -228,7 +228,7 @@ static cJSON *gate_locked(httpd_req_t *req, bool multipart, int *status)
         return NULL;
     }
     if (!s_kept.owner) {
-        return refusal(status, 416, "nothing_to_resume",
+        return refusal(out, SOTA_UPDATE_ERR_NOTHING_TO_RESUME,
                        "there is no interrupted upload to resume (it expired, or the device restarted): "
                        "send the whole file from byte 0");
     }
@@ -238,17 +238,17 @@ static cJSON *gate_locked(httpd_req_t *req, bool multipart, int *status)
     httpd_req_get_hdr_value_str(req, "X-Sota-Head-SHA256", hex, sizeof hex);
     bool have_proof = sota_sig_key_from_hex(hex, &k);
     memcpy(proof, k.d, sizeof proof);
-    sota_resume_err_t e = sota_update_resume_check(s_kept.upd, r.first, r.total, have_proof ? proof : NULL);
-    if (e != SOTA_RESUME_OK) {
+    sota_update_err_t e = sota_update_resume_check(s_kept.upd, r.first, r.total, have_proof ? proof : NULL);
+    if (e != SOTA_UPDATE_OK) {
         char msg[240];
         unsigned off = (unsigned)sota_update_offset(s_kept.upd);
         unsigned tot = (unsigned)s_kept.upd->cfg.announced_len;
         switch (e) {
-        case SOTA_RESUME_OFFSET:
+        case SOTA_UPDATE_ERR_WRONG_OFFSET:
             snprintf(msg, sizeof msg, "the interrupted upload continues at byte %u, not %llu: send "
                      "Content-Range: bytes %u-%u/%u", off, (unsigned long long)r.first, off, tot - 1, tot);
             break;
-        case SOTA_RESUME_TOTAL:
+        case SOTA_UPDATE_ERR_WRONG_TOTAL:
             snprintf(msg, sizeof msg, "the interrupted upload is of a %u-byte file, not %llu: this is "
                      "another file; resume with the same file, or upload it without Content-Range to "
                      "start over", tot, (unsigned long long)r.total);
@@ -261,7 +261,7 @@ static cJSON *gate_locked(httpd_req_t *req, bool multipart, int *status)
                      (unsigned)(tot < SOTA_UPDATE_PROOF_LEN ? tot : SOTA_UPDATE_PROOF_LEN));
             break;
         }
-        return refusal(status, sota_resume_http_status(e), sota_resume_err_code(e), msg);
+        return refusal(out, e, msg);
     }
     esp_timer_stop(s_timer);
     s_claimed = s_kept.owner;
@@ -269,18 +269,18 @@ static cJSON *gate_locked(httpd_req_t *req, bool multipart, int *status)
     return NULL;
 }
 
-cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, int *status)
+cJSON *ota_resume_gate(httpd_req_t *req, bool multipart, sota_update_err_t *out)
 {
     if (!s_lock) {
         return NULL;
     }
     xSemaphoreTake(s_lock, portMAX_DELAY);
-    cJSON *o = gate_locked(req, multipart, status);
+    cJSON *o = gate_locked(req, multipart, out);
     xSemaphoreGive(s_lock);
     return o;
 }
 
-cJSON *ota_resume_gate_switch(httpd_req_t *req, int *status)
+cJSON *ota_resume_gate_switch(httpd_req_t *req, sota_update_err_t *out)
 {
     if (!s_lock) {
         return NULL;
@@ -295,7 +295,7 @@ cJSON *ota_resume_gate_switch(httpd_req_t *req, int *status)
             snprintf(msg, sizeof msg, "another client's upload was interrupted after %u of %u bytes and is "
                      "kept for it to resume: wait until it expires (see resume.expires_in_s), then switch",
                      (unsigned)sota_update_offset(s_kept.upd), (unsigned)s_kept.upd->cfg.announced_len);
-            o = refusal(status, 409, "resume_pending", msg);
+            o = refusal(out, SOTA_UPDATE_ERR_RESUME_PENDING, msg);
         } else {
             /* its own client gives the upload up: released as an aborted one */
             release_locked("the interrupted upload was discarded: its client switched to another app", true);

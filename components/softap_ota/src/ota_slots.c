@@ -193,8 +193,8 @@ static bool policy_allows(const esp_partition_t *p, const ota_slot_info_t *s, ch
     return true;
 }
 
-ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
-                                  esp_err_t *esp_err)
+sota_update_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, char *msg, size_t len,
+                                   esp_err_t *esp_err)
 {
     char name[40];
     ota_slots_name(p, name, sizeof name);
@@ -203,7 +203,7 @@ ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, 
     }
     if (!allow_running && p == esp_ota_get_running_partition()) {
         snprintf(msg, len, "%s is already running: nothing to switch", name);
-        return OTA_SELECT_RUNNING;
+        return SOTA_UPDATE_ERR_ALREADY_RUNNING;
     }
     ota_slot_info_t s;
     verify(p, &s); /* afresh: the boot decision never rests on a kept verdict */
@@ -212,7 +212,7 @@ ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, 
             *esp_err = ESP_ERR_OTA_VALIDATE_FAILED;
         }
         snprintf(msg, len, "%s is empty: there is no app to boot there; upload one instead", name);
-        return OTA_SELECT_NOT_BOOTABLE;
+        return SOTA_UPDATE_ERR_NOT_BOOTABLE;
     }
     if (s.image != OTA_SLOT_VALID) {
         if (esp_err) {
@@ -220,10 +220,10 @@ ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, 
         }
         snprintf(msg, len, "the app in %s does not verify, so it cannot boot: %s. Upload a working build "
                  "instead", name, s.reason);
-        return OTA_SELECT_NOT_BOOTABLE;
+        return SOTA_UPDATE_ERR_NOT_BOOTABLE;
     }
     if (!policy_allows(p, &s, msg, len)) {
-        return OTA_SELECT_POLICY;
+        return SOTA_UPDATE_ERR_POLICY;
     }
     esp_err_t err = esp_ota_set_boot_partition(p);
     if (esp_err) {
@@ -233,12 +233,12 @@ ota_select_err_t ota_slots_select(const esp_partition_t *p, bool allow_running, 
         snprintf(msg, len, "%s could not be selected for the next boot (esp_ota_set_boot_partition: %s); "
                  "the running app keeps booting", name, esp_err_to_name(err));
         ESP_LOGE(TAG, "%s", msg);
-        return err == ESP_ERR_OTA_VALIDATE_FAILED ? OTA_SELECT_NOT_BOOTABLE : OTA_SELECT_FLASH;
+        return err == ESP_ERR_OTA_VALIDATE_FAILED ? SOTA_UPDATE_ERR_NOT_BOOTABLE : SOTA_UPDATE_ERR_FLASH;
     }
     snprintf(msg, len, "switched to %s %s in %s; it boots next", s.has_desc ? s.project : "app",
              s.has_desc ? s.version : "(no version)", name);
     ESP_LOGI(TAG, "%s", msg);
-    return OTA_SELECT_OK;
+    return SOTA_UPDATE_OK;
 }
 
 static void reboot_cb(void *arg)

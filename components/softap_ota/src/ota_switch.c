@@ -16,7 +16,7 @@ esp_err_t ota_switch_post(httpd_req_t *req)
     }
     char body[128];
     if (req->content_len == 0 || req->content_len >= sizeof body) {
-        return ota_reply_refuse(req, 400, "bad_request", "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
                           "(a label from the slots of GET /api/status)");
     }
     size_t got = 0;
@@ -40,7 +40,7 @@ esp_err_t ota_switch_post(httpd_req_t *req)
     }
     cJSON_Delete(j);
     if (!ok_label) {
-        return ota_reply_error(req, 400, "bad_request", "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
+        return ota_reply_error(req, SOTA_UPDATE_ERR_BAD_REQUEST, "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
                           "(a label from the slots of GET /api/status)");
     }
     const esp_partition_t *p = esp_partition_find_first(ESP_PARTITION_TYPE_APP, ESP_PARTITION_SUBTYPE_ANY, want);
@@ -48,32 +48,21 @@ esp_err_t ota_switch_post(httpd_req_t *req)
         char msg[200];
         snprintf(msg, sizeof msg, "this device has no app partition named '%s': use a label from the slots "
                  "of GET /api/status", want);
-        return ota_reply_error(req, 404, "no_such_slot", msg);
+        return ota_reply_error(req, SOTA_UPDATE_ERR_NO_SUCH_SLOT, msg);
     }
-    int rstatus = 0;
-    cJSON *refused = ota_resume_gate_switch(req, &rstatus);
+    sota_update_err_t out = SOTA_UPDATE_OK;
+    cJSON *refused = ota_resume_gate_switch(req, &out);
     if (refused) {
-        return ota_reply_json(req, rstatus, refused);
+        return ota_reply_json(req, out, refused);
     }
     if (!ota_state_try_claim(SOFTAP_OTA_VERIFYING, 0)) {
-        return ota_reply_error(req, 409, "busy", "an update is in progress: wait for it to finish, then switch");
+        return ota_reply_error(req, SOTA_UPDATE_ERR_BUSY, "an update is in progress: wait for it to finish, then switch");
     }
     char msg[320];
-    switch (ota_slots_select(p, false, msg, sizeof msg, NULL)) {
-    case OTA_SELECT_OK:
-        break;
-    case OTA_SELECT_RUNNING:
+    out = ota_slots_select(p, false, msg, sizeof msg, NULL);
+    if (out != SOTA_UPDATE_OK) {
         ota_state_set(SOFTAP_OTA_IDLE);
-        return ota_reply_error(req, 409, "already_running", msg);
-    case OTA_SELECT_NOT_BOOTABLE:
-        ota_state_set(SOFTAP_OTA_IDLE);
-        return ota_reply_error(req, 422, "not_bootable", msg);
-    case OTA_SELECT_POLICY:
-        ota_state_set(SOFTAP_OTA_IDLE);
-        return ota_reply_error(req, 422, "policy", msg);
-    default:
-        ota_state_set(SOFTAP_OTA_IDLE);
-        return ota_reply_error(req, 500, "flash_error", msg);
+        return ota_reply_error(req, out, msg); /* already_running, not_bootable, policy, flash_error */
     }
     ota_slot_info_t info;
     ota_slots_info(p, &info);
@@ -87,7 +76,7 @@ esp_err_t ota_switch_post(httpd_req_t *req)
     cJSON_AddStringToObject(o, "name", ota_slots_name(p, name, sizeof name));
     cJSON_AddNumberToObject(o, "reboot_in_ms", OTA_REBOOT_DELAY_MS);
     ota_state_finish(true, msg, p->label);
-    err = ota_reply_json(req, 200, o);
+    err = ota_reply_json(req, SOTA_UPDATE_OK, o);
     ota_slots_reboot_soon();
     return err;
 }

@@ -61,7 +61,6 @@ typedef struct {
     bool file_seen;
     bool second_file;          /* the form had another file after the first: 400 */
     size_t left;               /* body bytes not received yet */
-    const char *code;          /* error code for failures outside the session */
     /* resuming (ota_resume.c): the client, the file offset this request starts at, and
      * whether the session is to be kept when the transfer broke off (why: the reason to
      * record if it cannot be kept) */
@@ -92,7 +91,6 @@ static int mp_begin(void *ctx, const sota_mp_part_t *part)
          * installing the first and dropping the second would hide a mistake. */
         sota_update_cancel(&u->upd, "the form has more than one file: one file is expected. Send only "
                            "the firmware .bin (curl -F file=@app.bin)");
-        u->code = "bad_request";
         u->second_file = true;
         return 1;
     }
@@ -129,9 +127,9 @@ static void broke_off(upload_t *u, const char *why)
     }
 }
 
-/* Receive the body and stream it through the update session. Returns the HTTP status
- * to answer with and sets *close when the connection must be dropped (dead client). */
-static int receive(upload_t *u, bool *close)
+/* Receive the body and stream it through the update session. Returns the outcome to
+ * answer with and sets *close when the connection must be dropped (dead client). */
+static sota_update_err_t receive(upload_t *u, bool *close)
 {
     httpd_req_t *req = u->req;
     const softap_ota_config_t *cfg = ota_state_config();
@@ -144,9 +142,8 @@ static int receive(upload_t *u, bool *close)
             snprintf(why, sizeof why, "the updater was stopped by the app after %u of %u bytes; %s",
                      (unsigned)u->upd.received, (unsigned)req->content_len, left_as(u, left, sizeof left));
             sota_update_cancel(&u->upd, why);
-            u->code = "stopped";
             *close = true;
-            return 503;
+            return SOTA_UPDATE_ERR_STOPPED;
         }
         int n = httpd_req_recv(req, u->buf, u->left < sizeof u->buf ? u->left : sizeof u->buf);
         if (n == HTTPD_SOCK_ERR_TIMEOUT) {
@@ -157,9 +154,8 @@ static int receive(upload_t *u, bool *close)
                          (unsigned)(timeouts * cfg->recv_timeout_s), (unsigned)u->upd.received,
                          (unsigned)u->upd.cfg.announced_len, left_as(u, left, sizeof left));
                 broke_off(u, why);
-                u->code = "timeout";
                 *close = true;
-                return 408;
+                return SOTA_UPDATE_ERR_TIMEOUT;
             }
         } else if (n <= 0) {
             char why[200], left[80];
@@ -167,27 +163,25 @@ static int receive(upload_t *u, bool *close)
                      (unsigned)u->upd.received, (unsigned)u->upd.cfg.announced_len,
                      left_as(u, left, sizeof left));
             broke_off(u, why);
-            u->code = "disconnected";
             *close = true;
-            return 400;
+            return SOTA_UPDATE_ERR_DISCONNECTED;
         } else {
             timeouts = 0;
             u->left -= (size_t)n;
             if (u->multipart) {
                 sota_mp_err_t me = sota_mp_feed(&u->mp, u->buf, (size_t)n, &u->cbs);
                 if (u->second_file) {
-                    return 400;
+                    return SOTA_UPDATE_ERR_BAD_REQUEST;
                 }
                 if (u->upd.state != SOTA_UPDATE_ST_FAILED && me != SOTA_MP_OK) {
                     sota_update_cancel(&u->upd, sota_mp_strerror(me));
-                    u->code = "bad_request";
-                    return 400;
+                    return SOTA_UPDATE_ERR_BAD_REQUEST;
                 }
             } else {
                 sota_update_feed(&u->upd, u->buf, (size_t)n);
             }
             if (u->upd.state == SOTA_UPDATE_ST_FAILED) {
-                return sota_update_http_status(u->upd.err);
+                return u->upd.err;
             }
             ota_state_progress(u->base + (uint32_t)(req->content_len - u->left));
         }
@@ -198,30 +192,27 @@ static int receive(upload_t *u, bool *close)
                      (unsigned)cfg->upload_deadline_s, (unsigned)u->upd.received,
                      (unsigned)u->upd.cfg.announced_len, left_as(u, left, sizeof left));
             broke_off(u, why);
-            u->code = "timeout";
             *close = true;
-            return 408;
+            return SOTA_UPDATE_ERR_TIMEOUT;
         }
     }
     if (u->multipart) {
         sota_mp_err_t me = sota_mp_finish(&u->mp);
         if (me != SOTA_MP_OK) {
             sota_update_cancel(&u->upd, sota_mp_strerror(me));
-            u->code = "bad_request";
-            return 400;
+            return SOTA_UPDATE_ERR_BAD_REQUEST;
         }
         if (!u->file_seen) {
             sota_update_cancel(&u->upd, "the form had no file: choose the firmware .bin and send it "
                                "in a field with a filename (curl -F file=@app.bin)");
-            u->code = "bad_request";
-            return 400;
+            return SOTA_UPDATE_ERR_BAD_REQUEST;
         }
     }
     ota_state_set(SOFTAP_OTA_VERIFYING);
     if (sota_update_finish(&u->upd) != SOTA_UPDATE_OK) {
-        return sota_update_http_status(u->upd.err);
+        return u->upd.err;
     }
-    return 200;
+    return SOTA_UPDATE_OK;
 }
 
 /* A filesystem image was written and read back: answer, record, restart if configured. */
@@ -244,7 +235,7 @@ static esp_err_t answer_fs(upload_t *u, cJSON *o)
     cJSON_AddNumberToObject(o, "reboot_in_ms", reboot ? OTA_REBOOT_DELAY_MS : 0);
     ota_state_finish_fs(true, u->upd.msg, p->label, reboot);
     ESP_LOGI(TAG, "%s", u->upd.msg);
-    esp_err_t err = ota_reply_json(u->req, 200, o);
+    esp_err_t err = ota_reply_json(u->req, SOTA_UPDATE_OK, o);
     if (reboot) {
         ota_slots_reboot_soon();
     }
@@ -261,11 +252,10 @@ static esp_err_t upload_run(httpd_req_t *req)
     }
     if (!u) {
         ota_state_finish(false, "out of memory for the upload buffers; the running app is unchanged", "");
-        return ota_reply_refuse(req, 500, "no_memory", "out of memory for the upload buffers; try again");
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_MEMORY, "out of memory for the upload buffers; try again");
     }
     u->req = req;
     u->left = req->content_len;
-    u->code = NULL;
     u->keep = false;
     ota_peer_of(req, &u->peer);
     u->cbs = (sota_mp_callbacks_t){ .on_part_begin = mp_begin, .on_part_data = mp_data,
@@ -284,7 +274,7 @@ static esp_err_t upload_run(httpd_req_t *req)
     if (err != ESP_OK) {
         free(u);
         ota_state_finish(false, "this device has no OTA slot to write (see its partition table)", "");
-        return ota_reply_refuse(req, 500, "no_slot", "this device has no OTA app slot to write: its partition "
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_SLOT, "this device has no OTA app slot to write: its partition "
                              "table needs ota_0 and ota_1 partitions and an otadata partition");
     }
     if (resumed) {
@@ -299,14 +289,13 @@ static esp_err_t upload_run(httpd_req_t *req)
         sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
     }
 
-    int status = 0;
+    sota_update_err_t out = SOTA_UPDATE_OK;
     bool close = false;
     if (ctype_long) {
         sota_update_cancel(&u->upd, "the Content-Type header is longer than 255 bytes: send the "
                            "file as application/octet-stream, or as multipart/form-data with a "
                            "boundary of at most 70 characters");
-        u->code = "bad_request";
-        status = 400;
+        out = SOTA_UPDATE_ERR_BAD_REQUEST;
     } else if (u->multipart) {
         char boundary[SOTA_MP_BOUNDARY_MAX + 1];
         sota_mp_err_t me = sota_mp_boundary(ctype, boundary, sizeof boundary);
@@ -315,12 +304,11 @@ static esp_err_t upload_run(httpd_req_t *req)
         }
         if (me != SOTA_MP_OK) {
             sota_update_cancel(&u->upd, sota_mp_strerror(me));
-            u->code = "bad_request";
-            status = 400;
+            out = SOTA_UPDATE_ERR_BAD_REQUEST;
         }
     }
-    if (!status) {
-        status = receive(u, &close);
+    if (out == SOTA_UPDATE_OK) {
+        out = receive(u, &close);
     }
     if (u->keep && !ota_resume_keep(u, &u->upd, &u->peer, free)) {
         sota_update_cancel(&u->upd, u->why);
@@ -331,9 +319,9 @@ static esp_err_t upload_run(httpd_req_t *req)
     }
 
     cJSON *o = cJSON_CreateObject();
-    if (status == 200 && u->writer.fs) {
+    if (out == SOTA_UPDATE_OK && u->writer.fs) {
         err = answer_fs(u, o);
-    } else if (status == 200) {
+    } else if (out == SOTA_UPDATE_OK) {
         const sota_app_desc_t *d = &u->upd.img.desc;
         cJSON_AddBoolToObject(o, "ok", true);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
@@ -348,10 +336,10 @@ static esp_err_t upload_run(httpd_req_t *req)
         cJSON_AddNumberToObject(o, "reboot_in_ms", OTA_REBOOT_DELAY_MS);
         ota_state_finish(true, u->upd.msg, u->writer.part->label);
         ESP_LOGI(TAG, "%s", u->upd.msg);
-        err = ota_reply_json(req, 200, o);
+        err = ota_reply_json(req, SOTA_UPDATE_OK, o);
         ota_slots_reboot_soon();
     } else {
-        const char *code = u->code ? u->code : sota_update_err_code(u->upd.err);
+        const char *code = sota_update_err_code(out);
         cJSON_AddStringToObject(o, "error", code);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
         ota_reply_explain(o, &u->upd);
@@ -360,17 +348,17 @@ static esp_err_t upload_run(httpd_req_t *req)
         sota_update_explain(&u->upd, reason, sizeof reason);
         bool fits = strlen(u->upd.msg) < sizeof ((softap_ota_status_t *)0)->last_message;
         ota_state_finish(false, fits ? u->upd.msg : reason, u->writer.part ? u->writer.part->label : "");
-        ESP_LOGW(TAG, "update refused (%d %s): %s", status, code, u->upd.msg);
+        ESP_LOGW(TAG, "update refused (%d %s): %s", sota_update_http_status(out), code, u->upd.msg);
         if (close) {
             cJSON_Delete(o);
             err = ESP_FAIL;
         } else if (u->left > 0) {
             /* refused before the end of the body: answer and close rather than read on */
             httpd_resp_set_hdr(req, "Connection", "close");
-            ota_reply_json(req, status, o);
+            ota_reply_json(req, out, o);
             err = ota_conn_refuse_close(req);
         } else {
-            err = ota_reply_json(req, status, o);
+            err = ota_reply_json(req, out, o);
         }
     }
     free(u);
@@ -471,7 +459,7 @@ esp_err_t ota_upload_post(httpd_req_t *req)
         return aerr;
     }
     if (req->content_len == 0) {
-        return ota_reply_refuse(req, 411, "length_required",
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_LENGTH_REQUIRED,
                              "the upload has no Content-Length (or is empty): send the file as the body "
                              "(curl --data-binary @app.bin) or as a form (curl -F file=@app.bin)");
     }
@@ -483,22 +471,22 @@ esp_err_t ota_upload_post(httpd_req_t *req)
         snprintf(msg, sizeof msg, "the running app was just installed and its health check has not judged it "
                  "yet (it runs %u ms after the start): try again in a few seconds",
                  (unsigned)ota_state_config()->health_delay_ms);
-        return ota_reply_refuse(req, 409, "pending_verify", msg);
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_PENDING_VERIFY, msg);
     }
     /* ?partition= and X-Sota-SHA256, when given, must be well-formed */
     ota_fs_req_t fsreq;
     char fsmsg[120];
     if (!ota_fs_request(req, &fsreq, fsmsg, sizeof fsmsg)) {
-        return ota_reply_refuse(req, 400, "bad_request", fsmsg);
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, fsmsg);
     }
     /* An interrupted upload kept for a resume: continue it, start over, or refuse. */
     char ctype[16] = "";
     httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype);
-    int rstatus = 0;
-    cJSON *refused = ota_resume_gate(req, strncasecmp(ctype, "multipart/", 10) == 0, &rstatus);
+    sota_update_err_t why = SOTA_UPDATE_OK;
+    cJSON *refused = ota_resume_gate(req, strncasecmp(ctype, "multipart/", 10) == 0, &why);
     if (refused) {
         httpd_resp_set_hdr(req, "Connection", "close"); /* the body is not read */
-        ota_reply_json(req, rstatus, refused);
+        ota_reply_json(req, why, refused);
         return ota_conn_refuse_close(req);
     }
     if (!ota_state_try_begin((uint32_t)req->content_len)) {
@@ -512,7 +500,7 @@ esp_err_t ota_upload_post(httpd_req_t *req)
         char msg[200];
         snprintf(msg, sizeof msg, "another update is in progress (%u of %u bytes received): wait for it "
                  "to finish, then reload the page", (unsigned)st.received, (unsigned)st.total);
-        return ota_reply_refuse(req, 409, "busy", msg);
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BUSY, msg);
     }
 #if SOTA_ASYNC_UPLOAD
     if (upload_in_task(req)) {

@@ -137,7 +137,7 @@ esp_err_t softap_ota_reboot_to_factory(void)
     /* the same verification and selection as POST /api/boot */
     char msg[320];
     esp_err_t err = ESP_OK;
-    if (ota_slots_select(f, true, msg, sizeof msg, &err) != OTA_SELECT_OK) {
+    if (ota_slots_select(f, true, msg, sizeof msg, &err) != SOTA_UPDATE_OK) {
         ESP_LOGE(TAG, "cannot select the factory app: %s", msg);
         return err != ESP_OK ? err : ESP_FAIL;
     }
