@@ -437,6 +437,39 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     }
 }
 
+/* A filesystem image: its parameters, one per line, and where an upload puts it. */
+static void print_fs(const sota_ident_t *id, size_t len)
+{
+    const sota_fs_params_t *fs = &id->fs;
+    const char *name = sota_file_kind_name(id->kind);
+    printf("filesystem: %s\n", name);
+    if (!fs->known) {
+        printf("parameters: unknown (%s superblock or boot sector could not be read)\n", name);
+        printf("verdict: an upload is refused (422): the image is damaged\n");
+        return;
+    }
+    printf("block size: %" PRIu32 "\n", fs->block_size);
+    printf("block count: %" PRIu32 "%s\n", fs->block_count,
+           fs->block_count ? "" : " (not in the image: the partition's size decides)");
+    if (id->kind == SOTA_FILE_LITTLEFS) {
+        printf("disk version: %u.%u\n", (unsigned)fs->version_major, (unsigned)fs->version_minor);
+    }
+    if (id->kind == SOTA_FILE_SPIFFS) {
+        printf("page size: %" PRIu32 "\n", fs->page_size);
+    }
+    if (id->kind == SOTA_FILE_FAT) {
+        printf("fat: FAT%u, cluster %" PRIu32 " bytes, label \"%s\"%s\n", (unsigned)fs->fat_bits,
+               fs->cluster_size, fs->label, fs->offset ? ", behind ESP-IDF's wear levelling" : "");
+    }
+    printf("filesystem size: %" PRIu64 " bytes (file %zu bytes%s)\n", fs->size, len,
+           len < fs->size ? ": truncated" : "");
+    printf("verdict: an upload writes it to the data partition of subtype %s (0x%02x)%s\n", name,
+           (unsigned)sota_fs_subtype(id->kind),
+           len < fs->size ? ", but this file is truncated and is refused (422)"
+                          : id->kind == SOTA_FILE_FAT ? " at least this size"
+                                                      : " of exactly the filesystem's size");
+}
+
 static int cmd_info(const opts_t *o)
 {
     uint8_t *b = NULL;
@@ -451,6 +484,11 @@ static int cmd_info(const opts_t *o)
     sota_ident_t id;
     sota_ident(b, len, len, target, &id);
     printf("kind: %s: %s\n", sota_file_kind_name(id.kind), id.message);
+    if (sota_file_kind_is_fs(id.kind)) {
+        print_fs(&id, len);
+        free(b);
+        return 0;
+    }
     if (len > 0 && b[0] == SOTA_IMG_MAGIC) {
         const sota_chip_t *chip = named ? named : target;
         sota_img_t *v = malloc(sizeof *v);

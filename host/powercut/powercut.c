@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "cJSON.h"
@@ -19,7 +20,9 @@
 #include "otadata.h"
 #include "ptable.h"
 #include "softap_ota.h"
+#include "nvs_flash.h"
 #include "sota_host.h"
+#include "sota_host_nvs.h"
 #include "sota_le.h"
 #include "sota_text.h"
 
@@ -39,11 +42,18 @@ enum {
     START_BASE,    /* table + factory app, otadata blank: factory boots */
     START_UPDATED, /* START_BASE + a clean update of IMG_NEW into ota_0 (NEW) */
     START_OLDER,   /* ota_0 runs C (VALID), ota_1 holds B (VALID, older seq) */
+    START_FS,      /* START_BASE + an older filesystem image in the fs partition */
     START_COUNT
 };
 
 /* Partitions, by their index in pc_harness.part. */
 enum { PART_FACTORY, PART_OTA0, PART_OTA1, PART_COUNT };
+
+/* Filesystem images of the fs-update scenario: the partition's older one, the new one,
+ * and the one uploaded after every run. */
+enum { FS_OLD, FS_NEW, FS_NEXT, FS_COUNT };
+/* The partition the harness adds to a table without a filesystem partition. */
+#define FS_ADDED_CSV "\nsota_fs, data, littlefs, , 32K\n"
 
 /* A state of the running app as the checks name it: an otadata state, or factory. */
 #define STATE_FACTORY 0xFFFFFFF0u
@@ -72,6 +82,9 @@ struct pc_harness {
     volatile bool fired;               /* the armed cut happened */
     bool jump_armed;                   /* restart_jb is live */
     jmp_buf restart_jb;                /* where esp_restart() lands */
+    pt_entry_t fs_part;                /* fs-update's partition (size 0: none) */
+    pc_image_t fs[FS_COUNT];           /* its images, of the partition's size */
+    char nvs_path[64];                 /* the host NVS file of fs-update runs */
 };
 
 typedef struct {
@@ -91,6 +104,7 @@ static bool run_update_resumed(pc_harness_t *h, char *msg, size_t len);
 static bool run_first_boot(pc_harness_t *h, char *msg, size_t len);
 static bool run_rollback(pc_harness_t *h, char *msg, size_t len);
 static bool run_reset_pending(pc_harness_t *h, char *msg, size_t len);
+static bool run_fs_update(pc_harness_t *h, char *msg, size_t len);
 
 static const sc_def_t s_sc[PC_SC_COUNT] = {
     [PC_SC_UPDATE_BLANK] = { "update-blank", "factory runs; upload into the blank ota_0, first byte to set-boot",
@@ -115,6 +129,10 @@ static const sc_def_t s_sc[PC_SC_COUNT] = {
                               "bootloader aborts it (PENDING_VERIFY -> ABORTED)",
                               START_UPDATED, false, PART_FACTORY, IMG_FACTORY, PART_OTA0, IMG_NEW, false,
                               STATE_FACTORY, run_reset_pending },
+    [PC_SC_FS_UPDATE] = { "fs-update", "factory runs; a LittleFS image into the filesystem partition, which "
+                          "holds an older one: first byte to the cleared record",
+                          START_FS, true, PART_FACTORY, IMG_FACTORY, PART_FACTORY, IMG_FACTORY, true,
+                          STATE_FACTORY, run_fs_update },
 };
 
 /* ---- names ------------------------------------------------------------------------- */
@@ -209,9 +227,10 @@ static esp_err_t dev_boot(pc_harness_t *h)
  * raw body of exactly img->len bytes; with lost_at, the connection drops after that many
  * bytes and the same session is resumed from sota_update_offset(), as POST /update with
  * Content-Range does after a kept session (a power cut in between loses it with the
- * RAM). true if the new slot is selected. */
+ * RAM). fs_label: a filesystem image for that partition (?partition=), else NULL. true
+ * if the new slot is selected (the partition written). */
 static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, size_t lost_at,
-                             char *msg, size_t len)
+                             const char *fs_label, char *msg, size_t len)
 {
     ota_writer_t w;
     sota_update_cfg_t ucfg;
@@ -222,6 +241,7 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
     }
     ucfg.announced_len = img->len;
     ucfg.announced_exact = true;
+    ucfg.fs_label = fs_label;
     sota_update_t *u = h->upd;
     sota_update_init(u, &ucfg, ops, &w);
     sota_update_err_t ue = SOTA_UPDATE_OK;
@@ -257,7 +277,7 @@ static bool run_update_split(pc_harness_t *h, const pc_image_t *img, const sota_
 static bool run_update(pc_harness_t *h, const pc_image_t *img, const sota_update_ops_t *ops, char *msg,
                        size_t len)
 {
-    return run_update_split(h, img, ops, 0, msg, len);
+    return run_update_split(h, img, ops, 0, NULL, msg, len);
 }
 
 /* Halfway, past the head (the session is only kept once the slot is open). */
@@ -266,13 +286,27 @@ static bool run_update_resumed(pc_harness_t *h, char *msg, size_t len)
     const sota_update_ops_t *ops = h->opts.writer ? h->opts.writer : &ota_writer_ops;
     const pc_image_t *img = &h->img[IMG_NEW];
     size_t half = img->len / 2 > SOTA_UPDATE_HEAD_LEN ? img->len / 2 : SOTA_UPDATE_HEAD_LEN + 1;
-    return run_update_split(h, img, ops, half < img->len ? half : 0, msg, len);
+    return run_update_split(h, img, ops, half < img->len ? half : 0, NULL, msg, len);
 }
 
 static bool run_update_new(pc_harness_t *h, char *msg, size_t len)
 {
     const sota_update_ops_t *ops = h->opts.writer ? h->opts.writer : &ota_writer_ops;
     return run_update(h, &h->img[IMG_NEW], ops, msg, len);
+}
+
+/* Upload filesystem image img to the fs partition through the session and the writer,
+ * as POST /update?partition=LABEL does with a raw body. true if it was written, read
+ * back and its record cleared. */
+static bool run_fs_upload(pc_harness_t *h, const pc_image_t *img, char *msg, size_t len)
+{
+    return run_update_split(h, img, h->opts.writer ? h->opts.writer : &ota_writer_ops, 0, h->fs_part.label,
+                            msg, len);
+}
+
+static bool run_fs_update(pc_harness_t *h, char *msg, size_t len)
+{
+    return run_fs_upload(h, &h->fs[FS_NEW], msg, len);
 }
 
 static bool boot_step(pc_harness_t *h, char *msg, size_t len)
@@ -333,6 +367,39 @@ static int build_image(pc_harness_t *h, int idx, const char *version, uint32_t s
     return imagegen_build(&g, &h->img[idx].data, &h->img[idx].len);
 }
 
+/* fs-update's partition: the table's first littlefs, spiffs or fat data partition; for a
+ * table without one, the harness's own added after the last partition (if it fits). */
+static int load_fs_table(pc_harness_t *h, const pt_opts_t *o, char *err, size_t errlen)
+{
+    static const uint8_t subs[] = { 0x83, 0x82, 0x81 };
+    for (size_t i = 0; i < sizeof subs; i++) {
+        const pt_entry_t *e = pt_find(&h->table, PT_TYPE_DATA, subs[i]);
+        if (e) {
+            h->fs_part = *e;
+            return PC_OK;
+        }
+    }
+    size_t n = strlen(h->opts.ptable_csv);
+    char *csv = malloc(n + sizeof FS_ADDED_CSV);
+    if (!csv) {
+        return PC_ERR_NOMEM;
+    }
+    memcpy(csv, h->opts.ptable_csv, n);
+    memcpy(csv + n, FS_ADDED_CSV, sizeof FS_ADDED_CSV);
+    char why[256] = "";
+    ptable_t t;
+    if (pt_from_csv(csv, o, &t, why, sizeof why) == 0 && pt_to_bin(&t, o, h->ptbin, why, sizeof why) == 0) {
+        h->table = t;
+        h->fs_part = *pt_find(&h->table, PT_TYPE_DATA, 0x83);
+    } else if (pt_to_bin(&h->table, o, h->ptbin, why, sizeof why) != 0) {
+        sota_text_put(err, errlen, "partition table rejected: %s", why);
+        free(csv);
+        return PC_ERR_SETUP;
+    }
+    free(csv);
+    return PC_OK;   /* no room: fs-update reports it cannot run */
+}
+
 static int load_table(pc_harness_t *h, char *err, size_t errlen)
 {
     pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
@@ -341,6 +408,10 @@ static int load_table(pc_harness_t *h, char *err, size_t errlen)
         pt_to_bin(&h->table, &o, h->ptbin, why, sizeof why) != 0) {
         sota_text_put(err, errlen, "partition table rejected: %s", why);
         return PC_ERR_SETUP;
+    }
+    int rc = load_fs_table(h, &o, err, errlen);
+    if (rc != PC_OK) {
+        return rc;
     }
     static const uint8_t subtypes[PART_COUNT] = { PT_SUBTYPE_FACTORY, PT_SUBTYPE_OTA_0, PT_SUBTYPE_OTA_0 + 1 };
     static const char *const names[PART_COUNT] = { "factory", "ota_0", "ota_1" };
@@ -407,6 +478,33 @@ static int load_new_image(pc_harness_t *h, const pc_opts_t *opts, char *err, siz
     return PC_OK;
 }
 
+/* A LittleFS image of `size` bytes for the sweep: a superblock entry as the reference
+ * littlefs writes it (4096-byte blocks, size / 4096 of them, disk version 2.1), then
+ * bytes from the seed, every third sector left erased (so that the erase-ahead's skips
+ * are cut too). Only what the updater reads of it matters: sota_ident's parameters. */
+static int make_fs_image(pc_image_t *img, uint32_t size, uint32_t seed)
+{
+    uint8_t *b = malloc(size);
+    if (!b) {
+        return PC_ERR_NOMEM;
+    }
+    uint32_t x = seed * 2654435761u + 1u;
+    for (uint32_t i = 0; i < size; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        b[i] = (i / 0x1000) % 3 == 2 ? 0xFF : (uint8_t)x;
+    }
+    static const uint8_t tags[] = { 0xF0, 0x0F, 0xFF, 0xF7, 'l', 'i', 't', 't', 'l', 'e', 'f', 's',
+                                    0x2F, 0xE0, 0x00, 0x10 };
+    sota_wr32(b, seed);                      /* revision count */
+    memcpy(b + 4, tags, sizeof tags);        /* name tag, "littlefs", inline struct tag */
+    sota_wr32(b + 0x14, 0x00020001u);        /* disk version 2.1 */
+    sota_wr32(b + 0x18, 0x1000u);            /* block size */
+    sota_wr32(b + 0x1C, size / 0x1000u);     /* block count */
+    img->data = b;
+    img->len = size;
+    return PC_OK;
+}
+
 /* The apps of the scenarios' history: factory, A, B, C, the new one (unless given) and
  * the one after it. */
 static int build_history(pc_harness_t *h, const pc_opts_t *opts, char *err, size_t errlen)
@@ -441,6 +539,11 @@ static int build_history(pc_harness_t *h, const pc_opts_t *opts, char *err, size
         sota_text_put(err, errlen, "could not make the scenarios' apps for %s (%u bytes): %s", h->chip->name,
             (unsigned)nlen, imagegen_strerror(ge));
         return ge == IMAGEGEN_ERR_NOMEM ? PC_ERR_NOMEM : PC_ERR_SETUP;
+    }
+    for (int i = 0; i < FS_COUNT && h->fs_part.size; i++) {
+        if (make_fs_image(&h->fs[i], h->fs_part.size, (uint32_t)(11 + i)) != PC_OK) {
+            return PC_ERR_NOMEM;
+        }
     }
     if (h->img[IMG_FACTORY].len > h->part[PART_FACTORY].size) {
         sota_text_put(err, errlen, "the factory partition (0x%x bytes) is too small for the factory app",
@@ -531,6 +634,12 @@ void pc_close(pc_harness_t *h)
         nor_close(h->start[i]);
     }
     nor_close(h->dev);
+    for (int i = 0; i < FS_COUNT; i++) {
+        free(h->fs[i].data);
+    }
+    if (h->nvs_path[0]) {
+        unlink(h->nvs_path);
+    }
     free(h->upd);
     free(h->verify);
     free(h);
@@ -566,6 +675,17 @@ static int ensure_start(pc_harness_t *h, int s, char *msg, size_t len)
     bool ok = setup_boot(h, PART_FACTORY, msg, len);
     if (s == START_UPDATED) {
         ok = ok && run_update(h, &h->img[IMG_NEW], &ota_writer_ops, msg, len);
+    } else if (s == START_FS) {
+        if (!h->fs_part.size) {
+            sota_text_put(msg, len, "the partition table has no filesystem data partition and no room to add one "
+                "(32 KiB after its last partition)");
+            ok = false;
+        }
+        nor_err_t le = ok ? nor_load(h->dev, h->fs_part.offset, h->fs[FS_OLD].data, h->fs[FS_OLD].len) : NOR_OK;
+        if (le != NOR_OK) {
+            sota_text_put(msg, len, "loading the older filesystem image: %s", nor_strerror(le));
+            ok = false;
+        }
     } else {
         /* A into ota_0, B into ota_1, C into ota_0: each booted and confirmed */
         static const struct {
@@ -825,6 +945,86 @@ static bool check_updatable(pc_harness_t *h, pc_result_t *res)
     return true;
 }
 
+/* fs-update: a fresh host NVS (no record) for the run. */
+static bool fs_nvs_fresh(pc_harness_t *h, char *why, size_t len)
+{
+    if (!h->nvs_path[0]) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(h->nvs_path, sizeof h->nvs_path, "%.40s/sota-pc-nvs-XXXXXX", dir && *dir ? dir : "/tmp");
+        int fd = mkstemp(h->nvs_path);
+        if (fd < 0) {
+            sota_text_put(why, len, "cannot make a file for the host NVS in %s", dir && *dir ? dir : "/tmp");
+            h->nvs_path[0] = '\0';
+            return false;
+        }
+        close(fd);
+    }
+    nvs_host_set_path(h->nvs_path);
+    esp_err_t err = nvs_flash_erase();
+    if (err == ESP_OK) {
+        err = nvs_flash_init();
+    }
+    if (err != ESP_OK) {
+        sota_text_put(why, len, "host NVS in %s: %s", h->nvs_path, esp_err_to_name(err));
+        return false;
+    }
+    return true;
+}
+
+static bool fs_holds(const pc_harness_t *h, const pc_image_t *img)
+{
+    return memcmp(nor_map(h->dev) + h->fs_part.offset, img->data, img->len) == 0;
+}
+
+/* fs-update, after the reboot: the partition holds exactly the new image, or it is
+ * reported incomplete (by softap_ota_fs_incomplete and in /api/status); then a complete
+ * upload of another image succeeds and clears the record. */
+static bool check_fs(pc_harness_t *h, bool clean, pc_result_t *res)
+{
+    const char *label = h->fs_part.label;
+    bool complete = fs_holds(h, &h->fs[FS_NEW]);
+    bool incomplete = softap_ota_fs_incomplete(label);
+    if (clean && (!complete || incomplete)) {
+        return fail(res, "without a cut partition %s must hold the new image (%s) and no record (%s)", label,
+                    complete ? "it does" : "it does not", incomplete ? "it has one" : "none");
+    }
+    if (!complete && !incomplete) {
+        return fail(res, "partition %s holds %s, and nothing reports it incomplete", label,
+                    fs_holds(h, &h->fs[FS_OLD]) ? "the older image" : "a mix of images");
+    }
+    char *text = ota_status_json();
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    const char *state = NULL;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "storage"))
+    {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "label");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "state");
+        if (cJSON_IsString(l) && strcmp(l->valuestring, label) == 0 && cJSON_IsString(st)) {
+            state = st->valuestring;
+        }
+    }
+    const char *want = incomplete ? "incomplete" : "complete";
+    bool same = state && strcmp(state, want) == 0;
+    char got[24];
+    snprintf(got, sizeof got, "%s", state ? state : "nothing");
+    cJSON_Delete(o);
+    free(text);
+    if (!same) {
+        return fail(res, "GET /api/status says storage %s is %s, expected %s", label, got, want);
+    }
+    char msg[sizeof res->why - 120];
+    msg[0] = '\0';
+    if (!run_fs_upload(h, &h->fs[FS_NEXT], msg, sizeof msg)) {
+        return fail(res, "then a complete upload to %s failed: %s", label, msg);
+    }
+    if (!fs_holds(h, &h->fs[FS_NEXT]) || softap_ota_fs_incomplete(label)) {
+        return fail(res, "then after a complete upload %s %s", label,
+                    softap_ota_fs_incomplete(label) ? "is still reported incomplete" : "does not hold it");
+    }
+    return true;
+}
+
 /* ---- runs -------------------------------------------------------------------------- */
 
 int pc_run(pc_harness_t *h, pc_scenario_t sc, uint64_t cut, nor_cut_mode_t mode, pc_result_t *res)
@@ -851,6 +1051,10 @@ int pc_run(pc_harness_t *h, pc_scenario_t sc, uint64_t cut, nor_cut_mode_t mode,
         }
     }
 
+    bool fs = sc == PC_SC_FS_UPDATE;
+    if (fs && !fs_nvs_fresh(h, res->why, sizeof res->why)) {
+        return PC_ERR_SETUP;
+    }
     nor_reset_stats(h->dev);
     h->fired = false;
     if (cut) {
@@ -874,8 +1078,11 @@ int pc_run(pc_harness_t *h, pc_scenario_t sc, uint64_t cut, nor_cut_mode_t mode,
 
     res->ok = true;
     esp_err_t err = dev_boot(h);
-    if (check(h, def, cut == 0, err, res)) {
+    if (check(h, def, cut == 0, err, res) && (!fs || check_fs(h, cut == 0, res))) {
         check_updatable(h, res);
+    }
+    if (fs) {
+        nvs_host_reset();
     }
     if (cut == 0 && !run_ok) {
         /* the run's own failure says more than the checks that follow from it */

@@ -76,6 +76,16 @@ typedef enum {
     /* "reset-pending": first boot, then a reset before the app confirmed itself: the
      * bootloader writes PENDING_VERIFY -> ABORTED and boots factory. Success: factory. */
     PC_SC_RESET_PENDING,
+    /* "fs-update": factory runs; a LittleFS image is written to the table's first
+     * filesystem data partition (littlefs, else spiffs or fat; without one the harness
+     * adds "sota_fs, data, littlefs, , 32K" after the last partition), which holds an
+     * older image: from the first byte to the read-back and the cleared record.
+     * Previous and new app: factory. After every cut the partition must hold exactly
+     * the new image with the rest erased, or be reported incomplete
+     * (softap_ota_fs_incomplete and /api/status "storage"), and a complete upload of
+     * another image must then succeed. NVS is the host's (a file the cut does not
+     * reach: ESP-IDF's NVS writes an entry whole or not at all), fresh for each run. */
+    PC_SC_FS_UPDATE,
     PC_SC_COUNT
 } pc_scenario_t;
 

@@ -333,6 +333,54 @@ test('shows the device and installs an update chosen with the file picker', asyn
   });
 });
 
+test('writes a LittleFS image from the page and shows it in the storage list; asks which of two fat partitions', async () => {
+  const csv = path.join(TMP, 'fs.csv');
+  fs.writeFileSync(csv, fs.readFileSync(path.join(ROOT, 'partitions.csv'), 'utf8') +
+    'storage,  data, littlefs, 0x310000, 32K,\nfat1,     data, fat,      0x320000, 64K,\nfat2,     data, fat,      0x330000, 64K,\n');
+  const fixture = (n) => path.join(ROOT, 'tests', 'fixtures', 'fs', n);
+  await withDevice('storage', async (page, sim) => {
+    const storageTexts = () => page.locator('#fs .sl').evaluateAll((ds) => ds.map((d) => [...d.querySelectorAll('b, p')].map((e) => e.textContent).join('|')));
+    assert.deepEqual(await storageTexts(), [
+      'storage (littlefs, 32 KB)|storage storage holds nothing (erased)',
+      'fat1 (fat, 64 KB)|storage fat1 holds nothing (erased)',
+      'fat2 (fat, 64 KB)|storage fat2 holds nothing (erased)',
+    ]);
+    const sent = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/update') sent.push({ url: r.url(), sha: r.headers()['x-sota-sha256'] }); });
+
+    const lfs = fixture('littlefs_32k.bin');
+    await page.getByLabel(/Choose the app \.bin/).setInputFiles(lfs);
+    const v = await verdictFor(page, 'littlefs_32k.bin');
+    assert.match(v.text, /This is a LittleFS filesystem image \(4096-byte blocks, 8 blocks: 32 KiB, disk version 2\.1\), for a data partition\. It goes to the littlefs partition "storage" \(32 KiB\)\./);
+    assert.ok(v.go, `Install is enabled for it: ${v.text}`);
+    await page.click('#go');
+    assert.equal(await waitEnd(page), 'online', `the update did not end online: ${await text(page, '#msg')}`);
+    assert.match(await text(page, '#msg'), /Back online: storage holds the new image\./);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].sha, createHash('sha256').update(fs.readFileSync(lfs)).digest('hex'), 'X-Sota-SHA256 is the file\'s');
+    await page.locator('#fs .sl', { hasText: 'a littlefs filesystem' }).waitFor({ timeout: 5000 });
+    assert.match((await storageTexts())[0], /^storage \(littlefs, 32 KB\)\|storage storage holds a littlefs filesystem \(4096-byte blocks, 8 blocks: 32 KiB, disk version 2\.1\)$/);
+    assert.equal(await text(page, '#version'), FACTORY.version, 'the app is unchanged');
+    const s = await status(sim);
+    assert.deepEqual(s.storage.map((x) => `${x.label} ${x.state} ${x.content}`), ['storage complete littlefs', 'fat1 complete erased', 'fat2 complete erased']);
+    assert.match(s.last_update.message, /wrote the littlefs image \(32768 bytes/);
+    await shot(page, '7-storage');
+
+    // two fat partitions: the page asks which (?partition=), the device checks again
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); d.accept('fat2'); });
+    await page.setInputFiles('#file', fixture('fat_64k.bin'));
+    const f = await verdictFor(page, 'fat_64k.bin');
+    assert.match(asked, /2 fat partitions \(fat1 and fat2\)/);
+    assert.match(f.text, /It goes to the fat partition "fat2" \(64 KiB\)\./);
+    await page.click('#go');
+    assert.equal(await waitEnd(page), 'online', await text(page, '#msg'));
+    assert.match(sent[1].url, /\/update\?partition=fat2$/);
+    await page.locator('#fs .sl', { hasText: 'fat2 holds a fat filesystem' }).waitFor({ timeout: 5000 });
+    assert.deepEqual((await status(sim)).storage.map((x) => x.content), ['littlefs', 'erased', 'fat']);
+  }, { args: ['--ptable', csv] });
+});
+
 test('installs a file dropped on the page, started from the keyboard', async () => {
   await withDevice('drop', async (page, sim) => {
     const bytes = fs.readFileSync(testdata('c02_valid_esp32_100k.bin'));

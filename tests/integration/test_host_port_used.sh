@@ -26,7 +26,6 @@ seams=(
   esp_netif_dhcps_get_clients_by_mac  # test_component_api, test_idf_wifi: its DHCP leases
   sota_host_last_verify_message       # test_idf_ota_ops, test_idf_ota_sig: which check failed
   esp_ota_set_boot_partition_skip_validate  # test_powercut_sweep: the injected early switch
-  nvs_host_reset                      # test_idf_nvs, test_idf_wifi: a power loss
 )
 
 if [ ! -s "$list" ]; then

@@ -292,10 +292,10 @@ static inline unsigned fx_slot_max_erased(const fx_slot_t *s)
     return m;
 }
 
-/* Start a session on slot s and feed it data in pieces of `piece` bytes (the last one
+/* Start a session on slot s (or any ctx of ops) and feed it data in pieces of `piece` bytes (the last one
  * shorter), stopping at the first refusal, then finish. Returns the first error, or
  * finish's result. A feed that fails must return the session's own err (checked). */
-static inline sota_update_err_t fx_slot_run(sota_update_t *u, fx_slot_t *s, const sota_update_cfg_t *c,
+static inline sota_update_err_t fx_slot_run(sota_update_t *u, void *s, const sota_update_cfg_t *c,
                                          const sota_update_ops_t *ops, const uint8_t *data, size_t len,
                                          size_t piece)
 {

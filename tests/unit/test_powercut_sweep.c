@@ -108,7 +108,7 @@ static void test_names(void **state)
 {
     (void)state;
     static const char *const names[PC_SC_COUNT] = { "update-blank", "update-older", "update-resumed",
-                                                    "first-boot", "rollback", "reset-pending" };
+                                                    "first-boot", "rollback", "reset-pending", "fs-update" };
     for (int i = 0; i < PC_SC_COUNT; i++) {
         assert_string_equal(pc_scenario_name((pc_scenario_t)i), names[i]);
         assert_int_equal(pc_scenario_by_name(names[i]), i);
@@ -205,6 +205,8 @@ static void test_clean_runs(void **state)
         { PC_SC_FIRST_BOOT, "ota_0", "ota_0 (softap-ota 2.0.0, valid)", 4, 4 },
         { PC_SC_ROLLBACK, "factory", "factory (softap-ota 1.0.0, factory)", 4, 4 },
         { PC_SC_RESET_PENDING, "factory", "factory (softap-ota 1.0.0, factory)", 4, 4 },
+        /* 32 KiB over an older image: its 6 written sectors erased, 128 page programs */
+        { PC_SC_FS_UPDATE, "factory", "factory (softap-ota 1.0.0, factory)", 6 + 128, 6 + 128 },
     };
     pc_harness_t *h = open_with(NULL, 0);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

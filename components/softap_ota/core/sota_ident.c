@@ -19,15 +19,15 @@
  * Descriptions and advice are templates: {chip} the image's chip, {this} this device's
  * chip, {addr} the flash address the file is written at, {boot} the chip's bootloader
  * offset, {about} what the app says of itself, {start} the first bytes in hex, {need}
- * the bytes identification needs. */
+ * the bytes identification needs, {fs} a filesystem's parameters. */
 
 #define APP_FILE "the app image: a release's .bin without \"factory\" or \"merged\" in its " \
                  "name, or your build's app (ESP-IDF build/<project>.bin, PlatformIO " \
                  ".pio/build/<env>/firmware.bin, Arduino: Export Compiled Binary)"
 #define UPLOAD_APP "Upload " APP_FILE "."
 #define ONLY_APP "Over the air only the app can be replaced: upload " APP_FILE "."
-#define FS_WHAT "filesystem image, for a data partition (written over USB with esptool or " \
-                "parttool.py)."
+#define FS_WHAT "filesystem image ({fs}), for a data partition."
+#define FS_ADVICE(sub) "It can be written over the air to this device's " sub " data partition."
 
 typedef struct {
     const char *name;
@@ -68,9 +68,10 @@ static const kind_info_t s_kinds[SOTA_FILE__COUNT] = {
         "Extract it and upload the app image inside, not the bootloader or a merged image." },
     [SOTA_FILE_UF2] = { "uf2", "This is a UF2 file, for drag-and-drop flashing over USB.",
         UPLOAD_APP },
-    [SOTA_FILE_LITTLEFS] = { "littlefs", "This is a LittleFS " FS_WHAT, ONLY_APP },
-    [SOTA_FILE_SPIFFS] = { "spiffs", "This is a SPIFFS " FS_WHAT, ONLY_APP },
-    [SOTA_FILE_FAT] = { "fat", "This is a FAT " FS_WHAT, ONLY_APP },
+    [SOTA_FILE_LITTLEFS] = { "littlefs", "This is a LittleFS " FS_WHAT,
+        FS_ADVICE("littlefs (subtype 0x83)") },
+    [SOTA_FILE_SPIFFS] = { "spiffs", "This is a SPIFFS " FS_WHAT, FS_ADVICE("spiffs (subtype 0x82)") },
+    [SOTA_FILE_FAT] = { "fat", "This is a FAT " FS_WHAT, FS_ADVICE("fat (subtype 0x81)") },
     [SOTA_FILE_ERASED] = { "erased",
         "This file is all 0xFF (erased flash, e.g. a read_flash dump of an empty region): "
         "there is no firmware in it.", UPLOAD_APP },
@@ -91,6 +92,7 @@ typedef struct {
     char about[128];
     char start[16];
     uint32_t need;
+    char fs[160];
 } fields_t;
 
 /* Append the template t with its {fields} filled in to out (size n, always terminated). */
@@ -117,6 +119,8 @@ static void expand(char *out, size_t n, const char *t, const fields_t *f)
                 v = f->about;
             } else if (k == 5 && !strncmp(t + 1, "start", 5)) {
                 v = f->start;
+            } else if (k == 2 && !strncmp(t + 1, "fs", 2)) {
+                v = f->fs;
             } else if (k == 4 && !strncmp(t + 1, "need", 4)) {
                 snprintf(val, sizeof val, "%u", (unsigned)f->need);
                 v = val;
@@ -137,9 +141,12 @@ static void expand(char *out, size_t n, const char *t, const fields_t *f)
     out[o] = '\0';
 }
 
-static void set(sota_ident_t *out, sota_file_kind_t kind, const fields_t *f)
+static void set(sota_ident_t *out, sota_file_kind_t kind, fields_t *f)
 {
     out->kind = kind;
+    if (sota_file_kind_is_fs(kind)) {
+        sota_fs_describe(kind, &out->fs, f->fs, sizeof f->fs);
+    }
     expand(out->reason, sizeof out->reason, s_kinds[kind].what, f);
     expand(out->advice, sizeof out->advice, s_kinds[kind].advice, f);
     snprintf(out->message, sizeof out->message, "%s %s", out->reason, out->advice);
@@ -243,6 +250,181 @@ static bool is_spiffs(const head_t *h)
         }
     }
     return false;
+}
+
+/* ---- filesystem parameters (sota_ident.h, "Filesystem images") ---- */
+
+static uint32_t rd_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#define LFS_TAG_TYPE(t) (((t) >> 20) & 0x7FFu)
+#define LFS_TAG_LEN(t)  ((t) & 0x3FFu)
+
+/* The superblock of the metadata block at off: revision (4), name tag, "littlefs", inline
+ * struct tag, struct. */
+static bool lfs_params_at(const head_t *h, size_t off, sota_fs_params_t *fs)
+{
+    if (off + 0x2C > h->len || memcmp(h->p + off + 8, "littlefs", 8) != 0) {
+        return false;
+    }
+    const uint8_t *b = h->p + off;
+    uint32_t name = rd_be32(b + 4) ^ 0xFFFFFFFFu;
+    uint32_t st = rd_be32(b + 0x10) ^ name;
+    if (LFS_TAG_TYPE(name) != 0x0FFu || LFS_TAG_LEN(name) != 8 || LFS_TAG_TYPE(st) != 0x201u ||
+        LFS_TAG_LEN(st) < 24) {
+        return false;
+    }
+    uint32_t version = sota_rd32(b + 0x14);
+    uint32_t bs = sota_rd32(b + 0x18);
+    uint32_t bc = sota_rd32(b + 0x1C);
+    if (bs < 128 || (bs & (bs - 1)) != 0 || bc < 2 || version >> 16 == 0) {
+        return false;
+    }
+    fs->known = true;
+    fs->version_major = (uint16_t)(version >> 16);
+    fs->version_minor = (uint16_t)version;
+    fs->block_size = bs;
+    fs->block_count = bc;
+    fs->size = (uint64_t)bs * bc;
+    return true;
+}
+
+/* The superblock lives in the metadata pair of blocks 0 and 1: take the copy with the
+ * newer revision count (compared as littlefs does, by sequence), or the one that reads. */
+static void lfs_params(const head_t *h, sota_fs_params_t *fs)
+{
+    sota_fs_params_t a = { 0 }, b = { 0 };
+    bool ok0 = lfs_params_at(h, 0, &a);
+    bool ok1 = lfs_params_at(h, SECTOR, &b);
+    if (ok0 && ok1) {
+        int32_t newer = (int32_t)(sota_rd32(h->p + SECTOR) - sota_rd32(h->p));
+        *fs = newer > 0 ? b : a;
+    } else if (ok0 || ok1) {
+        *fs = ok0 ? a : b;
+    }
+}
+
+/* SPIFFS: the page size its lookup page was found with, 4 KiB blocks, the block count
+ * from the length magic or the file. */
+static void spiffs_params(const head_t *h, sota_fs_params_t *fs)
+{
+    static const uint16_t pages[] = { 256, 512 };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        uint16_t m0;
+        bool ix0;
+        if (!spiffs_lookup(h, 0, pages[i], &m0, &ix0)) {
+            continue;
+        }
+        uint16_t base = (uint16_t)(SPIFFS_MAGIC ^ pages[i]);
+        uint16_t blocks = (uint16_t)(m0 ^ base);
+        fs->known = true;
+        fs->page_size = pages[i];
+        fs->block_size = SECTOR;
+        if (m0 != base && m0 != 0xFFFF && blocks >= 2) {
+            fs->block_count = blocks;
+        } else if (h->total != 0) {
+            fs->block_count = (uint32_t)(h->total / SECTOR);
+        }
+        fs->size = (uint64_t)fs->block_count * SECTOR;
+        return;
+    }
+}
+
+/* FAT: the boot sector at off (is_fat_boot() said so). */
+static void fat_params(const head_t *h, size_t off, sota_fs_params_t *fs)
+{
+    const uint8_t *b = h->p + off;
+    uint32_t bps = sota_rd16(b + 0x0B);
+    uint32_t spc = b[0x0D];
+    uint32_t reserved = sota_rd16(b + 0x0E);
+    uint32_t fats = b[0x10];
+    uint32_t root = sota_rd16(b + 0x11);
+    uint32_t total = sota_rd16(b + 0x13) ? sota_rd16(b + 0x13) : sota_rd32(b + 0x20);
+    uint32_t spf = sota_rd16(b + 0x16);
+    bool fat32 = spf == 0;
+    if (fat32 && off + 0x5A <= h->len) {
+        spf = sota_rd32(b + 0x24);
+    }
+    uint64_t meta = (uint64_t)reserved + (uint64_t)fats * spf + (root * 32u + bps - 1) / bps;
+    if (total == 0 || meta >= total) {
+        return;
+    }
+    uint64_t clusters = (total - meta) / spc;
+    fs->known = true;
+    fs->block_size = bps;
+    fs->block_count = total;
+    fs->offset = (uint32_t)off;
+    fs->cluster_size = bps * spc;
+    fs->fat_bits = fat32 ? 32 : clusters < 4085 ? 12 : 16;
+    fs->size = off + (uint64_t)bps * total;
+    size_t sig = fat32 ? 0x42 : 0x26;
+    if (off + sig + 16 <= h->len && b[sig] == 0x29) {
+        char l[12];
+        memcpy(l, b + sig + 5, 11);
+        l[11] = '\0';
+        for (int i = 10; i >= 0 && l[i] == ' '; i--) {
+            l[i] = '\0';
+        }
+        for (size_t i = 0; l[i]; i++) {
+            if ((unsigned char)l[i] < 0x20 || (unsigned char)l[i] > 0x7E) {
+                l[i] = '?';   /* shown to people: printable ASCII only */
+            }
+        }
+        if (strcmp(l, "NO NAME") != 0) {
+            memcpy(fs->label, l, sizeof fs->label);
+        }
+    }
+}
+
+static void kib(char *out, size_t n, uint64_t bytes)
+{
+    if (bytes % 1024 == 0) {
+        snprintf(out, n, "%llu KiB", (unsigned long long)(bytes / 1024));
+    } else {
+        snprintf(out, n, "%llu bytes", (unsigned long long)bytes);
+    }
+}
+
+void sota_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *out, size_t n)
+{
+    char size[32];
+    kib(size, sizeof size, fs->size);
+    if (!fs->known) {
+        snprintf(out, n, "%s", kind == SOTA_FILE_FAT ? "its boot sector could not be read"
+                                                     : "its superblock could not be read");
+    } else if (kind == SOTA_FILE_LITTLEFS) {
+        snprintf(out, n, "%u-byte blocks, %u blocks: %s, disk version %u.%u",
+                 (unsigned)fs->block_size, (unsigned)fs->block_count, size,
+                 (unsigned)fs->version_major, (unsigned)fs->version_minor);
+    } else if (kind == SOTA_FILE_SPIFFS && fs->block_count == 0) {
+        snprintf(out, n, "%u-byte pages, %u-byte blocks", (unsigned)fs->page_size,
+                 (unsigned)fs->block_size);
+    } else if (kind == SOTA_FILE_SPIFFS) {
+        snprintf(out, n, "%u-byte pages, %u-byte blocks, %u blocks: %s", (unsigned)fs->page_size,
+                 (unsigned)fs->block_size, (unsigned)fs->block_count, size);
+    } else {
+        snprintf(out, n, "FAT%u, %u-byte sectors, %u sectors: %s, %u-byte clusters%s%s%s%s",
+                 (unsigned)fs->fat_bits, (unsigned)fs->block_size, (unsigned)fs->block_count, size,
+                 (unsigned)fs->cluster_size, fs->label[0] ? ", label \"" : "", fs->label,
+                 fs->label[0] ? "\"" : "", fs->offset ? ", behind ESP-IDF's wear levelling" : "");
+    }
+}
+
+bool sota_file_kind_is_fs(sota_file_kind_t kind)
+{
+    return sota_fs_subtype(kind) != 0;
+}
+
+uint8_t sota_fs_subtype(sota_file_kind_t kind)
+{
+    switch (kind) {
+    case SOTA_FILE_FAT: return 0x81;
+    case SOTA_FILE_SPIFFS: return 0x82;
+    case SOTA_FILE_LITTLEFS: return 0x83;
+    default: return 0;
+    }
 }
 
 /* esp_rom_crc32_le(UINT32_MAX, p, 4), as otadata entries carry it. */
@@ -412,6 +594,7 @@ static bool ident_padded(const head_t *h, fields_t *f, sota_ident_t *out)
             }
         }
         if (off == SECTOR && is_fat_boot(h, off)) {
+            fat_params(h, off, &out->fs);
             set(out, SOTA_FILE_FAT, f);
             return true;
         }
@@ -453,8 +636,10 @@ void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
     } else if (has(&h, 0, "\xAA\x50", 2)) {
         set(out, SOTA_FILE_PTABLE, &f);
     } else if (is_littlefs(&h)) {
+        lfs_params(&h, &out->fs);
         set(out, SOTA_FILE_LITTLEFS, &f);
     } else if (is_fat_boot(&h, 0)) {
+        fat_params(&h, 0, &out->fs);
         set(out, SOTA_FILE_FAT, &f);
     } else if (is_esp8266(&h)) {
         f.chip = "esp8266";
@@ -470,6 +655,7 @@ void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
     } else if (is_otadata(&h)) {
         set(out, SOTA_FILE_OTADATA, &f);
     } else if (is_spiffs(&h)) {
+        spiffs_params(&h, &out->fs);
         set(out, SOTA_FILE_SPIFFS, &f);
     } else if (all_ff(b, h.len)) {
         set(out, SOTA_FILE_ERASED, &f);

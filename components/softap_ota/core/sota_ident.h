@@ -44,6 +44,17 @@
  *     pages): the lookup page of block 0 (and block 1 when visible) holds object ids or
  *     0xFF, erased up to its end, and either the magic 0x20140529 ^ page [^ blocks - bix]
  *     4 bytes before the page end or at least one object index id (bit 15 set).
+ * Filesystem images (littlefs, spiffs, fat) also get their parameters (out->fs):
+ *  - LittleFS: the superblock entry of the metadata block holding "littlefs" (block 0,
+ *    else block 1): its first tag (big-endian, XOR 0xFFFFFFFF) is the superblock name
+ *    (type 0x0FF, length 8), the next (XOR the first) its inline struct (type 0x201,
+ *    at least 24 bytes): disk version (minor, major as le16s), block size, block count.
+ *  - SPIFFS: 4 KiB blocks, the page size found, the block count from the length magic
+ *    or the file's length.
+ *  - FAT: bytes per sector, sectors per cluster, total sectors (le16 at 0x13, else le32
+ *    at 0x20), FAT12/16/32 (FAT32 when the le16 at 0x16, sectors per FAT, is 0), and the
+ *    volume label (at 0x2B, or 0x47 on FAT32, when the extended boot signature 0x29 is
+ *    at 0x26 / 0x42); the boot sector's offset (0x1000 with wear levelling).
  * 11. erased: every byte given is 0xFF.
  * 12. unknown.
  * An app image of this chip may still fail sota_image's checks: ident only says what the
@@ -86,6 +97,26 @@ typedef enum {
     SOTA_FILE__COUNT
 } sota_file_kind_t;
 
+/* What a filesystem image's head says of the filesystem (sota_ident_t.fs). */
+typedef struct {
+    bool known;              /* the fields below were read (false: the superblock or boot
+                              * sector is damaged; kind is still the filesystem's) */
+    uint32_t block_size;     /* littlefs block, SPIFFS block (4096), FAT sector, in bytes */
+    uint32_t block_count;    /* blocks (FAT: sectors) of the filesystem; SPIFFS without its
+                              * length magic and with an unknown file length: 0 */
+    uint32_t page_size;      /* SPIFFS page (256 or 512), else 0 */
+    uint16_t version_major;  /* littlefs disk version, else 0 */
+    uint16_t version_minor;
+    uint32_t offset;         /* file offset the filesystem starts at (FAT behind ESP-IDF's
+                              * wear levelling: 0x1000), else 0 */
+    uint8_t fat_bits;        /* 12, 16 or 32 (FAT only; from the cluster count) */
+    uint32_t cluster_size;   /* FAT: bytes per cluster */
+    char label[12];          /* FAT volume label without trailing spaces, "" if none or
+                              * "NO NAME" */
+    uint64_t size;           /* offset + block_size * block_count: the bytes the filesystem
+                              * spans in the file (0: not known) */
+} sota_fs_params_t;
+
 typedef struct {
     sota_file_kind_t kind;
     const sota_chip_t *chip;  /* chip of the ESP image found (app, bootloader, merged);
@@ -105,6 +136,7 @@ typedef struct {
                                * (or known to exceed it). 0: decided. */
     bool has_desc;            /* app: it carries an app description (project, version) */
     char project[33], version[33];
+    sota_fs_params_t fs;      /* littlefs, spiffs, fat: the filesystem's parameters */
     char reason[256];         /* what the file is (the kind's description, filled in) */
     char advice[256];         /* what to do (the kind's advice, filled in) */
     char message[512];        /* reason, a space, advice: never empty */
@@ -125,5 +157,16 @@ void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
  * "bootloader_part", "otadata", "ptable", "elf", "gzip", "zip", "uf2", "littlefs",
  * "spiffs", "fat", "erased", "unknown", "need_more". Never NULL. */
 const char *sota_file_kind_name(sota_file_kind_t kind);
+
+/* True for the filesystem kinds (littlefs, spiffs, fat). */
+bool sota_file_kind_is_fs(sota_file_kind_t kind);
+
+/* The partition subtype ESP-IDF gives a data partition of a filesystem kind: fat 0x81,
+ * spiffs 0x82, littlefs 0x83; 0 for any other kind. */
+uint8_t sota_fs_subtype(sota_file_kind_t kind);
+
+/* The parameters of a filesystem image in words, for people ("4096-byte blocks, 8 blocks
+ * (32 KiB), disk version 2.1"); "its superblock could not be read" when !fs->known. */
+void sota_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *out, size_t n);
 
 #endif

@@ -25,6 +25,10 @@ static void vfail(sota_update_t *u, sota_update_err_t err, const char *advice, c
     u->err = err;
     u->state = SOTA_UPDATE_ST_FAILED;
     sota_img_abort(&u->img);
+    if (u->fs_hashing) {
+        sota_sha256_free(&u->fs_hash);
+        u->fs_hashing = false;
+    }
     if (u->begun && u->ops->abort) {
         u->ops->abort(u->ctx);
     }
@@ -60,7 +64,29 @@ void sota_update_init(sota_update_t *u, const sota_update_cfg_t *cfg,
     u->ctx = ctx;
     u->state = SOTA_UPDATE_ST_HEAD;
     u->kind = SOTA_FILE__COUNT;
+    u->fs_index = -1;
     sota_img_init(&u->img, &cfg->img);
+}
+
+const sota_fs_part_t *sota_update_fs_part(const sota_update_t *u)
+{
+    return u->fs_index >= 0 ? &u->cfg.parts[u->fs_index] : NULL;
+}
+
+/* The size of what is written: the app slot, or the filesystem's partition. */
+static uint32_t target_size(const sota_update_t *u)
+{
+    return u->fs_index >= 0 ? u->cfg.parts[u->fs_index].size : u->cfg.img.slot_size;
+}
+
+/* How messages name it. */
+static const char *target_name(const sota_update_t *u, char *buf, size_t n)
+{
+    if (u->fs_index < 0) {
+        return "the app slot";
+    }
+    snprintf(buf, n, "partition \"%.16s\"", u->cfg.parts[u->fs_index].label);
+    return buf;
 }
 
 /* Map a verifier failure onto the update's outcome classes (its messages carry their
@@ -76,6 +102,12 @@ static void fail_from_img(sota_update_t *u)
 /* Where the image is expected to end in the slot, as far as it is known now. */
 static uint64_t expected_end(const sota_update_t *u)
 {
+    if (u->fs_rest) {
+        return 0;   /* a filesystem's end: the rest of the partition is erased too */
+    }
+    if (u->fs_index >= 0) {
+        return u->cfg.announced_exact ? u->cfg.announced_len : 0;
+    }
     if (u->img.complete) {
         return u->img.image_len;
     }
@@ -95,7 +127,7 @@ static uint32_t align_up(uint64_t v, uint32_t a)
  * block between one block erase and its dirty sectors. */
 static int prepare(sota_update_t *u, uint32_t upto)
 {
-    const uint32_t slot = u->cfg.img.slot_size;
+    const uint32_t slot = target_size(u);
     while (u->prepared < upto) {
         uint32_t start = u->prepared;
         uint32_t blk = start / SOTA_UPDATE_BLOCK * SOTA_UPDATE_BLOCK;
@@ -155,10 +187,25 @@ static int prepare(sota_update_t *u, uint32_t upto)
 }
 
 /* Write file bytes [u->written, +len) to the slot. */
+/* What a failed write leaves: the running app is unchanged; a filesystem partition
+ * is incomplete. */
+static const char *after_failure(const sota_update_t *u)
+{
+    return u->fs_index >= 0 ? "the partition is incomplete until an upload of the image succeeds"
+                            : "the running app is unchanged";
+}
+
 static sota_update_err_t write_out(sota_update_t *u, const uint8_t *data, size_t len)
 {
-    const uint32_t slot = u->cfg.img.slot_size;
+    const uint32_t slot = target_size(u);
+    char nb[40];
     if ((uint64_t)u->written + len > slot) {
+        if (u->fs_index >= 0) {
+            fail_adv(u, SOTA_UPDATE_ERR_TOO_BIG, "Build the image for the partition's size.",
+                     "The image is larger than %s (%u bytes): more than %u bytes received.",
+                     target_name(u, nb, sizeof nb), (unsigned)slot, (unsigned)slot);
+            return u->err;
+        }
         fail_adv(u, SOTA_UPDATE_ERR_TOO_BIG, ADVICE_TOO_BIG,
                  "The app is larger than the %u KiB app slot (more than %u bytes received).",
                  (unsigned)(slot / 1024), (unsigned)slot);
@@ -166,18 +213,17 @@ static sota_update_err_t write_out(sota_update_t *u, const uint8_t *data, size_t
     }
     if (prepare(u, u->written + (uint32_t)len)) {
         fail(u, SOTA_UPDATE_ERR_FLASH,
-             "erasing the app slot at offset 0x%x failed (error 0x%x): the flash may be worn "
-             "or failing; the running app is unchanged, try again",
-             (unsigned)u->prepared, (unsigned)u->platform_err);
+             "erasing %s at offset 0x%x failed (error 0x%x): the flash may be worn "
+             "or failing; %s, try again", target_name(u, nb, sizeof nb),
+             (unsigned)u->prepared, (unsigned)u->platform_err, after_failure(u));
         return u->err;
     }
     int rc = u->ops->write(u->ctx, u->written, data, len);
     if (rc) {
         u->platform_err = rc;
         fail(u, SOTA_UPDATE_ERR_FLASH,
-             "writing the app slot at offset 0x%x failed (error 0x%x): the running app is "
-             "unchanged, try again",
-             (unsigned)u->written, (unsigned)rc);
+             "writing %s at offset 0x%x failed (error 0x%x): %s, try again",
+             target_name(u, nb, sizeof nb), (unsigned)u->written, (unsigned)rc, after_failure(u));
         return u->err;
     }
     u->written += (uint32_t)len;
@@ -283,12 +329,48 @@ static int head_digest(sota_update_t *u)
 /* Name the file from its head: anything but an app for this chip is refused here, with
  * the kind's reason and advice. A file that starts with a bootloader and whose length is
  * not known yet (multipart) waits for it: u->decide_len. */
+/* A filesystem image: choose its partition (sota_fs_pick), or refuse with the kind's
+ * reason and why no partition fits. */
+static sota_update_err_t identify_fs(sota_update_t *u, const sota_ident_t *id)
+{
+    static const sota_update_err_t errs[] = {
+        [SOTA_FS_PICK_NONE] = SOTA_UPDATE_ERR_NOT_APP,
+        [SOTA_FS_PICK_SEVERAL] = SOTA_UPDATE_ERR_CHOOSE_PARTITION,
+        [SOTA_FS_PICK_NO_SUCH] = SOTA_UPDATE_ERR_NO_PARTITION,
+        [SOTA_FS_PICK_WRONG_TYPE] = SOTA_UPDATE_ERR_WRONG_PARTITION,
+        [SOTA_FS_PICK_UNWRITABLE] = SOTA_UPDATE_ERR_WRONG_PARTITION,
+    };
+    char why[240], advice[200];
+    size_t at = 0;
+    size_t n = u->cfg.n_parts < SOTA_FS_MAX_PARTS ? u->cfg.n_parts : SOTA_FS_MAX_PARTS;
+    sota_fs_pick_t r = sota_fs_pick(u->cfg.parts, u->cfg.parts ? n : 0, id->kind, u->cfg.fs_label,
+                                    &at, why, sizeof why, advice, sizeof advice);
+    u->fs = id->fs;
+    if (r != SOTA_FS_PICK_OK) {
+        fail_adv(u, errs[r], advice, "%s %s", id->reason, why);
+        return u->err;
+    }
+    u->fs_index = (int)at;
+    snprintf(u->msg, sizeof u->msg, "%s %s", id->reason, why);
+    u->advice_at = (uint16_t)strlen(u->msg);
+    return SOTA_UPDATE_OK;
+}
+
 static sota_update_err_t identify(sota_update_t *u, uint64_t total)
 {
     sota_ident_t id;
     sota_ident(u->head, u->head_len, total, u->cfg.img.chip, &id);
     u->kind = id.kind;
     u->decide_len = 0;
+    if (sota_file_kind_is_fs(id.kind)) {
+        return identify_fs(u, &id);
+    }
+    if (id.kind == SOTA_FILE_APP && u->cfg.fs_label != NULL && u->cfg.fs_label[0] != '\0') {
+        fail_adv(u, SOTA_UPDATE_ERR_WRONG_PARTITION, "Leave ?partition= out: an app goes to the "
+                 "next OTA slot by itself.", "%s ?partition=%.40s names a partition for "
+                 "filesystem images.", id.reason, u->cfg.fs_label);
+        return u->err;
+    }
     if (id.kind == SOTA_FILE_APP) {
         /* what the file is, until a check or the end says more */
         snprintf(u->msg, sizeof u->msg, "%s %s", id.reason, id.advice);
@@ -305,8 +387,56 @@ static sota_update_err_t identify(sota_update_t *u, uint64_t total)
 
 /* Every check on the head of a file identified as an app for this chip, with no
  * operation called: what sota_update_precheck() answers. */
+/* The checks on a filesystem image's head against its partition. */
+static sota_update_err_t judge_fs(sota_update_t *u)
+{
+    const sota_fs_part_t *p = &u->cfg.parts[u->fs_index];
+    const char *kname = sota_file_kind_name(u->kind);
+    uint64_t fs_size = u->fs.size;
+    if (!u->fs.known) {
+        fail_adv(u, SOTA_UPDATE_ERR_VERIFY, "Build the image again (ESP-IDF's "
+                 "*_create_partition_image, mklittlefs, mkspiffs, mkfs.fat).",
+                 "This %s image's %s could not be read: the file is damaged.", kname,
+                 u->kind == SOTA_FILE_FAT ? "boot sector" : "superblock");
+        return u->err;
+    }
+    uint64_t len = u->cfg.announced_len;
+    if ((u->cfg.announced_exact && len > p->size) || fs_size > p->size ||
+        (!u->cfg.announced_exact && len > (uint64_t)p->size + SOTA_UPDATE_BLOCK)) {
+        fail_adv(u, SOTA_UPDATE_ERR_TOO_BIG, "Build the image for the partition's size, or "
+                 "flash a partition table with a larger partition over USB.",
+                 "The %s image is %llu bytes (its filesystem %llu) but partition \"%.16s\" holds "
+                 "%u bytes (%u KiB).", kname, (unsigned long long)len,
+                 (unsigned long long)fs_size, p->label, (unsigned)p->size,
+                 (unsigned)(p->size / 1024));
+        return u->err;
+    }
+    if (u->cfg.announced_exact && len < fs_size) {
+        fail_adv(u, SOTA_UPDATE_ERR_VERIFY, "Download or build the image again and upload "
+                 "the whole file.", "The file is %llu bytes but the %s filesystem in it spans "
+                 "%llu: it is truncated.", (unsigned long long)len, kname,
+                 (unsigned long long)fs_size);
+        return u->err;
+    }
+    /* LittleFS and SPIFFS mount only with the block count they were made with: ESP-IDF
+     * takes it from the partition's size. */
+    if (u->kind != SOTA_FILE_FAT && fs_size != 0 && fs_size != p->size) {
+        fail_adv(u, SOTA_UPDATE_ERR_WRONG_PARTITION, "Build the image with the partition's "
+                 "size (ESP-IDF's *_create_partition_image takes it from the partition table; "
+                 "mklittlefs and mkspiffs: -s SIZE).",
+                 "The %s filesystem in the file is %llu bytes but partition \"%.16s\" is %u: "
+                 "it would not mount there.", kname, (unsigned long long)fs_size, p->label,
+                 (unsigned)p->size);
+        return u->err;
+    }
+    return SOTA_UPDATE_OK;
+}
+
 static sota_update_err_t judge_head(sota_update_t *u, bool at_end)
 {
+    if (u->fs_index >= 0) {
+        return judge_fs(u);
+    }
     if (u->cfg.policy.require_signed && u->cfg.announced_exact &&
         (u->cfg.announced_len % SOTA_SIG_SECTOR_LEN != 0 || u->cfg.announced_len < 2 * SOTA_SIG_SECTOR_LEN)) {
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
@@ -345,6 +475,43 @@ static sota_update_err_t judge_head(sota_update_t *u, bool at_end)
     return SOTA_UPDATE_OK;
 }
 
+/* A filesystem image passed its checks: open its partition (recorded as being written
+ * before anything is erased), start the file's digest, write the head. */
+static sota_update_err_t begin_fs(sota_update_t *u, bool at_end)
+{
+    const sota_fs_part_t *p = &u->cfg.parts[u->fs_index];
+    char why[200] = "";
+    uint64_t size = at_end ? u->received : u->cfg.announced_exact ? u->cfg.announced_len : 0;
+    int rc = u->ops->fs_begin ? u->ops->fs_begin(u->ctx, (size_t)u->fs_index, (uint32_t)size,
+                                                 u->cfg.fs_sha, why, sizeof why)
+                              : -1;
+    if (rc == SOTA_UPDATE_FS_REFUSED) {
+        fail_adv(u, SOTA_UPDATE_ERR_REFUSED, "Stop what uses the partition and try again.",
+                 "The app did not release partition \"%.16s\" for the update (%s); nothing "
+                 "was written.", p->label, why[0] ? why : "no reason given");
+        return u->err;
+    }
+    if (rc) {
+        u->platform_err = rc;
+        fail(u, SOTA_UPDATE_ERR_FLASH, "could not open partition \"%.16s\" for writing (%s, "
+             "error 0x%x): nothing was written, try again", p->label, why[0] ? why : "no detail",
+             (unsigned)rc);
+        return u->err;
+    }
+    u->begun = true;
+    u->state = SOTA_UPDATE_ST_STREAM;
+    if (head_digest(u) != 0 || sota_sha256_start(&u->fs_hash) != 0) {
+        fail(u, SOTA_UPDATE_ERR_STATE, "internal error: SHA-256 of the file's first bytes failed");
+        return u->err;
+    }
+    u->fs_hashing = true;
+    if (sota_sha256_update(&u->fs_hash, u->head, u->head_len) != 0) {
+        fail(u, SOTA_UPDATE_ERR_STATE, "internal error: SHA-256 of the file failed");
+        return u->err;
+    }
+    return write_out(u, u->head, u->head_len);
+}
+
 /* The head is complete (or the file ended inside it): decide before touching flash. */
 static sota_update_err_t check_head(sota_update_t *u, bool at_end)
 {
@@ -354,6 +521,9 @@ static sota_update_err_t check_head(sota_update_t *u, bool at_end)
     }
     if (judge_head(u, at_end) != SOTA_UPDATE_OK) {
         return u->err;
+    }
+    if (u->fs_index >= 0) {
+        return begin_fs(u, at_end);
     }
     int rc = u->ops->begin(u->ctx);
     if (rc) {
@@ -464,6 +634,13 @@ sota_update_err_t sota_update_feed(sota_update_t *u, const void *data, size_t le
     if (!len) {
         return SOTA_UPDATE_OK;
     }
+    if (u->fs_index >= 0) {
+        if (sota_sha256_update(&u->fs_hash, p, len) != 0) {
+            fail(u, SOTA_UPDATE_ERR_STATE, "internal error: SHA-256 of the file failed");
+            return u->err;
+        }
+        return write_out(u, p, len);
+    }
     if (sota_img_feed(&u->img, p, len) != SOTA_IMG_OK) {
         fail_from_img(u);
         return u->err;
@@ -499,6 +676,103 @@ static bool signature_ok(sota_update_t *u)
     return true;
 }
 
+/* "0123abcd..." of a digest: the first 8 bytes, enough for people to compare. */
+static void short_hex(const uint8_t *d, char out[17])
+{
+    for (int i = 0; i < 8; i++) {
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+    }
+}
+
+/* Read the written bytes back and hash them: they must be the file's. */
+static int read_back(sota_update_t *u, uint8_t digest[SOTA_SHA256_LEN])
+{
+    sota_sha256_t h;
+    uint8_t buf[256];
+    if (!u->ops->read || sota_sha256_start(&h) != 0) {
+        return -1;
+    }
+    for (uint32_t off = 0; off < u->written; off += sizeof buf) {
+        uint32_t n = u->written - off < sizeof buf ? u->written - off : (uint32_t)sizeof buf;
+        int rc = u->ops->read(u->ctx, off, buf, n);
+        if (rc || sota_sha256_update(&h, buf, n) != 0) {
+            sota_sha256_free(&h);
+            u->platform_err = rc;
+            return rc ? rc : -1;
+        }
+    }
+    return sota_sha256_finish(&h, digest);
+}
+
+/* The end of a filesystem image: erase the rest of the partition, compare the digest
+ * with the client's, record it, read back, and only then finish (clear the record). */
+static sota_update_err_t finish_fs(sota_update_t *u)
+{
+    const sota_fs_part_t *p = &u->cfg.parts[u->fs_index];
+    const char *kname = sota_file_kind_name(u->kind);
+    char nb[40], a[17], b[17];
+    if (u->received < u->fs.size) {
+        fail_adv(u, SOTA_UPDATE_ERR_VERIFY, "Download or build the image again and upload the "
+                 "whole file.", "The file is %llu bytes but the %s filesystem in it spans %llu: "
+                 "it is truncated; partition \"%.16s\" is incomplete.",
+                 (unsigned long long)u->received, kname, (unsigned long long)u->fs.size, p->label);
+        return u->err;
+    }
+    u->fs_rest = true;
+    if (prepare(u, p->size)) {
+        fail(u, SOTA_UPDATE_ERR_FLASH, "erasing the rest of %s at offset 0x%x failed (error "
+             "0x%x): %s, try again", target_name(u, nb, sizeof nb), (unsigned)u->prepared,
+             (unsigned)u->platform_err, after_failure(u));
+        return u->err;
+    }
+    u->fs_hashing = false;
+    if (sota_sha256_finish(&u->fs_hash, u->fs_digest) != 0) {
+        fail(u, SOTA_UPDATE_ERR_STATE, "internal error: SHA-256 of the file failed");
+        return u->err;
+    }
+    if (u->cfg.fs_sha && memcmp(u->cfg.fs_sha, u->fs_digest, SOTA_SHA256_LEN) != 0) {
+        short_hex(u->fs_digest, a);
+        short_hex(u->cfg.fs_sha, b);
+        fail_adv(u, SOTA_UPDATE_ERR_MISMATCH, "Upload the image again.",
+                 "The file received has SHA-256 %s..., not the %s... announced in "
+                 "X-Sota-SHA256: it changed on the way; partition \"%.16s\" is incomplete.",
+                 a, b, p->label);
+        return u->err;
+    }
+    int rc = u->ops->fs_digest ? u->ops->fs_digest(u->ctx, u->fs_digest) : 0;
+    if (rc) {
+        u->platform_err = rc;
+        fail(u, SOTA_UPDATE_ERR_FLASH, "recording the image's SHA-256 failed (error 0x%x): %s, "
+             "try again", (unsigned)rc, after_failure(u));
+        return u->err;
+    }
+    uint8_t back[SOTA_SHA256_LEN];
+    rc = read_back(u, back);
+    if (rc || memcmp(back, u->fs_digest, SOTA_SHA256_LEN) != 0) {
+        fail(u, SOTA_UPDATE_ERR_FLASH, "the bytes read back from %s %s (error 0x%x): the flash "
+             "may be failing; %s, try again", target_name(u, nb, sizeof nb),
+             rc ? "could not be read" : "differ from the file", (unsigned)rc, after_failure(u));
+        return u->err;
+    }
+    char why[200] = "";
+    rc = u->ops->finish(u->ctx, why, sizeof why);
+    if (rc) {
+        u->platform_err = rc;
+        fail(u, SOTA_UPDATE_ERR_FLASH, "the image was written and read back intact, but "
+             "finishing failed (%s, error 0x%x): try again", why[0] ? why : "no detail",
+             (unsigned)rc);
+        return u->err;
+    }
+    u->begun = false;
+    u->state = SOTA_UPDATE_ST_DONE;
+    short_hex(u->fs_digest, a);
+    snprintf(u->msg, sizeof u->msg, "wrote the %s image (%u bytes, SHA-256 %s...) to partition "
+             "\"%.16s\", read it back and verified it; the rest of the partition is erased",
+             kname, (unsigned)u->written, a, p->label);
+    u->advice_at = (uint16_t)strlen(u->msg);
+    return SOTA_UPDATE_OK;
+}
+
 sota_update_err_t sota_update_finish(sota_update_t *u)
 {
     if (u->state == SOTA_UPDATE_ST_FAILED) {
@@ -522,6 +796,9 @@ sota_update_err_t sota_update_finish(sota_update_t *u)
              "the upload ended after %llu of %llu announced bytes: the transfer was cut off, try again",
              (unsigned long long)u->received, (unsigned long long)u->cfg.announced_len);
         return u->err;
+    }
+    if (u->fs_index >= 0) {
+        return finish_fs(u);
     }
     if (sota_img_finish(&u->img) != SOTA_IMG_OK) {
         fail_from_img(u);
@@ -641,6 +918,11 @@ static const struct {
     [SOTA_UPDATE_ERR_NO_SUCH_SLOT] = { "no_such_slot", 404 },
     [SOTA_UPDATE_ERR_ALREADY_RUNNING] = { "already_running", 409 },
     [SOTA_UPDATE_ERR_NOT_BOOTABLE] = { "not_bootable", 422 },
+    [SOTA_UPDATE_ERR_NO_PARTITION] = { "no_such_partition", 404 },
+    [SOTA_UPDATE_ERR_WRONG_PARTITION] = { "wrong_partition", 422 },
+    [SOTA_UPDATE_ERR_CHOOSE_PARTITION] = { "choose_partition", 400 },
+    [SOTA_UPDATE_ERR_MISMATCH] = { "sha256_mismatch", 422 },
+    [SOTA_UPDATE_ERR_REFUSED] = { "storage_in_use", 409 },
     [SOTA_UPDATE_ERR_NOT_FOUND] = { "not_found", 404 },
     [SOTA_UPDATE_ERR_METHOD] = { "method_not_allowed", 405 },
     [SOTA_UPDATE_ERR_FORBIDDEN] = { "forbidden", 403 },

@@ -18,7 +18,17 @@
  *    ops->finish() verifies it again from flash and selects it for the next boot.
  * 5. On any failure ops->abort() is called once, nothing selects the new slot, and the
  *    reason is kept in a message a user can act on.
- * 6. A raw upload that breaks off after the first bytes were written can be resumed:
+ * 6. A filesystem image (littlefs, spiffs, fat) goes to a data partition instead, when
+ *    cfg.parts lists one that fits (sota_fs_pick; cfg.fs_label names it when there are
+ *    several): the image must fit the partition and hold the whole filesystem its head
+ *    describes; ops->fs_begin (instead of begin) opens that partition and records that
+ *    it is being written, before anything is erased. The file is hashed as it streams
+ *    (SHA-256); at the end the rest of the partition is erased (the same erase-ahead),
+ *    the digest is compared with cfg.fs_sha (the client's, when it sent one) and passed
+ *    to ops->fs_digest, the written bytes are read back (ops->read) and must hash the
+ *    same, and only then ops->finish clears the record. A filesystem partition has no
+ *    second copy: a failure after fs_begin leaves it incomplete (and recorded so).
+ * 7. A raw upload that breaks off after the first bytes were written can be resumed:
  *    the caller keeps the session as it is (slot open, what was written, the verifier's
  *    streaming state) and later feeds the rest of the same file from
  *    sota_update_offset(), after sota_update_resume_check() accepted the client's claim.
@@ -33,6 +43,7 @@
 #include <stdint.h>
 
 #include "softap_ota_policy.h"
+#include "sota_fs.h"
 #include "sota_ident.h"
 #include "sota_image.h"
 #include "sota_sha256.h"
@@ -54,7 +65,8 @@
  * request (a timeout, a lost connection, a bad request, a busy updater), a resume
  * claim's and a switch of slots' verdicts, and what the HTTP server refuses itself.
  * Each has one stable code and one HTTP status, from one table: sota_update_err_code(),
- * sota_update_http_status(). The session itself ends only with the first six. */
+ * sota_update_http_status(). The session itself ends only with the first six and the
+ * filesystem ones. */
 typedef enum {
     SOTA_UPDATE_OK = 0,             /* 200 "ok" */
     /* the update session's verdicts */
@@ -90,6 +102,13 @@ typedef enum {
     SOTA_UPDATE_ERR_NO_SUCH_SLOT,   /* 404: no app partition of that label */
     SOTA_UPDATE_ERR_ALREADY_RUNNING,/* 409: that slot runs now */
     SOTA_UPDATE_ERR_NOT_BOOTABLE,   /* 422: empty, or its image does not verify */
+    /* filesystem images (guarantee 6; session verdicts too) */
+    SOTA_UPDATE_ERR_NO_PARTITION,     /* 404: ?partition= names no partition */
+    SOTA_UPDATE_ERR_WRONG_PARTITION,  /* 422: a partition of another type, encrypted or
+                                         read-only, or ?partition= with an app image */
+    SOTA_UPDATE_ERR_CHOOSE_PARTITION, /* 400: several partitions fit, none named */
+    SOTA_UPDATE_ERR_MISMATCH,         /* 422: the file's SHA-256 is not the announced one */
+    SOTA_UPDATE_ERR_REFUSED,          /* 409: the app's fs_before_write hook refused */
     /* what the HTTP server refuses itself */
     SOTA_UPDATE_ERR_NOT_FOUND,      /* 404 */
     SOTA_UPDATE_ERR_METHOD,         /* 405 "method_not_allowed" */
@@ -123,7 +142,23 @@ typedef struct {
      * policy.require_signed (the signature is checked on what flash holds, before
      * finish); may be NULL otherwise. */
     int (*read)(void *ctx, uint32_t off, void *buf, size_t len);
+    /* Filesystem images only (may be NULL when cfg.n_parts is 0). Instead of begin: the
+     * first bytes are a filesystem image for data partition cfg.parts[index] and passed
+     * every check; let the app release it, open it for writing and record that it is
+     * being written (size: the file's length, 0 if not known yet; sha: its SHA-256 when
+     * the client announced one, else NULL), all before anything is erased. Every later
+     * op (is_erased, erase, write, read, finish, abort) is on that partition. Return
+     * SOTA_UPDATE_ERR_REFUSED-worthy refusals as 1 (msg: the app's reason), other
+     * failures as a platform code with msg set. */
+    int (*fs_begin)(void *ctx, size_t index, uint32_t size, const uint8_t *sha, char *msg,
+                    size_t msglen);
+    /* Filesystem images: the whole file is written and its SHA-256 known (before the
+     * read-back): add it to the record. */
+    int (*fs_digest)(void *ctx, const uint8_t sha[SOTA_SHA256_LEN]);
 } sota_update_ops_t;
+
+/* fs_begin's return code for "the app refused to release the partition". */
+#define SOTA_UPDATE_FS_REFUSED 1
 
 typedef struct {
     sota_img_params_t img;      /* chip, revision, slot size/offset, flash size */
@@ -145,6 +180,13 @@ typedef struct {
     uint64_t announced_len;     /* bytes the client announced for the file, 0 unknown */
     bool announced_exact;       /* announced_len is the file's exact length (raw body),
                                    else an upper bound (multipart body) */
+    /* Filesystem images (guarantee 6): the device's partitions (none: every filesystem
+     * image is refused as before, 415), the label the client named (?partition=, NULL
+     * or "" for none) and the SHA-256 it announced for the file (NULL for none). */
+    const sota_fs_part_t *parts;
+    size_t n_parts;
+    const char *fs_label;
+    const uint8_t *fs_sha;
 } sota_update_cfg_t;
 
 typedef enum {
@@ -191,6 +233,14 @@ typedef struct {
     /* SHA-256 of the file's first min(total, SOTA_UPDATE_PROOF_LEN) bytes, set when the
      * head passed its checks: what a resuming client must show (resume_check). */
     uint8_t head_sha[SOTA_SHA256_LEN];
+    /* Filesystem images: the partition (index in cfg.parts, -1 for an app update), what
+     * the head says of the filesystem, the file's SHA-256 as it streams and at the end. */
+    int fs_index;
+    sota_fs_params_t fs;
+    bool fs_hashing;
+    bool fs_rest;                /* finishing: erase-ahead to the partition's end */
+    sota_sha256_t fs_hash;
+    uint8_t fs_digest[SOTA_SHA256_LEN];
 } sota_update_t;
 
 /* Start a session. cfg is copied (its strings must outlive the session). */
@@ -238,6 +288,10 @@ uint32_t sota_update_offset(const sota_update_t *u);
  * or WRONG_OFFSET. */
 sota_update_err_t sota_update_resume_check(const sota_update_t *u, uint64_t offset, uint64_t total,
                                            const uint8_t *head_sha);
+
+/* The partition a filesystem update writes (NULL for an app update or before the head
+ * chose one). */
+const sota_fs_part_t *sota_update_fs_part(const sota_update_t *u);
 
 /* The HTTP status of an outcome (200, 400, 413, ...; 500 for a value out of range). */
 int sota_update_http_status(sota_update_err_t err);

@@ -38,6 +38,14 @@ extern "C" {
  * health_delay_ms after softap_ota_start(), only while the running app is pending
  * verification. Returning false rolls back to the previous app and reboots. */
 typedef bool (*softap_ota_health_fn_t)(void *ctx);
+/* Filesystem updates: called before anything of data partition `label` is erased (the
+ * app unmounts it, closes its files); anything but ESP_OK refuses the upload (409
+ * storage_in_use) with nothing written. */
+typedef esp_err_t (*softap_ota_fs_before_fn_t)(const char *label, void *ctx);
+/* Called once the update of `label` has ended after fs_before_write allowed it: ok, the
+ * image was written and read back intact; else the partition is incomplete (recorded in
+ * NVS: softap_ota_fs_incomplete) and must not be mounted until an upload succeeds. */
+typedef void (*softap_ota_fs_after_fn_t)(const char *label, bool ok, void *ctx);
 
 typedef struct {
     /* Access point */
@@ -83,6 +91,12 @@ typedef struct {
     softap_ota_health_fn_t health_check; /* NULL: healthy once the AP and HTTP are up */
     void *health_ctx;
     uint32_t health_delay_ms;     /* wait before judging a new app */
+    /* Filesystem images (LittleFS, SPIFFS, FAT) for a data partition */
+    softap_ota_fs_before_fn_t fs_before_write; /* NULL: nothing to release */
+    softap_ota_fs_after_fn_t fs_after_write;   /* NULL: nothing to do */
+    void *fs_ctx;                 /* passed to both */
+    bool fs_reboot;               /* restart after a filesystem update (so nothing keeps
+                                     stale file handles); false: stay up */
 } softap_ota_config_t;
 
 #ifdef CONFIG_SOFTAP_OTA_CAPTIVE_DNS
@@ -126,6 +140,11 @@ typedef struct {
 #else
 #define SOFTAP_OTA_REQUIRE_SIGNED_DEFAULT false
 #endif
+#ifdef CONFIG_SOFTAP_OTA_FS_REBOOT
+#define SOFTAP_OTA_FS_REBOOT_DEFAULT true
+#else
+#define SOFTAP_OTA_FS_REBOOT_DEFAULT false
+#endif
 #ifdef CONFIG_SOFTAP_OTA_CHECK_ORIGIN
 #define SOFTAP_OTA_CHECK_ORIGIN_DEFAULT true
 #else
@@ -168,6 +187,10 @@ typedef struct {
     .health_check = NULL,                                                      \
     .health_ctx = NULL,                                                        \
     .health_delay_ms = CONFIG_SOFTAP_OTA_HEALTH_DELAY_MS,                      \
+    .fs_before_write = NULL,                                                   \
+    .fs_after_write = NULL,                                                    \
+    .fs_ctx = NULL,                                                            \
+    .fs_reboot = SOFTAP_OTA_FS_REBOOT_DEFAULT,                                 \
 }
 
 typedef enum {
@@ -209,6 +232,13 @@ esp_err_t softap_ota_get_status(softap_ota_status_t *out);
 esp_err_t softap_ota_reboot_to_factory(void);
 /* Name of a state ("idle", "receiving", ...). */
 const char *softap_ota_state_name(softap_ota_state_t state);
+
+/* Whether data partition `label` was left incomplete by a filesystem update (a power
+ * cut, a lost connection, a refused or failed upload after its first bytes were
+ * written): true until an upload of an image to it succeeds. Ask before mounting it.
+ * Reads NVS (nvs_flash_init() first); callable before softap_ota_start(). False for a
+ * NULL label or one never written by an update. */
+bool softap_ota_fs_incomplete(const char *label);
 
 #ifdef __cplusplus
 }

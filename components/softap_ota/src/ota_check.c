@@ -76,6 +76,11 @@ esp_err_t ota_check_post(httpd_req_t *req)
                  "is shorter), not %u", (unsigned)need, (unsigned)req->content_len);
         return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, msg);
     }
+    ota_fs_req_t fsreq;
+    char fsmsg[120];
+    if (!ota_fs_request(req, &fsreq, fsmsg, sizeof fsmsg)) {
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, fsmsg);
+    }
     check_t *c = calloc(1, sizeof *c);
     if (!c) {
         return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_MEMORY, "out of memory for the check; try again");
@@ -100,6 +105,7 @@ esp_err_t ota_check_post(httpd_req_t *req)
     }
     cfg.announced_len = size;
     cfg.announced_exact = true;
+    ota_fs_apply(&fsreq, &cfg);
     sota_update_err_t verdict = sota_update_precheck(&c->upd, &cfg, c->head, need);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "verdict", verdict == SOTA_UPDATE_OK ? "ok" : "refused");
@@ -108,6 +114,9 @@ esp_err_t ota_check_post(httpd_req_t *req)
         cJSON_AddStringToObject(o, "error", sota_update_err_code(verdict));
         cJSON_AddStringToObject(o, "message", c->upd.msg);
         ota_reply_explain(o, &c->upd);
+    } else if (c->upd.fs_index >= 0) {
+        ota_reply_explain(o, &c->upd);
+        cJSON_AddArrayToObject(o, "notes");
     } else {
         const sota_app_desc_t *d = &c->upd.img.desc;
         ota_reply_explain(o, &c->upd);
@@ -120,6 +129,15 @@ esp_err_t ota_check_post(httpd_req_t *req)
     cJSON_AddNumberToObject(o, "size", (double)size);
     cJSON_AddStringToObject(o, "slot", c->writer.part->label);
     cJSON_AddNumberToObject(o, "slot_size", c->writer.part->size);
+    /* a filesystem image: the data partition it goes to, else null */
+    const sota_fs_part_t *fp = sota_update_fs_part(&c->upd);
+    if (fp) {
+        cJSON_AddStringToObject(o, "partition", fp->label);
+        cJSON_AddNumberToObject(o, "partition_size", fp->size);
+    } else {
+        cJSON_AddNullToObject(o, "partition");
+        cJSON_AddNullToObject(o, "partition_size");
+    }
     free(c);
     return ota_reply_json(req, SOTA_UPDATE_OK, o);
 }

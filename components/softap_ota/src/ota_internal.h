@@ -12,6 +12,7 @@
 #include "esp_partition.h"
 #include "softap_ota.h"
 #include "sota_auth.h"
+#include "sota_fs.h"
 #include "sota_sig.h"
 #include "sota_update.h"
 
@@ -41,6 +42,9 @@ void ota_state_resume(uint32_t received, uint32_t total);
 /* End the session with a result that is also stored for after the reboot. ok: a new
  * app in `slot` is selected and waits for the reboot. */
 void ota_state_finish(bool ok, const char *message, const char *slot);
+/* The same for a filesystem update of partition label: no app selected; rebooting:
+ * the device restarts next (SOFTAP_OTA_REBOOTING), else the updater is idle again. */
+void ota_state_finish_fs(bool ok, const char *message, const char *label, bool rebooting);
 /* Replace the last result (memory and NVS) without changing the state: what became of
  * the selected app once it ran (health check, rollback). */
 void ota_state_record(bool ok, const char *message, const char *slot);
@@ -74,12 +78,46 @@ typedef struct {
     uint8_t carry[16];
     char failed_project[33];   /* the session's cfg points at these */
     char failed_version[33];
+    /* Filesystem images (ota_fs.c): every partition of the table, for the session to
+     * choose from; fs: part is the data partition being written (esp_partition_*). */
+    sota_fs_part_t parts[SOTA_FS_MAX_PARTS];
+    size_t n_parts;
+    bool fs;
 } ota_writer_t;
 extern const sota_update_ops_t ota_writer_ops;
 /* Point w at the slot to write and fill cfg for an update session: the chip, its
  * revision, eFuse block revision and flash size, the slot the new image must fit, the
  * running app's identity and the policy of c. */
 esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_update_cfg_t *cfg);
+
+struct cJSON;
+
+/* ota_fs.c: filesystem images for data partitions (issue 15), and the NVS record of a
+ * partition being written: set before its first erase, cleared only once the written
+ * bytes were read back and matched. */
+typedef struct {
+    char label[SOTA_FS_LABEL_LEN];  /* ?partition=LABEL, "" if none */
+    bool has_sha;                   /* X-Sota-SHA256 was sent */
+    uint8_t sha[SOTA_SHA256_LEN];
+} ota_fs_req_t;
+/* Every partition of the table (at most max), as the session's choice needs them. */
+size_t ota_fs_list(sota_fs_part_t *out, size_t max);
+/* Read ?partition= and X-Sota-SHA256 of req. false: one is malformed (msg says which
+ * and what to send). */
+bool ota_fs_request(httpd_req_t *req, ota_fs_req_t *out, char *msg, size_t n);
+/* Point a session's cfg at what r asks for. */
+void ota_fs_apply(const ota_fs_req_t *r, sota_update_cfg_t *cfg);
+/* An upload is writing (or keeps for a resume) a filesystem partition, not an app slot. */
+bool ota_fs_writing(void);
+/* sota_update_ops_t.fs_begin / fs_digest on an ota_writer_t. */
+int ota_fs_begin(void *ctx, size_t index, uint32_t size, const uint8_t *sha, char *msg, size_t n);
+int ota_fs_digest(void *ctx, const uint8_t sha[SOTA_SHA256_LEN]);
+/* The end of a filesystem update on w: ok clears the record (read back and matched);
+ * both call the app's fs_after_write. Returns an ESP-IDF error if clearing failed. */
+esp_err_t ota_fs_end(ota_writer_t *w, bool ok);
+/* Add "storage": one object per filesystem data partition (label, subtype, address,
+ * size, state writing/incomplete/complete, content, summary). */
+void ota_fs_json(struct cJSON *parent);
 
 /* ota_auth.c: who may use the HTTP server (HTTP server task only) */
 /* Check the configuration (logs what is wrong, never the credentials) and set up. */

@@ -127,7 +127,7 @@ void ota_slots_info(const esp_partition_t *p, ota_slot_info_t *out)
     softap_ota_status_t st;
     ota_state_get(&st);
     /* while bytes arrive, a verification would only find a part of the new image */
-    if (st.state == SOFTAP_OTA_RECEIVING && p == esp_ota_get_next_update_partition(NULL)) {
+    if (st.state == SOFTAP_OTA_RECEIVING && p == esp_ota_get_next_update_partition(NULL) && !ota_fs_writing()) {
         memset(out, 0, sizeof *out);
         out->image = OTA_SLOT_WRITING;
         return;

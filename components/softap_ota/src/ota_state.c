@@ -177,6 +177,16 @@ void ota_state_finish(bool ok, const char *message, const char *slot)
     ota_store_save(ok, message, slot, ok);
 }
 
+void ota_state_finish_fs(bool ok, const char *message, const char *label, bool rebooting)
+{
+    xSemaphoreTake(s_lock, portMAX_DELAY);
+    s_status.state = !ok ? SOFTAP_OTA_FAILED : rebooting ? SOFTAP_OTA_REBOOTING : SOFTAP_OTA_IDLE;
+    set_last(ok, message);
+    s_awaiting = false;
+    xSemaphoreGive(s_lock);
+    ota_store_save(ok, message, label, false);
+}
+
 void ota_state_settled(const char *how)
 {
     const esp_partition_t *run = esp_ota_get_running_partition();

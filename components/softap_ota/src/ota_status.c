@@ -200,6 +200,7 @@ char *ota_status_json(void)
     }
     cJSON_AddItemToObject(o, "security", security_json(cfg));
     cJSON_AddItemToObject(o, "slots", slots_json(running, next));
+    ota_fs_json(o);
     char *out = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return out;

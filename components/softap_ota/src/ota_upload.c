@@ -68,8 +68,20 @@ typedef struct {
     uint32_t base;
     bool keep;
     char why[160];
+    ota_fs_req_t fsreq;        /* ?partition= and X-Sota-SHA256 (the session points here) */
     char buf[RECV_CHUNK];
 } upload_t;
+
+/* What an upload that ends now leaves behind, for its messages. */
+static const char *left_as(const upload_t *u, char *buf, size_t n)
+{
+    const sota_fs_part_t *p = sota_update_fs_part(&u->upd);
+    if (p && u->upd.begun) {
+        snprintf(buf, n, "storage %s is incomplete: upload the image again", p->label);
+        return buf;
+    }
+    return p ? "nothing was written" : "the running app is unchanged";
+}
 
 static int mp_begin(void *ctx, const sota_mp_part_t *part)
 {
@@ -126,9 +138,9 @@ static sota_update_err_t receive(upload_t *u, bool *close)
 
     while (u->left > 0) {
         if (atomic_load(&s_stopping)) {
-            char why[160];
-            snprintf(why, sizeof why, "the updater was stopped by the app after %u of %u bytes; the "
-                     "running app is unchanged", (unsigned)u->upd.received, (unsigned)req->content_len);
+            char why[200], left[80];
+            snprintf(why, sizeof why, "the updater was stopped by the app after %u of %u bytes; %s",
+                     (unsigned)u->upd.received, (unsigned)req->content_len, left_as(u, left, sizeof left));
             sota_update_cancel(&u->upd, why);
             *close = true;
             return SOTA_UPDATE_ERR_STOPPED;
@@ -136,19 +148,20 @@ static sota_update_err_t receive(upload_t *u, bool *close)
         int n = httpd_req_recv(req, u->buf, u->left < sizeof u->buf ? u->left : sizeof u->buf);
         if (n == HTTPD_SOCK_ERR_TIMEOUT) {
             if (++timeouts >= cfg->max_recv_timeouts) {
-                char why[160];
+                char why[200], left[80];
                 snprintf(why, sizeof why, "the upload stalled: no data for %u s after %u of %u bytes; "
-                         "the running app is unchanged, try again",
+                         "%s, try again",
                          (unsigned)(timeouts * cfg->recv_timeout_s), (unsigned)u->upd.received,
-                         (unsigned)u->upd.cfg.announced_len);
+                         (unsigned)u->upd.cfg.announced_len, left_as(u, left, sizeof left));
                 broke_off(u, why);
                 *close = true;
                 return SOTA_UPDATE_ERR_TIMEOUT;
             }
         } else if (n <= 0) {
-            char why[160];
-            snprintf(why, sizeof why, "the connection was lost after %u of %u bytes; the running app "
-                     "is unchanged, try again", (unsigned)u->upd.received, (unsigned)u->upd.cfg.announced_len);
+            char why[200], left[80];
+            snprintf(why, sizeof why, "the connection was lost after %u of %u bytes; %s, try again",
+                     (unsigned)u->upd.received, (unsigned)u->upd.cfg.announced_len,
+                     left_as(u, left, sizeof left));
             broke_off(u, why);
             *close = true;
             return SOTA_UPDATE_ERR_DISCONNECTED;
@@ -173,11 +186,11 @@ static sota_update_err_t receive(upload_t *u, bool *close)
             ota_state_progress(u->base + (uint32_t)(req->content_len - u->left));
         }
         if (esp_timer_get_time() > deadline) {
-            char why[160];
+            char why[220], left[80];
             snprintf(why, sizeof why, "the upload took longer than %u s and was stopped after %u of %u "
-                     "bytes; the running app is unchanged, try again closer to the device",
+                     "bytes; %s, try again closer to the device",
                      (unsigned)cfg->upload_deadline_s, (unsigned)u->upd.received,
-                     (unsigned)u->upd.cfg.announced_len);
+                     (unsigned)u->upd.cfg.announced_len, left_as(u, left, sizeof left));
             broke_off(u, why);
             *close = true;
             return SOTA_UPDATE_ERR_TIMEOUT;
@@ -200,6 +213,33 @@ static sota_update_err_t receive(upload_t *u, bool *close)
         return u->upd.err;
     }
     return SOTA_UPDATE_OK;
+}
+
+/* A filesystem image was written and read back: answer, record, restart if configured. */
+static esp_err_t answer_fs(upload_t *u, cJSON *o)
+{
+    bool reboot = ota_state_config()->fs_reboot;
+    char sha[2 * SOTA_SHA256_LEN + 1], name[48];
+    for (int i = 0; i < SOTA_SHA256_LEN; i++) {
+        snprintf(sha + 2 * i, 3, "%02x", u->upd.fs_digest[i]);
+    }
+    const esp_partition_t *p = u->writer.part;
+    snprintf(name, sizeof name, "%s (%s)", p->label, sota_file_kind_name(u->upd.kind));
+    cJSON_AddBoolToObject(o, "ok", true);
+    cJSON_AddStringToObject(o, "message", u->upd.msg);
+    cJSON_AddStringToObject(o, "kind", sota_file_kind_name(u->upd.kind));
+    cJSON_AddStringToObject(o, "partition", p->label);
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddNumberToObject(o, "size", u->upd.written);
+    cJSON_AddStringToObject(o, "sha256", sha);
+    cJSON_AddNumberToObject(o, "reboot_in_ms", reboot ? OTA_REBOOT_DELAY_MS : 0);
+    ota_state_finish_fs(true, u->upd.msg, p->label, reboot);
+    ESP_LOGI(TAG, "%s", u->upd.msg);
+    esp_err_t err = ota_reply_json(u->req, SOTA_UPDATE_OK, o);
+    if (reboot) {
+        ota_slots_reboot_soon();
+    }
+    return err;
 }
 
 /* The whole upload, from the claimed session to the answer. */
@@ -226,6 +266,10 @@ static esp_err_t upload_run(httpd_req_t *req)
     u->multipart = strncasecmp(ctype, "multipart/", 10) == 0;
 
     sota_update_cfg_t cfg;
+    char fsmsg[120];
+    if (!resumed) {
+        ota_fs_request(req, &u->fsreq, fsmsg, sizeof fsmsg); /* checked before the claim */
+    }
     esp_err_t err = resumed ? ESP_OK : ota_writer_target(&u->writer, ota_state_config(), &cfg);
     if (err != ESP_OK) {
         free(u);
@@ -241,6 +285,7 @@ static esp_err_t upload_run(httpd_req_t *req)
     } else {
         cfg.announced_len = req->content_len;
         cfg.announced_exact = !u->multipart;
+        ota_fs_apply(&u->fsreq, &cfg);
         sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
     }
 
@@ -274,7 +319,9 @@ static esp_err_t upload_run(httpd_req_t *req)
     }
 
     cJSON *o = cJSON_CreateObject();
-    if (out == SOTA_UPDATE_OK) {
+    if (out == SOTA_UPDATE_OK && u->writer.fs) {
+        err = answer_fs(u, o);
+    } else if (out == SOTA_UPDATE_OK) {
         const sota_app_desc_t *d = &u->upd.img.desc;
         cJSON_AddBoolToObject(o, "ok", true);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
@@ -425,6 +472,12 @@ esp_err_t ota_upload_post(httpd_req_t *req)
                  "yet (it runs %u ms after the start): try again in a few seconds",
                  (unsigned)ota_state_config()->health_delay_ms);
         return ota_reply_refuse(req, SOTA_UPDATE_ERR_PENDING_VERIFY, msg);
+    }
+    /* ?partition= and X-Sota-SHA256, when given, must be well-formed */
+    ota_fs_req_t fsreq;
+    char fsmsg[120];
+    if (!ota_fs_request(req, &fsreq, fsmsg, sizeof fsmsg)) {
+        return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, fsmsg);
     }
     /* An interrupted upload kept for a resume: continue it, start over, or refuse. */
     char ctype[16] = "";

@@ -154,6 +154,9 @@ static esp_err_t enc_flush(ota_writer_t *w, uint32_t end)
 static int w_write(void *ctx, uint32_t off, const void *data, size_t len)
 {
     ota_writer_t *w = ctx;
+    if (w->fs) {
+        return esp_partition_write(w->part, off, data, len); /* a data partition */
+    }
     if (w->encrypted) {
         int rc = enc_write(w, off, data, len);
         w->end = off + (uint32_t)len;
@@ -165,6 +168,14 @@ static int w_write(void *ctx, uint32_t off, const void *data, size_t len)
 static int w_finish(void *ctx, char *msg, size_t msglen)
 {
     ota_writer_t *w = ctx;
+    if (w->fs) {
+        /* the session read the bytes back and they matched: clear the record */
+        esp_err_t ferr = ota_fs_end(w, true);
+        if (ferr != ESP_OK) {
+            snprintf(msg, msglen, "clearing the partition's record in NVS: %s", esp_err_to_name(ferr));
+        }
+        return ferr;
+    }
     esp_err_t err = enc_flush(w, w->end);
     if (err != ESP_OK) {
         snprintf(msg, msglen, "writing the last bytes: %s", esp_err_to_name(err));
@@ -187,6 +198,10 @@ static int w_finish(void *ctx, char *msg, size_t msglen)
 static void w_abort(void *ctx)
 {
     ota_writer_t *w = ctx;
+    if (w->fs) {
+        ota_fs_end(w, false); /* the record stays: the partition is incomplete */
+        return;
+    }
     if (w->open) {
         esp_ota_abort(w->handle);
         w->open = false;
@@ -209,6 +224,8 @@ const sota_update_ops_t ota_writer_ops = {
     .finish = w_finish,
     .abort = w_abort,
     .read = w_read,
+    .fs_begin = ota_fs_begin,
+    .fs_digest = ota_fs_digest,
 };
 
 esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_update_cfg_t *cfg)
@@ -264,5 +281,8 @@ esp_err_t ota_writer_target(ota_writer_t *w, const softap_ota_config_t *c, sota_
     cfg->running_project = desc->project_name;
     cfg->running_version = desc->version;
     cfg->running_secure_version = desc->secure_version;
+    w->n_parts = ota_fs_list(w->parts, SOTA_FS_MAX_PARTS);
+    cfg->parts = w->parts;
+    cfg->n_parts = w->n_parts;
     return ESP_OK;
 }
