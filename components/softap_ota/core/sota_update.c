@@ -385,8 +385,6 @@ static sota_update_err_t identify(sota_update_t *u, uint64_t total)
     return u->err;
 }
 
-/* Every check on the head of a file identified as an app for this chip, with no
- * operation called: what sota_update_precheck() answers. */
 /* The checks on a filesystem image's head against its partition. */
 static sota_update_err_t judge_fs(sota_update_t *u)
 {
@@ -432,6 +430,9 @@ static sota_update_err_t judge_fs(sota_update_t *u)
     return SOTA_UPDATE_OK;
 }
 
+/* Every check on the head of a file identified as an app for this chip (or a filesystem
+ * image for its partition), with no operation called: what sota_update_precheck()
+ * answers. */
 static sota_update_err_t judge_head(sota_update_t *u, bool at_end)
 {
     if (u->fs_index >= 0) {
