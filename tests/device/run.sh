@@ -18,6 +18,9 @@
 #   power_cut   QEMU killed a third into an upload of B, started again on the same flash
 #               file: A boots, otadata unchanged
 #   update_b2   a complete upload of B then succeeds (ota_0, pending, valid)
+#   fs_update   a LittleFS image (tests/fixtures/fs/littlefs_64k.bin) with X-Sota-SHA256
+#               into the 64 KiB `storage` partition the test's table adds after ota_1:
+#               200, reboot, the partition holds the file byte for byte, storage complete
 # The same steps run on `sota sim --chip esp32c3` started from the same flash image; the
 # HTTP statuses, the /api/status JSON and the otadata bytes after each step must be equal.
 #
@@ -101,10 +104,17 @@ HEALTH_DELAY_MS=8000 # long enough to see every new app pending before it is jud
                      # loaded host too (the emulated chip's first answers can take seconds)
 SLOW_RATE=65536      # bytes/s of the uploads that must still be running when looked at
 write_if_changed() { [ "$(cat "$1" 2>/dev/null)" = "$2" ] || printf '%s\n' "$2" >"$1"; }
+# partitions.csv and a 64 KiB LittleFS partition after ota_1, for the filesystem update
+FS_OFFSET=0x310000
+FS_FILE="$ROOT/tests/fixtures/fs/littlefs_64k.bin"
+write_if_changed "$OUT/partitions.csv" "$(grep -v '^#' "$ROOT/partitions.csv")
+storage,  data, littlefs, $FS_OFFSET, 64K,"
 build_app() { # NAME DIR VERSION EXTRA_DEFAULTS
   mkdir -p "$2"
   write_if_changed "$2/test.defaults" "# tests/device/run.sh
 CONFIG_SOFTAP_OTA_HEALTH_DELAY_MS=$HEALTH_DELAY_MS
+CONFIG_PARTITION_TABLE_CUSTOM_FILENAME=\"$OUT/partitions.csv\"
+CONFIG_PARTITION_TABLE_FILENAME=\"$OUT/partitions.csv\"
 $4"
   echo "device test: building $1 ($3) in ${2#"$ROOT"/}"
   "$ROOT/tools/device.sh" --target esp32c3 --build "$2" --defaults "$ROOT/sdkconfig.qemu" \
@@ -313,6 +323,28 @@ sequence() {
   check "$SIDE update_b2: pending first" pending_verify "$(printf '%s' "$FIRST" | jq -r .running_state)"
   wait_field .running_state valid 30 && ok "$SIDE update_b2: valid" || bad "$SIDE update_b2: not confirmed"
   snap "$SIDE" update_b2
+
+  # a filesystem image into the storage partition: written, read back, then a reboot
+  n=$(boots)
+  BODY=$(curl -s -m 120 -o - -w '\n%{http_code}' -H 'Content-Type: application/octet-stream' \
+    -H "X-Sota-SHA256: $(sha256sum "$FS_FILE" | cut -d' ' -f1)" --data-binary "@$FS_FILE" \
+    "$(URL '/update?partition=storage')")
+  CODE=$(printf '%s' "$BODY" | tail -n1)
+  BODY=$(printf '%s' "$BODY" | sed '$d')
+  code "$SIDE" fs_update "$CODE"
+  check "$SIDE fs_update: 200" 200 "$CODE"
+  printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/fs_update.body.json" 2>/dev/null
+  check "$SIDE fs_update: written to storage" "littlefs storage" \
+    "$(printf '%s' "$BODY" | jq -r '"\(.kind) \(.partition)"')"
+  wait_boot $((n + 1)) ota_0 60 && ok "$SIDE fs_update: rebooted, B boots again" ||
+    bad "$SIDE fs_update: no reboot"
+  wait_up 90 || bad "$SIDE fs_update: no answer after the reboot"
+  check "$SIDE fs_update: storage complete, a littlefs filesystem" "complete littlefs" \
+    "$(status | jq -r '.storage[] | select(.label == "storage") | "\(.state) \(.content)"')"
+  check "$SIDE fs_update: the partition holds the file byte for byte" \
+    "$(md5sum <"$FS_FILE" | cut -d' ' -f1)" \
+    "$(dd if="$FLASH" bs=4096 skip=$((FS_OFFSET / 4096)) count=16 status=none | md5sum | cut -d' ' -f1)"
+  snap "$SIDE" fs_update
 }
 
 # --- on the emulated chip -------------------------------------------------------------------
@@ -406,7 +438,7 @@ NORMALIZE='del(.security.wifi) | if .update_state == "failed" then del(.received
       then .value |= sub("calculated 0x[0-9a-f]+"; "calculated 0x..") else . end) else . end'
 echo "device test: emulated chip vs simulator, after each step"
 printf '  %-10s %-9s %-22s %s\n' step "HTTP" "otadata" "/api/status"
-for step in boot update_b b_pending b_valid corrupt update_c busy update_a power_cut update_b2; do
+for step in boot update_b b_pending b_valid corrupt update_c busy update_a power_cut update_b2 fs_update; do
   dc=$(cat "$OUT/dev/$step.code" 2>/dev/null || echo -)
   sc=$(cat "$OUT/sim/$step.code" 2>/dev/null || echo -)
   [ "$dc" = "$sc" ] || bad "compare $step: HTTP $dc on the chip, $sc on the simulator"
