@@ -19,8 +19,8 @@
 /* Stacks of the tasks the component creates, in bytes (ESP-IDF's xTaskCreate counts
  * bytes). make bench compares each with its worst case on xtensa and rv32
  * (bench/task_stacks.sh) and wants 25 % to spare. */
-#define SOTA_UPLOAD_STACK 10240  /* sota_upload: one upload, ESP-IDF >= 5.2 */
-#define SOTA_HTTPD_STACK 10240   /* the HTTP server task (uploads run in it before 5.2) */
+#define SOTA_UPLOAD_STACK 11264  /* sota_upload: one upload, ESP-IDF >= 5.2 */
+#define SOTA_HTTPD_STACK 11264   /* the HTTP server task (uploads run in it before 5.2) */
 #define SOTA_HEALTH_STACK 6144   /* sota_health: confirm or roll back a new app */
 #define SOTA_DNS_STACK 6144      /* sota_dns: captive portal answers */
 
