@@ -89,10 +89,7 @@ check "409 (second 1 MB upload): Connection: close, answer intact" "409 close 0 
 check "409: answered without reading the 1 MB body (${ms} ms < 3000)" "1" "$([ "$ms" -lt 3000 ] && echo 1 || echo 0)"
 # cut it once it is past the 8,448-byte head the device judges before writing: from there
 # every byte received is written, so the lost connection keeps the session for a resume
-for _ in $(seq 1 100); do
-  [ "$(field .received)" -gt 8448 ] 2>/dev/null && break
-  sleep 0.1
-done
+wait_field '.received > 8448' true 10 || bad "409: the trickled upload did not pass its head"
 kill "$TRICKLE" 2>/dev/null; wait "$TRICKLE" 2>/dev/null
 wait_field .update_state interrupted 15 || bad "409: the cut trickle did not end as an interrupted upload"
 check "409: the cut upload is kept at what it had written" "$(field .received)" "$(field .resume.offset)"

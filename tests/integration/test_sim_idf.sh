@@ -22,6 +22,14 @@ read_status() {
   printf '%s' "$line" | cut -d' ' -f2
 }
 
+# upload_then_status FILE: a raw upload of FILE, then GET /api/status with curl --next
+# (which reuses the connection if the server kept it open); each answer's body is
+# followed by " STATUS NUM_CONNECTS" on its own line
+upload_then_status() {
+  curl -s -m 8 -w ' %{http_code} %{num_connects}\n' -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$1" "$(URL /update)" --next -m 4 -w ' %{http_code} %{num_connects}\n' "$(URL /api/status)"
+}
+
 run_release() {
   local r=$1 len
   start_sim "idf_$r" --idf "$r" --health-delay 100 --recv-timeout 2 --max-timeouts 2 || return
@@ -59,15 +67,12 @@ run_release() {
   # (num_connects 0) and it must answer. On 5.2.4 .. 5.4.2 / 5.5.1 the server's select()
   # is not woken when the upload task hands the session back: the component wakes it.
   local out
-  out=$(curl -s -m 8 -w ' %{http_code} %{num_connects}\n' -H 'Content-Type: application/octet-stream' \
-        --data-binary "@$IMG/c14_flip_payload_byte.bin" "$(URL /update)" \
-        --next -m 4 -w ' %{http_code} %{num_connects}\n' "$(URL /api/status)")
+  out=$(upload_then_status "$IMG/c14_flip_payload_byte.bin")
   check_match "$r: corrupt update: 422" '"verify_failed".* 422 1$' "$(printf '%s' "$out" | head -n1)"
   check_match "$r: the next request on the same connection answers" '"running_partition":"ota_0".* 200 0$' \
     "$(printf '%s' "$out" | tail -n1)"
   # refused from its first bytes: answered at once and closed, the next request reconnects
-  out=$(curl -s -m 8 -w ' %{http_code} %{num_connects}\n' -H 'Content-Type: application/octet-stream' \
-        --data-binary "@$BAD" "$(URL /update)" --next -m 4 -w ' %{http_code} %{num_connects}\n' "$(URL /api/status)")
+  out=$(upload_then_status "$BAD")
   check_match "$r: refused update: 415" '"not_app_image".* 415 1$' "$(printf '%s' "$out" | head -n1)"
   check_match "$r: ... closed; the next request answers on a new connection" '"running_partition":"ota_0".* 200 1$' \
     "$(printf '%s' "$out" | tail -n1)"
