@@ -59,7 +59,11 @@ for ae in none identity 'gzip;q=0'; do
   check_match "GET / ($ae): plain text" "^Content-Type: text/plain" "$(tr -d '\r' < "$TMP/hp" | grep -i '^content-type')"
   check "GET / ($ae): not gzip-coded" "" "$(tr -d '\r' < "$TMP/hp" | grep -i '^content-encoding')"
   check_match "GET / ($ae): points to a browser and curl --compressed" "web browser.*curl --compressed" "$(tr '\n' ' ' < "$TMP/plain")"
+  check_match "GET / ($ae): names the address the client used" "Open $(URL /) in a web browser" "$(cat "$TMP/plain")"
 done
+curl -s -m 5 -H 'Host: a"b<i>' -o "$TMP/plain_badhost" "$(URL /)"
+check_match "GET / with a malformed Host: names the access point's address instead" \
+  "Open http://192\.168\.4\.1/ in a web browser" "$(cat "$TMP/plain_badhost")"
 check "the text is short" "true" "$([ "$(stat -c %s "$TMP/plain")" -lt 600 ] && echo true)"
 CODE=$(curl -s -m 5 --compressed -D "$TMP/hg" -o "$TMP/page.html" -w '%{http_code}' "$(URL /)")
 check "GET / with gzip: 200" "200" "$CODE"

@@ -157,6 +157,24 @@ out=$("$RAW" -t 6 "$PORT" "$W/req" | tr '\n' ' ' | sed 's/ $//'); TRIED=$((TRIED
 check_match "body shorter than announced, then silence: 408 or closed within the timeouts" '^(408 )?closed$' "$out"
 check_match "stall: reason recorded" "stalled" "$(field .last_update.message)"
 serving "stalled upload"
+# The same for the small JSON bodies read in the server task itself (POST /api/boot,
+# POST /api/check): a body that stops half-way is dropped after the recv timeouts, and
+# the server answers others meanwhile, not loop on the stalled socket for ever.
+printf 'POST /api/boot HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"partition": "o' > "$W/req"
+"$RAW" -t 8 "$PORT" "$W/req" > "$W/boot.out" &
+SLOW=$!
+sleep 0.5
+CODE=$(curl -s -m 6 -o /dev/null -w '%{http_code}' "$(URL /api/status)")
+check "POST /api/boot, body stalled half-way: another client answered meanwhile" "200" "$CODE"
+wait $SLOW; TRIED=$((TRIED + 1))
+check_match "POST /api/boot, body stalled half-way: dropped within the timeouts (closed)" '^(408 )?closed$' \
+  "$(tr '\n' ' ' < "$W/boot.out" | sed 's/ $//')"
+serving "stalled /api/boot body"
+printf 'POST /api/check?size=3000 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000\r\n\r\n' > "$W/req"
+head -c 1000 "$W/c3.bin" >> "$W/req"
+out=$("$RAW" -t 8 "$PORT" "$W/req" | tr '\n' ' ' | sed 's/ $//'); TRIED=$((TRIED + 1))
+check_match "POST /api/check, body stalled: dropped within the timeouts (closed)" '^(408 )?closed$' "$out"
+serving "stalled /api/check body"
 
 # --- slow clients ---------------------------------------------------------------------------
 # Slow-loris headers: one byte per 200 ms (33 bytes, ~7 s). IDF serves requests one at a

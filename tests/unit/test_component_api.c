@@ -11,10 +11,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cJSON.h"
 #include "esp_event.h"
 #include "esp_netif.h"
 #include "esp_ota_ops.h"
@@ -223,7 +225,8 @@ static void test_reboot_to_factory_that_does_not_verify(void **state)
 }
 
 /* A new app that passes its health check: the result the status shows (in RAM, not only
- * in NVS) says it runs and is confirmed, no longer that it boots next. */
+ * in NVS) says it runs and is confirmed, no longer that it boots next; before the check
+ * it says the app runs and waits for it. */
 static void test_health_confirmation_updates_the_shown_result(void **state)
 {
     (void)state;
@@ -233,9 +236,12 @@ static void test_health_confirmation_updates_the_shown_result(void **state)
     ota_store_save(true, "installed app 2.0 (20000 bytes), verified; it boots next", "ota_0", true);
     softap_ota_config_t c = start_cfg();
     c.start_ap = false;
-    c.health_delay_ms = 0;
+    c.health_delay_ms = 300;
     assert_int_equal(softap_ota_start(&c), ESP_OK);
     softap_ota_status_t st = { 0 };
+    softap_ota_get_status(&st);
+    assert_string_equal(st.last_message, "installed app 2.0 (20000 bytes), verified; it runs now and waits for "
+                                          "its health check");
     for (int i = 0; i < 200 && !strstr(st.last_message, "confirmed"); i++) {
         usleep(10000);
         softap_ota_get_status(&st);
@@ -504,16 +510,34 @@ static uint16_t free_port(void)
     return ntohs(a.sin_port);
 }
 
+/* A running device whose HTTP server will listen on a free loopback port (*port). */
+static nor_flash_t *device_on_port(uint16_t *port)
+{
+    sota_host_config_t cfg;
+    nor_flash_t *f = make_running_device(&cfg);
+    *port = free_port();
+    httpd_host_set_port_override(*port);
+    return f;
+}
+
+static int connect_loopback(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
 /* softap_ota_stop while an upload streams in its own task: the upload is ended and
  * waited for before the server (whose request the task uses) is stopped; the result
  * says the app stopped it. */
 static void test_stop_during_upload(void **state)
 {
     (void)state;
-    sota_host_config_t cfg;
-    nor_flash_t *f = make_running_device(&cfg);
-    uint16_t port = free_port();
-    httpd_host_set_port_override(port);
+    uint16_t port;
+    nor_flash_t *f = device_on_port(&port);
     softap_ota_config_t c = start_cfg();
     c.recv_timeout_s = 1;
     c.max_recv_timeouts = 30;
@@ -525,11 +549,7 @@ static void test_stop_during_upload(void **state)
     uint8_t *img;
     size_t len;
     assert_int_equal(imagegen_build(&g, &img, &len), 0);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = connect_loopback(port);
     char head[200];
     int hl = snprintf(head, sizeof head, "POST /update HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                       "application/octet-stream\r\nContent-Length: %zu\r\n\r\n", len);
@@ -560,6 +580,49 @@ static void test_stop_during_upload(void **state)
     nor_close(f);
 }
 
+static void *no_malloc(size_t n)
+{
+    (void)n;
+    return NULL;
+}
+
+/* The status cannot be built (cJSON out of memory): the client gets a JSON 500 that
+ * says so, like every other answer of the API, not ESP-IDF's text/html one. */
+static void test_status_out_of_memory_is_json(void **state)
+{
+    (void)state;
+    uint16_t port;
+    nor_flash_t *f = device_on_port(&port);
+    softap_ota_config_t c = start_cfg();
+    assert_int_equal(softap_ota_start(&c), ESP_OK);
+    int fd = connect_loopback(port);
+    cJSON_Hooks hooks = { .malloc_fn = no_malloc, .free_fn = free };
+    cJSON_InitHooks(&hooks);
+    static const char req[] = "GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    assert_int_equal(send(fd, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+    char resp[2048];
+    size_t got = 0;
+    struct timeval tv = { .tv_sec = 5 };
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    resp[0] = '\0';
+    /* until the head and its JSON body are in (ESP-IDF's server keeps the connection) */
+    for (ssize_t n; got < sizeof resp - 1 && !(strstr(resp, "\r\n\r\n") && resp[got - 1] == '}') &&
+                    (n = recv(fd, resp + got, sizeof resp - 1 - got, 0)) > 0;) {
+        got += (size_t)n;
+        resp[got] = '\0';
+    }
+    cJSON_InitHooks(NULL);
+    close(fd);
+    if (strncmp(resp, "HTTP/1.1 500 ", 13) != 0 || !strstr(resp, "Content-Type: application/json") ||
+        !strstr(resp, "{\"error\":\"no_memory\",\"message\":\"the device ran out of memory")) {
+        fail_msg("answer: %s", resp);
+    }
+    assert_int_equal(softap_ota_stop(), ESP_OK);
+    httpd_host_set_port_override(0);
+    sota_host_shutdown();
+    nor_close(f);
+}
+
 int main(void)
 {
     char nvs[512];
@@ -579,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_reboot_to_factory_that_does_not_verify),
         cmocka_unit_test(test_health_confirmation_updates_the_shown_result),
         cmocka_unit_test(test_stop_during_upload),
+        cmocka_unit_test(test_status_out_of_memory_is_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

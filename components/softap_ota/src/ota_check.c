@@ -85,17 +85,9 @@ esp_err_t ota_check_post(httpd_req_t *req)
     if (!c) {
         return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_MEMORY, "out of memory for the check; try again");
     }
-    uint32_t timeouts = 0;
-    for (size_t got = 0; got < need;) {
-        int n = httpd_req_recv(req, (char *)c->head + got, need - got);
-        if (n == HTTPD_SOCK_ERR_TIMEOUT && ++timeouts < ota_state_config()->max_recv_timeouts) {
-            continue;
-        }
-        if (n <= 0) {
-            free(c);
-            return ESP_FAIL;   /* connection lost: close it */
-        }
-        got += (size_t)n;
+    if (!ota_reply_recv_all(req, c->head, need)) {
+        free(c);
+        return ESP_FAIL;   /* connection lost or stalled: close it */
     }
     sota_update_cfg_t cfg;
     if (ota_writer_target(&c->writer, ota_state_config(), &cfg) != ESP_OK) {

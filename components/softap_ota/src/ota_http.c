@@ -35,14 +35,12 @@ static bool accepts_gzip(httpd_req_t *req)
     return (e == ESP_OK || e == ESP_ERR_HTTPD_RESULT_TRUNC) && sota_http_accepts_gzip(v);
 }
 
-static void ap_url(char *out, size_t len);
-
 /* What a client that does not take gzip (plain curl, a script) gets instead of the
- * page's compressed bytes. */
-static size_t plain_page(char *out, size_t len)
+ * page's compressed bytes, naming the address the client used. */
+static size_t plain_page(httpd_req_t *req, char *out, size_t len)
 {
-    char url[48];
-    ap_url(url, sizeof url);
+    char url[80];
+    ota_reply_own_url(req, url, sizeof url);
     int n = snprintf(out, len,
                      "This is the firmware update page of an ESP32. Open %s in a web browser.\n"
                      "The page is sent gzip-compressed, and this client did not ask for gzip: "
@@ -63,9 +61,9 @@ static esp_err_t page_get(httpd_req_t *req)
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");
     httpd_resp_set_hdr(req, "Vary", "Accept-Encoding");
     if (!accepts_gzip(req)) {
-        char body[600];
+        char body[700];
         httpd_resp_set_type(req, "text/plain; charset=utf-8");
-        return httpd_resp_send(req, body, (ssize_t)plain_page(body, sizeof body));
+        return httpd_resp_send(req, body, (ssize_t)plain_page(req, body, sizeof body));
     }
     httpd_resp_set_type(req, "text/html; charset=utf-8");
     httpd_resp_set_hdr(req, "Content-Encoding", "gzip");
@@ -95,9 +93,9 @@ static esp_err_t page_head(httpd_req_t *req)
         enc = "Content-Encoding: gzip\r\n";
         len = (size_t)(index_html_gz_end - index_html_gz_start);
     } else {
-        char body[600];
+        char body[700];
         type = "text/plain; charset=utf-8";
-        len = plain_page(body, sizeof body);
+        len = plain_page(req, body, sizeof body);
     }
     char clen[40] = "";
     if (v == SOTA_AUTH_PASS) {
@@ -129,7 +127,7 @@ static esp_err_t status_get(httpd_req_t *req)
     }
     char *body = ota_status_json();
     if (!body) {
-        return httpd_resp_send_500(req);
+        return ota_reply_no_memory(req);
     }
     httpd_resp_set_type(req, "application/json");
     httpd_resp_set_hdr(req, "Cache-Control", "no-store");

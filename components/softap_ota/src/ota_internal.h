@@ -231,6 +231,8 @@ void ota_http_handed_over(void);
 /* ota_reply.c: answers and refusals shared by the handlers (HTTP server task, or the
  * task a request was handed to) */
 const char *ota_reply_status_line(int status);     /* 404 -> "404 Not Found" */
+/* 500 {"error": "no_memory", ...} with nothing allocated: when the answer could not be built. */
+esp_err_t ota_reply_no_memory(httpd_req_t *req);
 /* Send obj (freed here) as the JSON body of an answer with the outcome's HTTP status
  * (SOTA_UPDATE_OK: 200). */
 esp_err_t ota_reply_json(httpd_req_t *req, sota_update_err_t outcome, struct cJSON *obj);
@@ -239,6 +241,14 @@ esp_err_t ota_reply_error(httpd_req_t *req, sota_update_err_t outcome, const cha
 /* Refuse without reading the body: the answer says "Connection: close" and the
  * connection is closed (returns the handler's result). */
 esp_err_t ota_reply_refuse(httpd_req_t *req, sota_update_err_t outcome, const char *message);
+/* "http://HOST/" with the Host the client sent (the address it reached this device
+ * at), or the access point's default address when it sent none or a malformed one. */
+void ota_reply_own_url(httpd_req_t *req, char *out, size_t len);
+/* Read exactly len body bytes into buf. A client that sends nothing for
+ * max_recv_timeouts receive timeouts in a row, or closes, gets false: the handler then
+ * returns ESP_FAIL and the server closes the connection, so a stalled body never holds
+ * the server task longer than that. */
+bool ota_reply_recv_all(httpd_req_t *req, void *buf, size_t len);
 /* Add "kind", "reason" and "advice" for the file the session saw. */
 void ota_reply_explain(struct cJSON *o, const sota_update_t *upd);
 /* Let the request through, or answer it (401 with the Basic challenge, 429 while locked

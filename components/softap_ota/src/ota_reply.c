@@ -11,6 +11,34 @@
 
 static const char *TAG = "softap_ota";
 
+void ota_reply_own_url(httpd_req_t *req, char *out, size_t len)
+{
+    char host[64] = "";
+    esp_err_t e = httpd_req_get_hdr_value_str(req, "Host", host, sizeof host);
+    /* a host name, an IPv4 address or a bracketed IPv6 one, and a port: nothing that
+     * could change the meaning of the text around it */
+    bool sane = e == ESP_OK && host[0] != '\0' &&
+                strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
+    snprintf(out, len, "http://%s/", sane ? host : "192.168.4.1");
+}
+
+bool ota_reply_recv_all(httpd_req_t *req, void *buf, size_t len)
+{
+    uint32_t timeouts = 0;
+    for (size_t got = 0; got < len;) {
+        int n = httpd_req_recv(req, (char *)buf + got, len - got);
+        if (n == HTTPD_SOCK_ERR_TIMEOUT && ++timeouts < ota_state_config()->max_recv_timeouts) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        timeouts = 0;
+        got += (size_t)n;
+    }
+    return true;
+}
+
 const char *ota_reply_status_line(int status)
 {
     switch (status) {
@@ -37,12 +65,23 @@ const char *ota_reply_status_line(int status)
     }
 }
 
+esp_err_t ota_reply_no_memory(httpd_req_t *req)
+{
+    /* nothing allocated: a fixed body, JSON like every other answer of the API */
+    static const char body[] = "{\"error\":\"no_memory\",\"message\":\"the device ran out of memory for "
+                               "this answer: try again in a moment\"}";
+    httpd_resp_set_status(req, ota_reply_status_line(sota_update_http_status(SOTA_UPDATE_ERR_NO_MEMORY)));
+    httpd_resp_set_type(req, "application/json");
+    httpd_resp_set_hdr(req, "Cache-Control", "no-store");
+    return httpd_resp_send(req, body, sizeof body - 1);
+}
+
 esp_err_t ota_reply_json(httpd_req_t *req, sota_update_err_t outcome, cJSON *obj)
 {
     char *body = cJSON_PrintUnformatted(obj);
     cJSON_Delete(obj);
     if (!body) {
-        return httpd_resp_send_500(req);
+        return ota_reply_no_memory(req);
     }
     httpd_resp_set_status(req, ota_reply_status_line(sota_update_http_status(outcome)));
     httpd_resp_set_type(req, "application/json");

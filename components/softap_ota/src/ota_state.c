@@ -19,6 +19,22 @@ static char s_key_digest[2 * SOTA_SIG_DIGEST_LEN + 2];
 static softap_ota_status_t s_status;
 static bool s_awaiting; /* the last result selected an app that has not run yet */
 
+/* The words of an update's result that are true only until the reboot, and those that
+ * replace them while the new app runs before its health check. */
+static const char BOOTS_NEXT[] = "; it boots next";
+static const char RUNS_PENDING[] = "; it runs now and waits for its health check";
+
+/* Remove the first `phrase` from msg; true if it was there. */
+static bool cut_phrase(char *msg, const char *phrase)
+{
+    char *at = strstr(msg, phrase);
+    size_t n = strlen(phrase);
+    if (at) {
+        memmove(at, at + n, strlen(at + n) + 1);
+    }
+    return at != NULL;
+}
+
 static void set_last(bool ok, const char *message)
 {
     s_status.have_last = true;
@@ -53,9 +69,16 @@ static void reconcile(const char *slot, bool awaiting)
         return;
     }
     esp_ota_img_states_t st;
-    if (awaiting && strcmp(run->label, slot) == 0 &&
-        (esp_ota_get_state_partition(run, &st) != ESP_OK || st != ESP_OTA_IMG_PENDING_VERIFY)) {
+    if (!awaiting || strcmp(run->label, slot) != 0) {
+        return;
+    }
+    if (esp_ota_get_state_partition(run, &st) != ESP_OK || st != ESP_OTA_IMG_PENDING_VERIFY) {
         ota_state_settled("");
+    } else if (cut_phrase(s_status.last_message, BOOTS_NEXT)) {
+        /* it runs, unconfirmed: shown until the health check settles it (NVS keeps the
+         * record as it was, so a reset before the check finds it awaiting again) */
+        size_t n = strlen(s_status.last_message);
+        snprintf(s_status.last_message + n, sizeof s_status.last_message - n, "%s", RUNS_PENDING);
     }
 }
 
@@ -196,11 +219,9 @@ void ota_state_settled(const char *how)
     if (s_awaiting && s_status.last_ok) {
         /* what the update said ("installed X, verified; it boots next", with its notes),
          * less the words that were true only until the reboot */
-        static const char boots[] = "; it boots next";
         snprintf(msg, sizeof msg, "%s", s_status.last_message);
-        char *cut = strstr(msg, boots);
-        if (cut) {
-            memmove(cut, cut + sizeof boots - 1, strlen(cut + sizeof boots - 1) + 1);
+        if (!cut_phrase(msg, BOOTS_NEXT)) {
+            cut_phrase(msg, RUNS_PENDING);
         }
     } else {
         snprintf(msg, sizeof msg, "%s %s", d->project_name, d->version);

@@ -19,16 +19,9 @@ esp_err_t ota_switch_post(httpd_req_t *req)
         return ota_reply_refuse(req, SOTA_UPDATE_ERR_BAD_REQUEST, "send the slot to boot as JSON, e.g. {\"partition\": \"ota_1\"} "
                           "(a label from the slots of GET /api/status)");
     }
-    size_t got = 0;
-    while (got < req->content_len) {
-        int n = httpd_req_recv(req, body + got, req->content_len - got);
-        if (n == HTTPD_SOCK_ERR_TIMEOUT) {
-            continue; /* the server's receive timeout; a dead client ends with n <= 0 */
-        }
-        if (n <= 0) {
-            return ESP_FAIL;
-        }
-        got += (size_t)n;
+    size_t got = req->content_len;
+    if (!ota_reply_recv_all(req, body, got)) {
+        return ESP_FAIL; /* connection lost or stalled: close it */
     }
     body[got] = '\0';
     cJSON *j = cJSON_ParseWithLength(body, got);
