@@ -461,6 +461,15 @@ static int push_run(push_t *p, bool resume, double wait_s)
         return 1;
     }
     char project[64] = "", version[64] = "", partition[32] = "";
+    if (done && jstr(done, "sha256")) {
+        /* a filesystem image: written and read back; no app to wait for */
+        printf("%s\n", jstr(done, "message") ? jstr(done, "message") : "written");
+        if (jnum(done, "reboot_in_ms", 0) > 0) {
+            printf("the device restarts so that nothing keeps the old filesystem mounted\n");
+        }
+        cJSON_Delete(done);
+        return 0;
+    }
     if (done) {
         snprintf(project, sizeof project, "%s", jstr(done, "project") ? jstr(done, "project") : "");
         snprintf(version, sizeof version, "%s", jstr(done, "version") ? jstr(done, "version") : "");

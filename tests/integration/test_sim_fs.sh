@@ -101,12 +101,30 @@ part_holds storage "$F" && ok "littlefs: the partition holds the image" || bad "
 check "littlefs: listed complete with its content" "complete littlefs" \
   "$(storage storage .state) $(storage storage .content)"
 check_match "littlefs: last_update" "wrote the littlefs image .* to partition \"storage\"" "$(field .last_update.message)"
+# a truncated image sent as a form: the form's whole body is smaller than the filesystem
+# its superblock names, so it is refused on its head and the image written above stays
+BODY=$(curl -s -m 60 -w '\n%{http_code}' -F "file=@$FX/littlefs_32k_truncated.bin;type=application/octet-stream" \
+  "$(URL /update)")
+check "truncated, multipart: 422 verify_failed" "422 verify_failed" \
+  "$(printf '%s' "$BODY" | tail -n1) $(printf '%s' "$BODY" | head -n1 | jq -r .error)"
+check_match "truncated, multipart: says so" "is at most [0-9]+ bytes but the littlefs filesystem in it spans 32768: it is truncated" \
+  "$(printf '%s' "$BODY" | head -n1 | jq -r .message)"
+part_holds storage "$F" && ok "truncated, multipart: nothing erased, the partition still holds the image" \
+  || bad "truncated, multipart: the partition was changed"
+check "truncated, multipart: storage still complete" "complete littlefs" \
+  "$(storage storage .state) $(storage storage .content)"
 
 up "$FX/spiffs_32k.bin" ""
 check "spiffs: 200" 200 "$CODE"
 after_reboot spiffs
 part_holds www "$FX/spiffs_32k.bin" && ok "spiffs: the partition holds the image" || bad "spiffs: bytes"
 check "spiffs listed" "complete spiffs" "$(storage www .state) $(storage www .content)"
+# sota push: a filesystem image is done once written and read back (no app to wait for)
+ASAN_OPTIONS=detect_leaks=0 "$SOTA" push "$(URL /)" "$FX/spiffs_32k.bin" > "$TMP/push.out" 2>&1
+check "sota push of a spiffs image: exit 0" 0 "$?"
+check_match "sota push of a spiffs image: says what it wrote" "spiffs image .* partition \"www\"" "$(cat "$TMP/push.out")"
+after_reboot push
+part_holds www "$FX/spiffs_32k.bin" && ok "sota push: www holds the image" || bad "sota push: bytes"
 
 BODY=$(curl -s -m 60 -w '\n%{http_code}' -F "file=@$FX/fat_64k.bin;type=application/octet-stream" \
   "$(URL '/update?partition=fat2')")

@@ -44,11 +44,12 @@ check "404 is JSON" "not_found" "$(jq -r .error "$TMP/nf.json")"
 ENC=$(curl -s -m 5 -H "Accept-Encoding: gzip" -D - -o "$TMP/page.gz" "$(URL /)" | tr -d '\r' | grep -i '^content-encoding:' | cut -d' ' -f2)
 check "page served gzipped" "gzip" "$ENC"
 gzip -t "$TMP/page.gz" && ok "page is valid gzip" || bad "page is not valid gzip"
-# the budget: at most 6,400 bytes sent (issue 12 set 6,144; issue 15 added the storage
-# list, the partition prompt and the SHA-256 of filesystem images); the served page is the source less its
+# the budget: at most 6,416 bytes sent (issue 12 set 6,144; issue 15 added the storage
+# list, the partition prompt and the SHA-256 of filesystem images, 6,400; then the words
+# for a failed filesystem upload, which no longer only say the app is unchanged); the served page is the source less its
 # indentation and comments (web/gzip.cmake), nothing else
 n=$(wc -c < "$TMP/page.gz")
-check "page at most 6,400 bytes gzipped ($n)" "1" "$([ "$n" -le 6400 ] && echo 1 || echo 0)"
+check "page at most 6,416 bytes gzipped ($n)" "1" "$([ "$n" -le 6416 ] && echo 1 || echo 0)"
 sed -e 's/^[ \t]*//' -e '/^\/\//d' -e 's/\([;{]\) \/\/.*$/\1/' -e '/^$/d' "$SOTA_ROOT/components/softap_ota/web/index.html" |
   tr -d '\n' > "$TMP/src.flat"
 zcat "$TMP/page.gz" | tr -d '\n' > "$TMP/page.flat"

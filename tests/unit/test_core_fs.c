@@ -484,20 +484,24 @@ static void test_fs_failures_keep_record(void **state)
     sha256(b, len, good);
     memcpy(bad, good, sizeof bad);
     bad[31] ^= 1;
-    enum { SHA_OK, SHA_BAD, READ_FAILS, WRITE_FAILS, CUT_OFF, HOOK, TRUNC_MULTIPART };
-    for (int k = SHA_OK; k <= TRUNC_MULTIPART; k++) {
+    /* TRUNC_MULTIPART: a form whose announced bound covers the whole filesystem but whose
+     * file part ends early (found at the end); TRUNC_BOUND: a form whose whole body is
+     * smaller than the filesystem (refused on the head, nothing erased). */
+    enum { SHA_OK, SHA_BAD, READ_FAILS, WRITE_FAILS, CUT_OFF, HOOK, TRUNC_MULTIPART, TRUNC_BOUND };
+    for (int k = SHA_OK; k <= TRUNC_BOUND; k++) {
         fs_ctx_t c = { .s = fx_slot_new(0x20000, 0x00) };
         sota_update_t *u = malloc(sizeof *u);
-        sota_update_cfg_t cfg = fs_cfg(len, k != TRUNC_MULTIPART, "storage");
+        bool multipart = k == TRUNC_MULTIPART || k == TRUNC_BOUND;
+        sota_update_cfg_t cfg = fs_cfg(k == TRUNC_BOUND ? 20480 + 300 : len, !multipart, "storage");
         cfg.fs_sha = k == SHA_OK ? good : k == SHA_BAD ? bad : NULL;
         c.s->fail_read_at = k == READ_FAILS ? 0x1000 : 0;
         c.s->fail_write_at = k == WRITE_FAILS ? 3 : 0;
         c.refuse = k == HOOK ? SOTA_UPDATE_FS_REFUSED : 0;
-        size_t send = k == CUT_OFF ? len - 100 : k == TRUNC_MULTIPART ? 20480 : len;
+        size_t send = k == CUT_OFF ? len - 100 : multipart ? 20480 : len;
         sota_update_err_t e = run_fs(u, &c, &cfg, b, send, 1000);
         static const sota_update_err_t want[] = {
             SOTA_UPDATE_OK, SOTA_UPDATE_ERR_MISMATCH, SOTA_UPDATE_ERR_FLASH, SOTA_UPDATE_ERR_FLASH,
-            SOTA_UPDATE_ERR_VERIFY, SOTA_UPDATE_ERR_REFUSED, SOTA_UPDATE_ERR_VERIFY,
+            SOTA_UPDATE_ERR_VERIFY, SOTA_UPDATE_ERR_REFUSED, SOTA_UPDATE_ERR_VERIFY, SOTA_UPDATE_ERR_VERIFY,
         };
         if (e != want[k]) {
             fail_msg("case %d: %s '%s'", k, sota_update_err_code(e), u->msg);
@@ -510,6 +514,13 @@ static void test_fs_failures_keep_record(void **state)
             assert_int_equal(c.s->erases + c.s->writes, 0);
             assert_non_null(strstr(u->msg, "the app keeps it mounted"));
             assert_int_equal(sota_update_http_status(e), 409);
+        } else if (k == TRUNC_BOUND) {
+            assert_false(c.marked);
+            assert_int_equal(c.s->erases + c.s->writes, 0);
+            if (!strstr(u->msg, "is at most 20780 bytes") || !strstr(u->msg, "truncated")) {
+                fail_msg("TRUNC_BOUND: %s", u->msg);
+            }
+            assert_int_equal(sota_update_http_status(e), 422);
         } else {
             assert_true(c.marked);   /* never reported as fine */
             assert_int_equal(c.s->aborts, 1);

@@ -409,11 +409,13 @@ static sota_update_err_t judge_fs(sota_update_t *u)
                  (unsigned)(p->size / 1024));
         return u->err;
     }
-    if (u->cfg.announced_exact && len < fs_size) {
+    /* An upper bound (a form's whole body) below the filesystem's size is as sure as
+     * an exact length: refused here, before anything is erased. */
+    if (len != 0 && len < fs_size) {
         fail_adv(u, SOTA_UPDATE_ERR_VERIFY, "Download or build the image again and upload "
-                 "the whole file.", "The file is %llu bytes but the %s filesystem in it spans "
-                 "%llu: it is truncated.", (unsigned long long)len, kname,
-                 (unsigned long long)fs_size);
+                 "the whole file.", "The file is %s%llu bytes but the %s filesystem in it spans "
+                 "%llu: it is truncated.", u->cfg.announced_exact ? "" : "at most ",
+                 (unsigned long long)len, kname, (unsigned long long)fs_size);
         return u->err;
     }
     /* LittleFS and SPIFFS mount only with the block count they were made with: ESP-IDF
