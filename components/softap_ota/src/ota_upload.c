@@ -67,7 +67,7 @@ typedef struct {
     ota_peer_t peer;
     uint32_t base;
     bool keep;
-    char why[160];
+    char why[224];   /* the longest reason broke_off is given (220) fits */
     ota_fs_req_t fsreq;        /* ?partition= and X-Sota-SHA256 (the session points here) */
     char buf[RECV_CHUNK];
 } upload_t;
