@@ -251,7 +251,7 @@ static int parse_args(int argc, char **argv, char cmd, opts_t *o)
         return usage_error("%s", cmd == 'm' ? "make needs -o FILE" : "no FILE given");
     }
     if (!chip_given) {
-        o->chip = NULL;   /* info: the image's own chip; verify: the default */
+        o->chip = NULL;   /* the image's own chip, else the default (target_chip) */
     }
     return 0;
 }
@@ -274,11 +274,27 @@ static void verdict_params(const opts_t *o, const sota_chip_t *chip, sota_img_pa
     p->flash_size = o->flash_size;
 }
 
+/* The chip a verdict is for: --chip, else the one the image's header names, else the
+ * default. info and verify agree on it. */
+static const sota_chip_t *target_chip(const opts_t *o, const uint8_t *b, size_t len)
+{
+    const sota_chip_t *named = len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;
+    return o->chip ? o->chip : named ? named : sota_chip_by_name(DEFAULT_CHIP);
+}
+
 /* A file that is not an app image at all (a bootloader, a merged image, otadata...): its
  * kind says more than any check of the verifier would. */
 static bool not_an_app(const sota_ident_t *id)
 {
     return id->kind != SOTA_FILE_APP && id->kind != SOTA_FILE_APP_OTHER_CHIP;
+}
+
+/* What verify and info's verdict say of a file that is no app for the target chip
+ * (NULL for an app for it): its kind, and what an upload would get. */
+static const char *refused_kind(const sota_ident_t *id)
+{
+    return not_an_app(id) ? "not an app image"
+         : id->kind == SOTA_FILE_APP_OTHER_CHIP ? "an app image for another chip" : NULL;
 }
 
 static int cmd_verify(const opts_t *o)
@@ -289,12 +305,12 @@ static int cmd_verify(const opts_t *o)
         return 1;
     }
     sota_img_params_t p;
-    verdict_params(o, o->chip ? o->chip : sota_chip_by_name(DEFAULT_CHIP), &p);
+    verdict_params(o, target_chip(o, b, len), &p);
     sota_ident_t id;
     sota_ident(b, len, len, p.chip, &id);
-    if (not_an_app(&id)) {
+    if (refused_kind(&id)) {
         free(b);
-        printf("invalid: not an app image (%s): %s\n", sota_file_kind_name(id.kind), id.message);
+        printf("invalid: %s (%s): %s\n", refused_kind(&id), sota_file_kind_name(id.kind), id.message);
         return 1;
     }
     sota_img_t v;
@@ -340,6 +356,8 @@ static void describe_pass(sota_img_t *v, const sota_chip_t *chip, const uint8_t 
                             .slot_size = chip->flash_32bit_limit ? UINT32_MAX : 0x1000000u,
                             .flash_size = UINT32_MAX };
     p.chip_rev = len >= 17 ? (uint16_t)(b[15] | b[16] << 8) : 0;
+    /* the eFuse block revision it asks for (a bootloader's description has other bytes
+     * there: passed the same way, so that its segments are still listed) */
     if (verify_buf(v, &p, b, len) == SOTA_IMG_ERR_EFUSE_REV) {
         p.efuse_blk_rev = v->desc.min_efuse_blk_rev_full;
         verify_buf(v, &p, b, len);
@@ -347,7 +365,7 @@ static void describe_pass(sota_img_t *v, const sota_chip_t *chip, const uint8_t 
 }
 
 static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const uint8_t *b,
-                            size_t len)
+                            size_t len, sota_file_kind_t kind)
 {
     const sota_img_header_t *h = &v->hdr;
     const sota_chip_t *named = sota_chip_by_id(h->chip_id);
@@ -373,7 +391,13 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     }
     if (v->have_desc) {
         const sota_app_desc_t *d = &v->desc;
-        if (d->magic_word != SOTA_APP_DESC_MAGIC) {
+        if ((d->magic_word & 0xFFu) == SOTA_BOOTLOADER_DESC_MAGIC) {
+            /* ESP-IDF >= 5.1 bootloaders carry esp_bootloader_desc_t where apps have theirs */
+            const char *idf = len >= 32 + 40 ? (const char *)b + 32 + 8 : "";
+            int n = (int)strnlen(idf, 32);
+            printf("bootloader description (magic 0x%02x): a second-stage bootloader, not an app%s%.*s\n",
+                   SOTA_BOOTLOADER_DESC_MAGIC, n ? "; built with ESP-IDF " : "", n, idf);
+        } else if (d->magic_word != SOTA_APP_DESC_MAGIC) {
             printf("app description: none (magic 0x%08" PRIx32 ", expected 0xabcd5432)\n",
                    d->magic_word);
         } else {
@@ -426,7 +450,10 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
                      : 0;
     if (img_len > 0) {
         printf("length: image %" PRIu64 " bytes, file %zu bytes", img_len, len);
-        if (len > img_len) {
+        if (len > img_len && (kind == SOTA_FILE_MERGED || kind == SOTA_FILE_BOOTLOADER_PART)) {
+            printf(" (this is the first part; the %" PRIu64 " bytes after it are the rest of the "
+                   "merged image)", len - img_len);
+        } else if (len > img_len) {
             printf(" (%" PRIu64 " trailing bytes, ignored)", len - img_len);
         } else if (len < img_len) {
             printf(" (the file is truncated: the rest reads as erased flash)");
@@ -478,7 +505,7 @@ static int cmd_info(const opts_t *o)
         return 1;
     }
     const sota_chip_t *named = len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;
-    const sota_chip_t *target = o->chip ? o->chip : named ? named : sota_chip_by_name(DEFAULT_CHIP);
+    const sota_chip_t *target = target_chip(o, b, len);
     printf("file: %s (%zu bytes)\n", o->file, len);
 
     sota_ident_t id;
@@ -498,15 +525,15 @@ static int cmd_info(const opts_t *o)
             return 1;
         }
         describe_pass(v, chip, b, len);
-        print_structure(v, chip, b, len);
+        print_structure(v, chip, b, len, id.kind);
         free(v);
     }
     sota_img_params_t p;
     verdict_params(o, target, &p);
     printf("verdict for %s v%u.%u, slot 0x%" PRIx32 " at 0x%" PRIx32 ": ", target->name,
            p.chip_rev / 100u, p.chip_rev % 100u, p.slot_size, p.slot_offset);
-    if (not_an_app(&id)) {
-        printf("not an app image (%s): an upload is refused before anything is erased\n",
+    if (refused_kind(&id)) {
+        printf("%s (%s): an upload is refused before anything is erased\n", refused_kind(&id),
                sota_file_kind_name(id.kind));
     } else {
         sota_img_t v;

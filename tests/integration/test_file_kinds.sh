@@ -31,11 +31,20 @@ while IFS=$'\t' read -r file kind status says; do
   cli=$("$SOTA" image info "$f" --chip esp32 | sed -n 's/^kind: \([a-z_0-9]*\):.*/\1/p')
   check "$file: image info names it $kind" "$kind" "$cli"
   ver=$("$SOTA" image verify "$f" --chip esp32)
-  case "$kind" in
-    app|app_other_chip) vk=$kind ;;
-    *) vk=$(printf '%s' "$ver" | sed -n 's/^invalid: not an app image (\([a-z_0-9]*\)).*/\1/p') ;;
-  esac
+  # verify names the kind of every file that is no app for the chip; an app for it is
+  # "valid" or "invalid: " with the verifier's reason
+  vk=$(printf '%s' "$ver" | sed -n 's/^invalid: [a-z ]* (\([a-z_0-9]*\)): .*/\1/p')
+  [ -z "$vk" ] && printf '%s' "$ver" | grep -qE '^(valid$|invalid: )' && vk=app
   check "$file: image verify names it $kind" "$kind" "$vk"
+  # and info's verdict line says the same
+  verdict=$("$SOTA" image info "$f" --chip esp32 | sed -n 's/^verdict for esp32 [^:]*: //p; s/^verdict: //p')
+  case "$kind" in
+    app) check_match "$file: image info verdict" '^(valid|invalid: )' "$verdict" ;;
+    # (these files are shaped for naming; a superblock too short to read is "damaged")
+    littlefs|spiffs|fat) check_match "$file: image info verdict (a filesystem image)" \
+      "^(an upload writes it to the data partition of subtype $kind |an upload is refused \\(422\\): the image is damaged$)" "$verdict" ;;
+    *) check_match "$file: image info verdict names it $kind" "\\($kind\\): an upload is refused before anything is erased$" "$verdict" ;;
+  esac
   [ "$status" = 200 ] && check "$file: image verify: valid" "valid" "$ver"
   # the pre-check
   precheck "$f"
@@ -48,6 +57,7 @@ while IFS=$'\t' read -r file kind status says; do
   # the two uploads
   for mode in raw form; do
     next=$(field .next_partition)
+    running=$(field .running_partition)
     before=$(slot_sum "$next")
     upload "$f" "$mode"
     if [ "$mode" = raw ] && [ ! -s "$f" ]; then
@@ -64,7 +74,7 @@ while IFS=$'\t' read -r file kind status says; do
       wait_field .running_state valid 10 || bad "$file ($mode): not confirmed"
     else
       check "$file ($mode): $next not erased or written" "$before" "$(slot_sum "$next")"
-      check "$file ($mode): the factory-side app still runs" "$(field .running_partition)" "$(field .running_partition)"
+      check "$file ($mode): the app that ran before still runs" "$running" "$(field .running_partition)"
     fi
   done
   echo "$row" >> "$TMP/table"

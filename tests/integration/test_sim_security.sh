@@ -39,6 +39,7 @@ mk older softap-ota 0.0.9 5
 mk sv3 softap-ota 2.0.0 3
 mk bad softap-ota 3.0.0 0
 mk bad2 softap-ota 3.0.1 0
+mk nover softap-ota "" 5   # an empty version, as every Tasmota32 build has
 
 # the RSA-signed app with one byte changed where nothing is loaded, its checksum and
 # SHA-256 made right again: a valid image that is no longer what was signed
@@ -204,6 +205,17 @@ older|refuse_downgrade
 sv3|refuse_lower_secure_version
 EOF
 check "rules: refused on the first bytes, nothing written" "$before" "$(slot_sum "$next")"
+# an empty version is unknown, not older: the pre-check says so, refuse_downgrade lets it through
+R=$(head -c 8448 "$TMP/nover.bin" | curl -s -m 5 --data-binary @- -H 'Content-Type: application/octet-stream' \
+  "$(URL "/api/check?size=$(stat -c %s "$TMP/nover.bin")")")
+check "rules: no version: pre-check ok" "ok" "$(printf '%s' "$R" | jq -r .verdict)"
+check "rules: no version: the note says the version is unknown, not a downgrade" \
+  "names no version: whether it is newer or older than the running app is unknown" \
+  "$(printf '%s' "$R" | jq -r '.notes | join(" ")' | grep -o 'names no version.*unknown')"
+upload "$TMP/nover.bin"
+check "rules: no version: 200 under refuse_downgrade" "200" "$CODE"
+wait_field '"\(.version) \(.running_state)"' " valid" 30 && ok "rules: the build without a version runs" ||
+  bad "rules: the build without a version does not run"
 stop_sim
 
 start_sim norules --health-delay 100 || { finish; exit 1; }

@@ -420,6 +420,20 @@ static void test_version_cmp(void **state)
             fail_msg("cmp(%s, %s) = %d, want %d", v[i].a, v[i].b, r, v[i].sign);
         }
     }
+    /* older: what refuse_downgrade refuses; an empty version (Tasmota32 builds) is unknown */
+    static const struct {
+        const char *a, *b;
+        bool older;
+    } o[] = {
+        { "1.0", "2.0", true }, { "2.0", "1.0", false }, { "1.0", "1.0", false },
+        { "", "1.0", false }, { "1.0", "", false }, { "", "", false }, { NULL, "1.0", false },
+        { "1.0", NULL, false }, { "v0.9", "1.0", true },
+    };
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
+        if (sota_version_older(o[i].a, o[i].b) != o[i].older) {
+            fail_msg("older(%s, %s) != %d", o[i].a ? o[i].a : "NULL", o[i].b ? o[i].b : "NULL", o[i].older);
+        }
+    }
 }
 
 int main(void)

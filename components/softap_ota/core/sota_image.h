@@ -28,6 +28,10 @@
 #define SOTA_IMG_SEG_HEADER_LEN 8
 #define SOTA_IMG_MAX_SEGMENTS   16
 #define SOTA_APP_DESC_MAGIC     0xABCD5432u
+/* A second-stage bootloader of ESP-IDF >= 5.1 has esp_bootloader_desc_t where an app has
+ * its description (after the header and the first segment's header): its first byte is
+ * this magic, then 3 reserved bytes, the version (u32), idf_ver[32], date_time[24]. */
+#define SOTA_BOOTLOADER_DESC_MAGIC 0x50u
 #define SOTA_APP_DESC_OFFSET    0x20  /* image offset of esp_app_desc_t */
 #define SOTA_APP_DESC_LEN       256
 

@@ -269,8 +269,7 @@ static bool policy_ok(sota_update_t *u)
                  "'%s'.", v->desc.project_name, u->cfg.running_project);
         return false;
     }
-    if (p->refuse_downgrade && u->cfg.running_version &&
-        sota_version_cmp(v->desc.version, u->cfg.running_version) < 0) {
+    if (p->refuse_downgrade && sota_version_older(v->desc.version, u->cfg.running_version)) {
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a newer build, or turn this rule off in the updater's configuration.",
                  "policy refuse_downgrade: the image is version '%s', lower than the running "
@@ -950,6 +949,11 @@ const char *sota_update_err_code(sota_update_err_t err)
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+bool sota_version_older(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && a[0] != '\0' && b[0] != '\0' && sota_version_cmp(a, b) < 0;
 }
 
 int sota_version_cmp(const char *a, const char *b)

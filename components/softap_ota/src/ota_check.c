@@ -33,7 +33,13 @@ static void add_notes(cJSON *o, const sota_update_t *upd)
                  "firmware?", d->project_name, rp);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
     }
-    int c = rv ? sota_version_cmp(d->version, rv) : 1;
+    if (d->version[0] == '\0') {
+        cJSON_AddItemToArray(notes, cJSON_CreateString(
+            "The file's app description names no version: whether it is newer or older than "
+            "the running app is unknown."));
+        return;
+    }
+    int c = rv && rv[0] ? sota_version_cmp(d->version, rv) : 1;
     if (c == 0) {
         snprintf(note, sizeof note, "Same version as running (%s): a reinstall.", rv);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));
