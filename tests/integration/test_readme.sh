@@ -49,5 +49,14 @@ for t in run test device device-test bench fuzz mutate; do
   check "README's make $t is a Makefile target" "1" "$(grep -c "^$t:" "$SOTA_ROOT/Makefile")"
 done
 check "make run PORT=N: the Makefile takes PORT" "1" "$(grep -c '^PORT *?=' "$SOTA_ROOT/Makefile")"
+# --- the task stacks the README names are the ones the component creates --------------------
+H="$SOTA_ROOT/components/softap_ota/src/ota_internal.h"
+stack() { sed -n "s/^#define SOTA_$1_STACK \([0-9]*\).*/\1/p" "$H"; }
+kib() { echo "$(($1 / 1024)) KiB"; }
+line=$(grep -A4 '^- \*\*Task stacks\.\*\*' "$README" | tr '\n' ' ')
+check_match "README: upload task stack" "upload $(kib "$(stack UPLOAD)") \\($(stack UPLOAD | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') bytes" "$line"
+check_match "README: HTTP server task stack" "HTTP server $(kib "$(stack HTTPD)")" "$line"
+check_match "README: health check task stack" "health check $(kib "$(stack HEALTH)")" "$line"
+check_match "README: captive DNS task stack" "captive DNS $(kib "$(stack DNS)")" "$line"
 check "make run PORT=N: the README says so" "1" "$([ "$(grep -c 'make run PORT=N' "$README")" -ge 1 ] && echo 1)"
 finish

@@ -387,6 +387,7 @@ static void upload_task(void *arg)
     httpd_req_t *req = h->req;
     free(h);
     if (!req) {
+        atomic_fetch_sub(&s_upload_tasks, 1);
         vTaskDelete(NULL);
         return;
     }
@@ -433,16 +434,18 @@ static bool upload_in_task(httpd_req_t *req)
 {
     upload_handoff_t *h = calloc(1, sizeof *h);
     TaskHandle_t task = NULL;
+    /* counted from before the task exists until it ends (it takes the count down on
+     * every path): softap_ota_stop never sees 0 while a request copy is about to be made */
+    atomic_fetch_add(&s_upload_tasks, 1);
     if (!h || xTaskCreate(upload_task, "sota_upload", SOTA_UPLOAD_STACK, h, 5, &task) != pdPASS) {
+        atomic_fetch_sub(&s_upload_tasks, 1);
         free(h);
         ESP_LOGW(TAG, "no memory for the upload task; receiving the upload in the server task");
         return false;
     }
     httpd_req_t *copy = NULL;
     bool ok = httpd_req_async_handler_begin(req, &copy) == ESP_OK;
-    if (ok) {
-        atomic_fetch_add(&s_upload_tasks, 1); /* the task ends it */
-    } else {
+    if (!ok) {
         ESP_LOGW(TAG, "could not hand the upload over; receiving it in the server task");
     }
     h->req = ok ? copy : NULL; /* the task frees h */

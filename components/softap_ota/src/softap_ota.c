@@ -61,15 +61,15 @@ esp_err_t softap_ota_start(const softap_ota_config_t *cfg)
                  "least 1");
         return ESP_ERR_INVALID_ARG;
     }
-    err = ota_state_init(cfg);
+    err = ota_state_init(cfg);   /* copies the passwords first: wiped again on failure */
+    if (err == ESP_OK) {
+        err = ota_resume_init(ota_state_config());
+    }
     if (err != ESP_OK) {
+        ota_state_deinit();
         return err;
     }
     cfg = ota_state_config();
-    err = ota_resume_init(cfg);
-    if (err != ESP_OK) {
-        return err;
-    }
     /* who may update: bad settings stop the start before anything is opened */
     err = ota_auth_init(cfg);
     if (err == ESP_OK) {
