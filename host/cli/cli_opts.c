@@ -1,8 +1,21 @@
 /* One option parser for the `sota` subcommands (cli_opts.h). */
 #include "cli_opts.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+int cli_usage_error(const char *cmd, void (*usage)(FILE *out), const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "sota %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n\n");
+    usage(stderr);
+    return 2;
+}
 
 static const cli_opt_t *find(const cli_opt_t *opts, size_t n, const char *name)
 {
@@ -37,18 +50,14 @@ int cli_opts_parse(const char *cmd, const cli_opt_t *opts, size_t n, int argc, c
         }
         const cli_opt_t *o = find(opts, n, a);
         if (!o) {
-            fprintf(stderr, "sota %s: unknown option '%s'\n\n", cmd, a);
-            usage(stderr);
-            return 2;
+            return cli_usage_error(cmd, usage, "unknown option '%s'", a);
         }
         if (o->kind == CLI_FLAG) {
             *(bool *)o->dest = true;
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "sota %s: %s needs a value\n\n", cmd, a);
-            usage(stderr);
-            return 2;
+            return cli_usage_error(cmd, usage, "%s needs a value", a);
         }
         const char *v = argv[++i];
         int rc = 0;

@@ -25,6 +25,11 @@ typedef struct {
 
 #define CLI_OPTS_HELP (-1)
 
+/* "sota CMD: <message>", a blank line and the usage, to stderr; returns 2 (the exit
+ * status of a command line that cannot be run). */
+int cli_usage_error(const char *cmd, void (*usage)(FILE *out), const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Parse argv[1..argc-1] with the table of n rows: every argument must be an option of the
  * table, followed by its value unless it is a CLI_FLAG. Returns 0; CLI_OPTS_HELP for
  * --help or -h (usage printed to stdout); or 2 after printing "sota CMD: ..." and, for

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "boot.h"
+#include "cli_opts.h"
 #include "cmds.h"
 #include "nor_flash.h"
 #include "otadata.h"
@@ -57,18 +58,7 @@ static void usage(FILE *out)
             "be read, 2 usage error.\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "sota flash: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n\n");
-    usage(stderr);
-    return 2;
-}
+#define usage_error(...) cli_usage_error("flash", usage, __VA_ARGS__)
 
 /* ---- opening the file ---------------------------------------------------------------- */
 

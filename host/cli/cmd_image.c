@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli_file.h"
+#include "cli_opts.h"
 #include "cmds.h"
 #include "imagegen.h"
 #include "sota_chip.h"
@@ -67,14 +68,7 @@ static void usage(FILE *out)
         "Exit status: 0 done/valid, 1 invalid image or I/O error, 2 usage error.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "sota image: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n");
-    usage(stderr);
-    return 2;
-}
+#define usage_error(...) cli_usage_error("image", usage, __VA_ARGS__)
 
 /* Decimal, 0x-hex, optional K/KB/KiB or M/MB/MiB suffix (1024-based). */
 static bool parse_num(const char *s, uint64_t max, uint64_t *out)
@@ -310,7 +304,7 @@ static int cmd_verify(const opts_t *o)
     sota_ident(b, len, len, p.chip, &id);
     if (refused_kind(&id)) {
         free(b);
-        printf("invalid: %s (%s): %s\n", refused_kind(&id), sota_file_kind_name(id.kind), id.message);
+        printf("invalid: %s (%s): %s\n", refused_kind(&id), sota_ident_kind_name(id.kind), id.message);
         return 1;
     }
     sota_img_t v;
@@ -386,7 +380,7 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
         const sota_img_seg_t *s = &v->seg[i];
         printf("  %2u  0x%08" PRIx32 "  0x%06" PRIx32 "   0x%08" PRIx32 "   %s%s\n", i,
                s->load_addr, s->data_len, s->data_offset,
-               sota_region_name(sota_chip_region(chip, s->load_addr)),
+               sota_chip_region_name(sota_chip_region(chip, s->load_addr)),
                (uint64_t)s->data_offset + s->data_len > len ? " (past the end of the file)" : "");
     }
     if (v->have_desc) {
@@ -468,7 +462,7 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
 static void print_fs(const sota_ident_t *id, size_t len)
 {
     const sota_fs_params_t *fs = &id->fs;
-    const char *name = sota_file_kind_name(id->kind);
+    const char *name = sota_ident_kind_name(id->kind);
     printf("filesystem: %s\n", name);
     if (!fs->known) {
         printf("parameters: unknown (%s superblock or boot sector could not be read)\n", name);
@@ -491,7 +485,7 @@ static void print_fs(const sota_ident_t *id, size_t len)
     printf("filesystem size: %" PRIu64 " bytes (file %zu bytes%s)\n", fs->size, len,
            len < fs->size ? ": truncated" : "");
     printf("verdict: an upload writes it to the data partition of subtype %s (0x%02x)%s\n", name,
-           (unsigned)sota_fs_subtype(id->kind),
+           (unsigned)sota_ident_fs_subtype(id->kind),
            len < fs->size ? ", but this file is truncated and is refused (422)"
                           : id->kind == SOTA_FILE_FAT ? " at least this size"
                                                       : " of exactly the filesystem's size");
@@ -510,8 +504,8 @@ static int cmd_info(const opts_t *o)
 
     sota_ident_t id;
     sota_ident(b, len, len, target, &id);
-    printf("kind: %s: %s\n", sota_file_kind_name(id.kind), id.message);
-    if (sota_file_kind_is_fs(id.kind)) {
+    printf("kind: %s: %s\n", sota_ident_kind_name(id.kind), id.message);
+    if (sota_ident_kind_is_fs(id.kind)) {
         print_fs(&id, len);
         free(b);
         return 0;
@@ -534,7 +528,7 @@ static int cmd_info(const opts_t *o)
            p.chip_rev / 100u, p.chip_rev % 100u, p.slot_size, p.slot_offset);
     if (refused_kind(&id)) {
         printf("%s (%s): an upload is refused before anything is erased\n", refused_kind(&id),
-               sota_file_kind_name(id.kind));
+               sota_ident_kind_name(id.kind));
     } else {
         sota_img_t v;
         sota_img_err_t err = verify_buf(&v, &p, b, len);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_file.h"
+#include "cli_opts.h"
 #include "cmds.h"
 #include "ptable.h"
 
@@ -44,14 +45,7 @@ static void usage(FILE *out)
         "2 usage error.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "sota ptable: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n");
-    usage(stderr);
-    return 2;
-}
+#define usage_error(...) cli_usage_error("ptable", usage, __VA_ARGS__)
 
 static void print_warning(void *ctx, const char *msg)
 {

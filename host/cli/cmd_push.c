@@ -479,7 +479,7 @@ static int push_run(push_t *p, bool resume, double wait_s)
     } else {
         /* the answer was lost: the file's own app description says what must run */
         sota_app_desc_t d; /* after the 24-byte image header and the first segment's 8 */
-        if (p->len >= 32 + SOTA_APP_DESC_LEN && sota_app_desc_decode(p->data + 32, &d)) {
+        if (p->len >= 32 + SOTA_APP_DESC_LEN && sota_img_desc_decode(p->data + 32, &d)) {
             snprintf(project, sizeof project, "%s", d.project_name);
             snprintf(version, sizeof version, "%s", d.version);
         }

@@ -26,7 +26,7 @@ static void check_result(const uint8_t *head, size_t head_len, uint64_t total,
 {
     const char *who = this_chip ? this_chip->name : "any chip";
     FUZZ_CHECK((unsigned)id->kind < SOTA_FILE__COUNT, "kind %d out of range", (int)id->kind);
-    const char *name = sota_file_kind_name(id->kind);
+    const char *name = sota_ident_kind_name(id->kind);
     FUZZ_CHECK(name && name[0], "kind %d has no name", (int)id->kind);
     FUZZ_CHECK(memchr(id->message, '\0', sizeof id->message) != NULL, "message not terminated");
     FUZZ_CHECK(id->message[0] != '\0', "%s: empty message for %s", who, name);
@@ -101,18 +101,18 @@ static void ident_all(const uint8_t *file, size_t head_len, uint64_t total)
         check_result(head, head_len, total, c, &one);
         if (any.kind == SOTA_FILE_APP && any.chip == NULL) {
             FUZZ_CHECK(one.kind == SOTA_FILE_APP, "truncated header: app for any chip, %s on "
-                       "%s", sota_file_kind_name(one.kind), c->name);
+                       "%s", sota_ident_kind_name(one.kind), c->name);
         } else if (is_app_kind(any.kind)) {
-            FUZZ_CHECK(is_app_kind(one.kind), "any chip: %s, %s: %s", sota_file_kind_name(any.kind),
-                       c->name, sota_file_kind_name(one.kind));
+            FUZZ_CHECK(is_app_kind(one.kind), "any chip: %s, %s: %s", sota_ident_kind_name(any.kind),
+                       c->name, sota_ident_kind_name(one.kind));
             bool mine = any.chip == c;
             FUZZ_CHECK(one.kind == (mine ? SOTA_FILE_APP : SOTA_FILE_APP_OTHER_CHIP),
                        "app with chip id %u on %s: %s", (unsigned)any.chip_id, c->name,
-                       sota_file_kind_name(one.kind));
+                       sota_ident_kind_name(one.kind));
         } else {
             FUZZ_CHECK(one.kind == any.kind, "any chip: %s, %s: %s (only app kinds depend on "
-                       "the device's chip)", sota_file_kind_name(any.kind), c->name,
-                       sota_file_kind_name(one.kind));
+                       "the device's chip)", sota_ident_kind_name(any.kind), c->name,
+                       sota_ident_kind_name(one.kind));
         }
         FUZZ_CHECK(one.offset == any.offset, "image offset 0x%x for any chip, 0x%x on %s",
                    (unsigned)any.offset, (unsigned)one.offset, c->name);
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sota_ident(file, min, n, NULL, &first);
     FUZZ_CHECK(whole.kind == first.kind && whole.flash_addr == first.flash_addr,
                "%zu bytes: %s from the whole file, %s from the first %zu", n,
-               sota_file_kind_name(whole.kind), sota_file_kind_name(first.kind), min);
+               sota_ident_kind_name(whole.kind), sota_ident_kind_name(first.kind), min);
     if (min > 0) {
         ident_all(file, min - 1, n);
     }

@@ -343,8 +343,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (u.img.have_desc) {
         static const char *const others[] = { "1.0.0", "v1.0", "1.0.0-rc1", "2", "" };
         for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-            int a = sota_version_cmp(u.img.desc.version, others[i]);
-            int b = sota_version_cmp(others[i], u.img.desc.version);
+            int a = sota_update_version_cmp(u.img.desc.version, others[i]);
+            int b = sota_update_version_cmp(others[i], u.img.desc.version);
             FUZZ_CHECK((a > 0) == (b < 0) && (a == 0) == (b == 0),
                        "version order '%s' vs '%s': %d and %d", u.img.desc.version,
                        others[i], a, b);

@@ -22,7 +22,7 @@
 
 typedef struct {
     const char *file;     /* a name like the one people see */
-    const char *kind;     /* sota_file_kind_name on every path */
+    const char *kind;     /* sota_ident_kind_name on every path */
     int status;           /* what an upload to an esp32 with a 1 MiB slot gets */
     const char *says;     /* a piece of the reason */
     uint8_t *b;

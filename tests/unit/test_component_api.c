@@ -21,6 +21,7 @@
 #include "esp_netif.h"
 #include "esp_ota_ops.h"
 #include "esp_wifi.h"
+#include "fixture_device.h"
 #include "imagegen.h"
 #include "nor_flash.h"
 #include "nvs_flash.h"
@@ -56,16 +57,7 @@ static const char *const s_csv =
  * ota_0 (otadata selects it). */
 static nor_flash_t *make_device(sota_host_config_t *cfg)
 {
-    nor_err_t ne;
-    nor_flash_t *f = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
-    assert_non_null(f);
-    ptable_t t;
-    pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
-    char err[200];
-    uint8_t bin[PT_MAX_LEN];
-    assert_int_equal(pt_from_csv(s_csv, &o, &t, err, sizeof err), 0);
-    assert_int_equal(pt_to_bin(&t, &o, bin, err, sizeof err), 0);
-    assert_int_equal(nor_load(f, PT_OFFSET_DEFAULT, bin, sizeof bin), NOR_OK);
+    nor_flash_t *f = fx_flash_with_table(s_csv);
     static const struct {
         uint32_t at;
         const char *project, *version;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cJSON.h"
+#include "fixture_device.h"
 #include "fixture_files.h"
 #include "imagegen.h"
 #include "nor_flash.h"
@@ -69,15 +70,7 @@ static size_t s_len;
 static int setup(void **state)
 {
     (void)state;
-    nor_err_t ne;
-    s_flash = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
-    ptable_t t;
-    pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
-    char err[200];
-    uint8_t bin[PT_MAX_LEN];
-    assert_int_equal(pt_from_csv(s_csv, &o, &t, err, sizeof err), 0);
-    assert_int_equal(pt_to_bin(&t, &o, bin, err, sizeof err), 0);
-    assert_int_equal(nor_load(s_flash, PT_OFFSET_DEFAULT, bin, sizeof bin), NOR_OK);
+    s_flash = fx_flash_with_table(s_csv);
     imagegen_opts_t g;
     imagegen_defaults(&g);
     uint8_t *app = NULL;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "esp_ota_ops.h"
+#include "fixture_device.h"
 #include "imagegen.h"
 #include "nor_flash.h"
 #include "ota_internal.h"
@@ -50,16 +51,7 @@ static uint8_t *make_image(const sota_chip_t *chip, const char *version, uint32_
 static nor_flash_t *make_device(sota_host_config_t *cfg, const sota_chip_t *chip, bool encryption,
                                 uint16_t efuse_blk_rev)
 {
-    nor_err_t ne;
-    nor_flash_t *f = nor_open_mem(NOR_DEFAULT_SIZE, &ne);
-    assert_non_null(f);
-    ptable_t t;
-    pt_opts_t o = { .flash_size = NOR_DEFAULT_SIZE };
-    char err[200];
-    uint8_t bin[PT_MAX_LEN];
-    assert_int_equal(pt_from_csv(s_csv, &o, &t, err, sizeof err), 0);
-    assert_int_equal(pt_to_bin(&t, &o, bin, err, sizeof err), 0);
-    assert_int_equal(nor_load(f, PT_OFFSET_DEFAULT, bin, sizeof bin), NOR_OK);
+    nor_flash_t *f = fx_flash_with_table(s_csv);
     size_t len;
     uint8_t *img = make_image(chip, "1.0", 20000, 0, &len);
     assert_int_equal(nor_load(f, 0x10000, img, len), NOR_OK);

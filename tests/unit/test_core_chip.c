@@ -152,9 +152,9 @@ static void test_regions(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const sota_chip_t *c = sota_chip_by_name(cases[i].chip);
         assert_int_equal(sota_chip_region(c, cases[i].addr), cases[i].region);
-        assert_string_equal(sota_region_name(cases[i].region), cases[i].name);
+        assert_string_equal(sota_chip_region_name(cases[i].region), cases[i].name);
     }
-    assert_string_equal(sota_region_name((sota_region_t)99), "?");
+    assert_string_equal(sota_chip_region_name((sota_region_t)99), "?");
 }
 
 /* ---- SHA-256 seam ---- */

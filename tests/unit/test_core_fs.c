@@ -65,7 +65,7 @@ static void test_ident_params(void **state)
             size_t head = how == 0 ? len : SOTA_IDENT_HEAD_LEN;
             sota_ident(b, head, how == 2 ? 0 : len, sota_chip_by_name("esp32"), &id);
             if (id.kind != c->kind || !id.fs.known) {
-                fail_msg("%s (%d): %s, known %d: %s", c->file, how, sota_file_kind_name(id.kind),
+                fail_msg("%s (%d): %s, known %d: %s", c->file, how, sota_ident_kind_name(id.kind),
                          id.fs.known, id.message);
             }
             assert_int_equal(id.fs.block_size, c->block_size);

@@ -488,7 +488,7 @@ static void expect_kind(const case_t *c, const file_t *f, size_t head, uint64_t 
     sota_ident(f->b, head, total, c->this_chip ? sota_chip_by_name(c->this_chip) : NULL, &id);
     if (id.kind != want) {
         fail_msg("%s (%s, head %zu): got %s ('%s'), expected %s", c->name, how, head,
-                 sota_file_kind_name(id.kind), id.message, sota_file_kind_name(want));
+                 sota_ident_kind_name(id.kind), id.message, sota_ident_kind_name(want));
     }
     size_t mlen = strnlen(id.message, sizeof id.message);
     assert_true(mlen > 0 && mlen < sizeof id.message - 1);   /* set, not cut */
@@ -568,8 +568,8 @@ static void test_boot_lengths(void **state)
             sota_ident(f.b, LIMIT, f.len, sota_chip_by_name(cases[i].chip), &id);
             if (id.kind != kinds[k] || !strstr(id.reason, cases[i].addr)) {
                 fail_msg("%s, bootloader at 0x%zx, %zu bytes: %s (%s), expected %s at %s",
-                         cases[i].chip, cases[i].at, lens[k], sota_file_kind_name(id.kind),
-                         id.reason, sota_file_kind_name(kinds[k]), cases[i].addr);
+                         cases[i].chip, cases[i].at, lens[k], sota_ident_kind_name(id.kind),
+                         id.reason, sota_ident_kind_name(kinds[k]), cases[i].addr);
             }
             assert_int_equal(id.offset, cases[i].at);
             free(f.b);
@@ -583,7 +583,7 @@ static void test_empty(void **state)
     sota_ident_t id;
     sota_ident(NULL, 0, 0, sota_chip_by_name("esp32"), &id);
     assert_int_equal(id.kind, SOTA_FILE_EMPTY);
-    assert_string_equal(sota_file_kind_name(id.kind), "empty");
+    assert_string_equal(sota_ident_kind_name(id.kind), "empty");
     assert_non_null(strstr(id.message, "empty"));
     /* nothing given yet of a file that has bytes */
     sota_ident((const uint8_t *)"", 0, 100, NULL, &id);
@@ -639,7 +639,7 @@ static void test_corpus(void **state)
         free(data);
         if (id.kind != cases[i].kind) {
             fail_msg("%s on %s: %s ('%s')", cases[i].file, cases[i].chip,
-                     sota_file_kind_name(id.kind), id.message);
+                     sota_ident_kind_name(id.kind), id.message);
         }
     }
 }
@@ -653,9 +653,9 @@ static void test_names(void **state)
         "bootloader_part", "otadata",
     };
     for (int k = 0; k < SOTA_FILE__COUNT; k++) {
-        assert_string_equal(sota_file_kind_name((sota_file_kind_t)k), names[k]);
+        assert_string_equal(sota_ident_kind_name((sota_file_kind_t)k), names[k]);
     }
-    assert_string_equal(sota_file_kind_name(SOTA_FILE__COUNT), "unknown");
+    assert_string_equal(sota_ident_kind_name(SOTA_FILE__COUNT), "unknown");
 }
 
 int main(void)

@@ -117,7 +117,7 @@ static void test_rows(void **state)
         sota_ident(b, head, r->len, esp32, &id);
         if (id.kind != r->want) {
             fail_msg("%s: identified as %s ('%s'), want %s", r->name,
-                     sota_file_kind_name(id.kind), id.message, sota_file_kind_name(r->want));
+                     sota_ident_kind_name(id.kind), id.message, sota_ident_kind_name(r->want));
         }
         /* the upload: refused on its first bytes, the slot untouched */
         fx_slot_t *s = fx_slot_new(0x10000 * 4, 0xFF);

@@ -45,7 +45,7 @@ static sota_update_cfg_t cfg_for(uint64_t announced, bool exact)
 
 static const char *kind_of(const sota_update_t *u)
 {
-    return u->kind < SOTA_FILE__COUNT ? sota_file_kind_name(u->kind) : "(none)";
+    return u->kind < SOTA_FILE__COUNT ? sota_ident_kind_name(u->kind) : "(none)";
 }
 
 /* One path's answer for f: the kind, the status, the reason; nothing done if refused. */
@@ -88,8 +88,8 @@ static void test_every_kind_every_path(void **state)
         sota_ident_t id;
         size_t head = f->len < SOTA_IDENT_HEAD_LEN ? f->len : SOTA_IDENT_HEAD_LEN;
         sota_ident(f->b, head, f->len, esp32, &id);
-        if (strcmp(sota_file_kind_name(id.kind), f->kind) != 0) {
-            fail_msg("%s: ident says %s ('%s'), expected %s", f->file, sota_file_kind_name(id.kind),
+        if (strcmp(sota_ident_kind_name(id.kind), f->kind) != 0) {
+            fail_msg("%s: ident says %s ('%s'), expected %s", f->file, sota_ident_kind_name(id.kind),
                      id.message, f->kind);
         }
         /* raw: the exact length, in 4 KiB receives */

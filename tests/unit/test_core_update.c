@@ -414,7 +414,7 @@ static void test_version_cmp(void **state)
         { "0.9.9", "1.0.0", -1 }, { "10", "9", 1 }, { "1.0+build5", "1.0", 0 },
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        int r = sota_version_cmp(v[i].a, v[i].b);
+        int r = sota_update_version_cmp(v[i].a, v[i].b);
         int sign = (r > 0) - (r < 0);
         if (sign != v[i].sign) {
             fail_msg("cmp(%s, %s) = %d, want %d", v[i].a, v[i].b, r, v[i].sign);
@@ -430,7 +430,7 @@ static void test_version_cmp(void **state)
         { "1.0", NULL, false }, { "v0.9", "1.0", true },
     };
     for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
-        if (sota_version_older(o[i].a, o[i].b) != o[i].older) {
+        if (sota_update_version_older(o[i].a, o[i].b) != o[i].older) {
             fail_msg("older(%s, %s) != %d", o[i].a ? o[i].a : "NULL", o[i].b ? o[i].b : "NULL", o[i].older);
         }
     }

@@ -216,7 +216,7 @@ sota_region_t sota_chip_region(const sota_chip_t *chip, uint32_t addr)
     return SOTA_REGION_OTHER;
 }
 
-const char *sota_region_name(sota_region_t region)
+const char *sota_chip_region_name(sota_region_t region)
 {
     switch (region) {
     case SOTA_REGION_NONE:   return "not loaded";

@@ -52,6 +52,6 @@ int sota_chip_parse_rev(const char *text);
 bool sota_chip_is_mapped(const sota_chip_t *chip, uint32_t addr);
 /* The region addr falls in, and a short name for it ("DROM", "IRAM", ...). Never NULL. */
 sota_region_t sota_chip_region(const sota_chip_t *chip, uint32_t addr);
-const char *sota_region_name(sota_region_t region);
+const char *sota_chip_region_name(sota_region_t region);
 
 #endif

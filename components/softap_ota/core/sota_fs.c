@@ -57,8 +57,8 @@ sota_fs_pick_t sota_fs_pick(const sota_fs_part_t *parts, size_t n, sota_file_kin
                             const char *label, size_t *index, char *reason, size_t rn,
                             char *advice, size_t an)
 {
-    uint8_t sub = sota_fs_subtype(kind);
-    const char *kname = sota_file_kind_name(kind);
+    uint8_t sub = sota_ident_fs_subtype(kind);
+    const char *kname = sota_ident_kind_name(kind);
     char labels[160], nb[32];
     size_t count = list_of(parts, n, sub, labels, sizeof labels);
     size_t at = n;

@@ -144,8 +144,8 @@ static void expand(char *out, size_t n, const char *t, const fields_t *f)
 static void set(sota_ident_t *out, sota_file_kind_t kind, fields_t *f)
 {
     out->kind = kind;
-    if (sota_file_kind_is_fs(kind)) {
-        sota_fs_describe(kind, &out->fs, f->fs, sizeof f->fs);
+    if (sota_ident_kind_is_fs(kind)) {
+        sota_ident_fs_describe(kind, &out->fs, f->fs, sizeof f->fs);
     }
     expand(out->reason, sizeof out->reason, s_kinds[kind].what, f);
     expand(out->advice, sizeof out->advice, s_kinds[kind].advice, f);
@@ -387,7 +387,7 @@ static void kib(char *out, size_t n, uint64_t bytes)
     }
 }
 
-void sota_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *out, size_t n)
+void sota_ident_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *out, size_t n)
 {
     char size[32];
     kib(size, sizeof size, fs->size);
@@ -412,12 +412,12 @@ void sota_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *o
     }
 }
 
-bool sota_file_kind_is_fs(sota_file_kind_t kind)
+bool sota_ident_kind_is_fs(sota_file_kind_t kind)
 {
-    return sota_fs_subtype(kind) != 0;
+    return sota_ident_fs_subtype(kind) != 0;
 }
 
-uint8_t sota_fs_subtype(sota_file_kind_t kind)
+uint8_t sota_ident_fs_subtype(sota_file_kind_t kind)
 {
     switch (kind) {
     case SOTA_FILE_FAT: return 0x81;
@@ -472,7 +472,7 @@ static void look_esp(const head_t *h, size_t off, esp_look_t *e)
     e->chip = sota_chip_by_id(e->chip_id);
     if (off + SOTA_APP_DESC_OFFSET + SOTA_APP_DESC_LEN <= h->len) {
         sota_app_desc_t d;
-        e->desc = sota_app_desc_decode(b + SOTA_APP_DESC_OFFSET, &d);
+        e->desc = sota_img_desc_decode(b + SOTA_APP_DESC_OFFSET, &d);
         memcpy(e->project, d.project_name, sizeof e->project);
         memcpy(e->version, d.version, sizeof e->version);
         e->project[sizeof e->project - 1] = '\0';
@@ -666,7 +666,7 @@ void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
     }
 }
 
-const char *sota_file_kind_name(sota_file_kind_t kind)
+const char *sota_ident_kind_name(sota_file_kind_t kind)
 {
     if ((unsigned)kind < SOTA_FILE__COUNT && s_kinds[kind].name != NULL) {
         return s_kinds[kind].name;

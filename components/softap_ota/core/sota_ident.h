@@ -156,17 +156,17 @@ void sota_ident(const uint8_t *head, size_t head_len, uint64_t total_len,
 /* Stable short name of a kind: "empty", "app", "app_other_chip", "merged", "bootloader",
  * "bootloader_part", "otadata", "ptable", "elf", "gzip", "zip", "uf2", "littlefs",
  * "spiffs", "fat", "erased", "unknown", "need_more". Never NULL. */
-const char *sota_file_kind_name(sota_file_kind_t kind);
+const char *sota_ident_kind_name(sota_file_kind_t kind);
 
 /* True for the filesystem kinds (littlefs, spiffs, fat). */
-bool sota_file_kind_is_fs(sota_file_kind_t kind);
+bool sota_ident_kind_is_fs(sota_file_kind_t kind);
 
 /* The partition subtype ESP-IDF gives a data partition of a filesystem kind: fat 0x81,
  * spiffs 0x82, littlefs 0x83; 0 for any other kind. */
-uint8_t sota_fs_subtype(sota_file_kind_t kind);
+uint8_t sota_ident_fs_subtype(sota_file_kind_t kind);
 
 /* The parameters of a filesystem image in words, for people ("4096-byte blocks, 8 blocks
  * (32 KiB), disk version 2.1"); "its superblock could not be read" when !fs->known. */
-void sota_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *out, size_t n);
+void sota_ident_fs_describe(sota_file_kind_t kind, const sota_fs_params_t *fs, char *out, size_t n);
 
 #endif

@@ -349,7 +349,7 @@ static void on_seg_header(sota_img_t *v)
 static void on_desc(sota_img_t *v)
 {
     const sota_img_seg_t *s = &v->seg[0];
-    bool magic_ok = sota_app_desc_decode(v->buf, &v->desc);
+    bool magic_ok = sota_img_desc_decode(v->buf, &v->desc);
     v->have_desc = true;
     if (defers_to_desc(v)) {
         if (!magic_ok) {
@@ -609,7 +609,7 @@ static void copy_str(char *dst, size_t dst_size, const uint8_t *src, size_t src_
     dst[n] = '\0';
 }
 
-bool sota_app_desc_decode(const uint8_t raw[SOTA_APP_DESC_LEN], sota_app_desc_t *out)
+bool sota_img_desc_decode(const uint8_t raw[SOTA_APP_DESC_LEN], sota_app_desc_t *out)
 {
     memset(out, 0, sizeof *out);
     out->magic_word = sota_rd32(raw);

@@ -177,6 +177,6 @@ const char *sota_img_message(const sota_img_t *v);
 const char *sota_img_err_code(sota_img_err_t err);
 
 /* Decode esp_app_desc_t from its 256 bytes. Returns true if the magic word matches. */
-bool sota_app_desc_decode(const uint8_t raw[SOTA_APP_DESC_LEN], sota_app_desc_t *out);
+bool sota_img_desc_decode(const uint8_t raw[SOTA_APP_DESC_LEN], sota_app_desc_t *out);
 
 #endif

@@ -269,7 +269,7 @@ static bool policy_ok(sota_update_t *u)
                  "'%s'.", v->desc.project_name, u->cfg.running_project);
         return false;
     }
-    if (p->refuse_downgrade && sota_version_older(v->desc.version, u->cfg.running_version)) {
+    if (p->refuse_downgrade && sota_update_version_older(v->desc.version, u->cfg.running_version)) {
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a newer build, or turn this rule off in the updater's configuration.",
                  "policy refuse_downgrade: the image is version '%s', lower than the running "
@@ -361,7 +361,7 @@ static sota_update_err_t identify(sota_update_t *u, uint64_t total)
     sota_ident(u->head, u->head_len, total, u->cfg.img.chip, &id);
     u->kind = id.kind;
     u->decide_len = 0;
-    if (sota_file_kind_is_fs(id.kind)) {
+    if (sota_ident_kind_is_fs(id.kind)) {
         return identify_fs(u, &id);
     }
     if (id.kind == SOTA_FILE_APP && u->cfg.fs_label != NULL && u->cfg.fs_label[0] != '\0') {
@@ -388,7 +388,7 @@ static sota_update_err_t identify(sota_update_t *u, uint64_t total)
 static sota_update_err_t judge_fs(sota_update_t *u)
 {
     const sota_fs_part_t *p = &u->cfg.parts[u->fs_index];
-    const char *kname = sota_file_kind_name(u->kind);
+    const char *kname = sota_ident_kind_name(u->kind);
     uint64_t fs_size = u->fs.size;
     if (!u->fs.known) {
         fail_adv(u, SOTA_UPDATE_ERR_VERIFY, "Build the image again (ESP-IDF's "
@@ -711,7 +711,7 @@ static int read_back(sota_update_t *u, uint8_t digest[SOTA_SHA256_LEN])
 static sota_update_err_t finish_fs(sota_update_t *u)
 {
     const sota_fs_part_t *p = &u->cfg.parts[u->fs_index];
-    const char *kname = sota_file_kind_name(u->kind);
+    const char *kname = sota_ident_kind_name(u->kind);
     char nb[40], a[17], b[17];
     if (u->received < u->fs.size) {
         fail_adv(u, SOTA_UPDATE_ERR_VERIFY, "Download or build the image again and upload the "
@@ -951,12 +951,12 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-bool sota_version_older(const char *a, const char *b)
+bool sota_update_version_older(const char *a, const char *b)
 {
-    return a != NULL && b != NULL && a[0] != '\0' && b[0] != '\0' && sota_version_cmp(a, b) < 0;
+    return a != NULL && b != NULL && a[0] != '\0' && b[0] != '\0' && sota_update_version_cmp(a, b) < 0;
 }
 
-int sota_version_cmp(const char *a, const char *b)
+int sota_update_version_cmp(const char *a, const char *b)
 {
     if (*a == 'v' || *a == 'V') {
         a++;

@@ -302,9 +302,9 @@ const char *sota_update_err_code(sota_update_err_t err);
 /* Compare two version strings the way a person reads them: numeric fields compared as
  * numbers ("1.10" > "1.9"), a leading 'v' ignored, a pre-release suffix ("-rc1") lower
  * than the release. Returns <0, 0, >0. */
-int sota_version_cmp(const char *a, const char *b);
+int sota_update_version_cmp(const char *a, const char *b);
 /* a is older than b: both name a version (an empty one, as every Tasmota32 build has,
  * is unknown, never older or newer) and a sorts below b. What refuse_downgrade refuses. */
-bool sota_version_older(const char *a, const char *b);
+bool sota_update_version_older(const char *a, const char *b);
 
 #endif

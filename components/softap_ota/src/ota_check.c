@@ -39,7 +39,7 @@ static void add_notes(cJSON *o, const sota_update_t *upd)
             "the running app is unknown."));
         return;
     }
-    int c = rv && rv[0] ? sota_version_cmp(d->version, rv) : 1;
+    int c = rv && rv[0] ? sota_update_version_cmp(d->version, rv) : 1;
     if (c == 0) {
         snprintf(note, sizeof note, "Same version as running (%s): a reinstall.", rv);
         cJSON_AddItemToArray(notes, cJSON_CreateString(note));

@@ -271,14 +271,14 @@ static void content_of(const esp_partition_t *p, sota_file_kind_t *kind, char *w
     }
     sota_ident(buf, len, p->size, NULL, id);
     *kind = id->kind;
-    if (sota_file_kind_is_fs(id->kind)) {
+    if (sota_ident_kind_is_fs(id->kind)) {
         char d[160];
-        sota_fs_describe(id->kind, &id->fs, d, sizeof d);
-        snprintf(what, n, "a %s filesystem (%s)", sota_file_kind_name(id->kind), d);
+        sota_ident_fs_describe(id->kind, &id->fs, d, sizeof d);
+        snprintf(what, n, "a %s filesystem (%s)", sota_ident_kind_name(id->kind), d);
     } else if (id->kind == SOTA_FILE_ERASED) {
         snprintf(what, n, "nothing (erased)");
     } else {
-        snprintf(what, n, "no filesystem this updater knows (%s)", sota_file_kind_name(id->kind));
+        snprintf(what, n, "no filesystem this updater knows (%s)", sota_ident_kind_name(id->kind));
     }
     free(buf);
     free(id);
@@ -327,7 +327,7 @@ void ota_fs_json(cJSON *parent)
         if (kind == SOTA_FILE__COUNT) {
             cJSON_AddNullToObject(o, "content");   /* not judged while incomplete */
         } else {
-            cJSON_AddStringToObject(o, "content", sota_file_kind_name(kind));
+            cJSON_AddStringToObject(o, "content", sota_ident_kind_name(kind));
         }
         cJSON_AddStringToObject(o, "summary", summary);
         cJSON_AddItemToArray(arr, o);

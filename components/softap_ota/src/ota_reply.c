@@ -109,7 +109,7 @@ void ota_reply_explain(cJSON *o, const sota_update_t *upd)
     char reason[sizeof upd->msg];
     const char *advice = sota_update_explain(upd, reason, sizeof reason);
     if (upd->kind < SOTA_FILE__COUNT) {
-        cJSON_AddStringToObject(o, "kind", sota_file_kind_name(upd->kind));
+        cJSON_AddStringToObject(o, "kind", sota_ident_kind_name(upd->kind));
     }
     cJSON_AddStringToObject(o, "reason", reason);
     cJSON_AddStringToObject(o, "advice", advice);

@@ -171,7 +171,7 @@ static bool policy_allows(const esp_partition_t *p, const ota_slot_info_t *s, ch
                  name, s->project, run->project_name);
         return false;
     }
-    if (c->policy.refuse_downgrade && sota_version_older(s->version, run->version)) {
+    if (c->policy.refuse_downgrade && sota_update_version_older(s->version, run->version)) {
         snprintf(msg, len, "policy refuse_downgrade: %s holds version '%s', lower than the running '%s'; "
                  "the switch is refused (turn the rule off in the updater's configuration to allow it)",
                  name, s->version, run->version);

@@ -224,10 +224,10 @@ static esp_err_t answer_fs(upload_t *u, cJSON *o)
         snprintf(sha + 2 * i, 3, "%02x", u->upd.fs_digest[i]);
     }
     const esp_partition_t *p = u->writer.part;
-    snprintf(name, sizeof name, "%s (%s)", p->label, sota_file_kind_name(u->upd.kind));
+    snprintf(name, sizeof name, "%s (%s)", p->label, sota_ident_kind_name(u->upd.kind));
     cJSON_AddBoolToObject(o, "ok", true);
     cJSON_AddStringToObject(o, "message", u->upd.msg);
-    cJSON_AddStringToObject(o, "kind", sota_file_kind_name(u->upd.kind));
+    cJSON_AddStringToObject(o, "kind", sota_ident_kind_name(u->upd.kind));
     cJSON_AddStringToObject(o, "partition", p->label);
     cJSON_AddStringToObject(o, "name", name);
     cJSON_AddNumberToObject(o, "size", u->upd.written);
@@ -325,7 +325,7 @@ static esp_err_t upload_run(httpd_req_t *req)
         const sota_app_desc_t *d = &u->upd.img.desc;
         cJSON_AddBoolToObject(o, "ok", true);
         cJSON_AddStringToObject(o, "message", u->upd.msg);
-        cJSON_AddStringToObject(o, "kind", sota_file_kind_name(u->upd.kind));
+        cJSON_AddStringToObject(o, "kind", sota_ident_kind_name(u->upd.kind));
         cJSON_AddStringToObject(o, "project", d->project_name);
         cJSON_AddStringToObject(o, "version", d->version);
         cJSON_AddStringToObject(o, "partition", u->writer.part->label);
