@@ -436,6 +436,41 @@ static void test_version_cmp(void **state)
     }
 }
 
+/* The identity rules, shared by uploads and switches: each rule alone, the order, and
+ * what is unknown passing. */
+static void test_policy_identity(void **state)
+{
+    (void)state;
+    const softap_ota_policy_t all = { .require_same_project = true, .refuse_downgrade = true,
+                                      .refuse_lower_secure_version = true, .refuse_failed_version = true };
+    const sota_policy_app_t run = { "p", "2.0", 5 }, failed = { "p", "3.0", 0 };
+    static const struct {
+        sota_policy_app_t app;
+        bool with_failed;
+        sota_policy_verdict_t want;
+    } c[] = {
+        { { "p", "2.1", 5 }, true, SOTA_POLICY_ALLOWED },
+        { { "q", "2.1", 5 }, true, SOTA_POLICY_OTHER_PROJECT },
+        { { "q", "1.0", 1 }, true, SOTA_POLICY_OTHER_PROJECT },      /* the first rule that refuses */
+        { { "p", "1.9", 5 }, true, SOTA_POLICY_DOWNGRADE },
+        { { "p", "", 5 }, true, SOTA_POLICY_ALLOWED },               /* no version: unknown */
+        { { "p", "2.0", 4 }, true, SOTA_POLICY_LOWER_SECURE_VERSION },
+        { { "p", "3.0", 5 }, true, SOTA_POLICY_FAILED_VERSION },
+        { { "p", "3.0", 5 }, false, SOTA_POLICY_ALLOWED },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        sota_policy_verdict_t v = sota_policy_identity(&all, &c[i].app, &run, c[i].with_failed ? &failed : NULL);
+        if (v != c[i].want) {
+            fail_msg("case %zu: %d, want %d", i, (int)v, (int)c[i].want);
+        }
+        const softap_ota_policy_t none = { 0 };
+        assert_int_equal(sota_policy_identity(&none, &c[i].app, &run, &failed), SOTA_POLICY_ALLOWED);
+    }
+    const sota_policy_app_t unknown_run = { NULL, NULL, 0 };
+    const sota_policy_app_t other = { "q", "0.1", 0 };
+    assert_int_equal(sota_policy_identity(&all, &other, &unknown_run, NULL), SOTA_POLICY_ALLOWED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_policy_rules),
         cmocka_unit_test(test_policy_table),
         cmocka_unit_test(test_version_cmp),
+        cmocka_unit_test(test_policy_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

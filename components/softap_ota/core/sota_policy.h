@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "softap_ota_policy.h"
 
@@ -36,5 +37,29 @@ static inline bool sota_policy_on(const softap_ota_policy_t *p, const sota_polic
 {
     return *(const bool *)((const char *)p + r->offset);
 }
+
+/* An app as the identity rules see it (from its app description). */
+typedef struct {
+    const char *project;      /* NULL: unknown */
+    const char *version;      /* NULL or "": unknown */
+    uint32_t secure_version;
+} sota_policy_app_t;
+
+typedef enum {
+    SOTA_POLICY_ALLOWED = 0,
+    SOTA_POLICY_OTHER_PROJECT,        /* require_same_project */
+    SOTA_POLICY_DOWNGRADE,            /* refuse_downgrade */
+    SOTA_POLICY_LOWER_SECURE_VERSION, /* refuse_lower_secure_version */
+    SOTA_POLICY_FAILED_VERSION,       /* refuse_failed_version */
+} sota_policy_verdict_t;
+
+/* The rules that compare an app with the running one and with the one that last failed
+ * its health check (failed: NULL if none), in this order, for an upload and for a
+ * switch alike (the caller words the refusal): the first rule that refuses it, or
+ * SOTA_POLICY_ALLOWED. An unknown running project or version passes its rule; an empty
+ * version is unknown, never older (sota_update_version_older). */
+sota_policy_verdict_t sota_policy_identity(const softap_ota_policy_t *p, const sota_policy_app_t *app,
+                                           const sota_policy_app_t *running,
+                                           const sota_policy_app_t *failed);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sota_ident.h"
+#include "sota_policy.h"
 #include "sota_text.h"
 
 #define ADVICE_TOO_BIG "Build a smaller app, or flash a partition table with larger OTA slots over USB."
@@ -260,23 +261,27 @@ static bool policy_ok(sota_update_t *u)
     if (!desc_ok) {
         return true;
     }
-    if (p->require_same_project && u->cfg.running_project &&
-        strcmp(v->desc.project_name, u->cfg.running_project) != 0) {
+    const sota_policy_app_t app = { v->desc.project_name, v->desc.version, v->desc.secure_version };
+    const sota_policy_app_t run = { u->cfg.running_project, u->cfg.running_version,
+                                    u->cfg.running_secure_version };
+    const sota_policy_app_t failed = { u->cfg.failed_project, u->cfg.failed_version, 0 };
+    switch (sota_policy_identity(p, &app, &run, &failed)) {
+    case SOTA_POLICY_ALLOWED:
+        return true;
+    case SOTA_POLICY_OTHER_PROJECT:
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a build of the running project, or turn this rule off in the "
                  "updater's configuration.",
                  "policy require_same_project: the image is project '%s' but this device runs "
                  "'%s'.", v->desc.project_name, u->cfg.running_project);
         return false;
-    }
-    if (p->refuse_downgrade && sota_update_version_older(v->desc.version, u->cfg.running_version)) {
+    case SOTA_POLICY_DOWNGRADE:
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a newer build, or turn this rule off in the updater's configuration.",
                  "policy refuse_downgrade: the image is version '%s', lower than the running "
                  "'%s'.", v->desc.version, u->cfg.running_version);
         return false;
-    }
-    if (p->refuse_lower_secure_version && v->desc.secure_version < u->cfg.running_secure_version) {
+    case SOTA_POLICY_LOWER_SECURE_VERSION:
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Build it with a CONFIG_BOOTLOADER_APP_SECURE_VERSION at least the running "
                  "app's, or turn this rule off in the updater's configuration.",
@@ -285,10 +290,7 @@ static bool policy_ok(sota_update_t *u)
              (unsigned)v->desc.secure_version, (unsigned)u->cfg.running_secure_version,
              (unsigned)u->cfg.running_secure_version);
         return false;
-    }
-    if (p->refuse_failed_version && u->cfg.failed_version && u->cfg.failed_project &&
-        strcmp(v->desc.version, u->cfg.failed_version) == 0 &&
-        strcmp(v->desc.project_name, u->cfg.failed_project) == 0) {
+    case SOTA_POLICY_FAILED_VERSION:
         fail_adv(u, SOTA_UPDATE_ERR_POLICY,
                  "Upload a fixed build with a new version, or turn this rule off in the "
                  "updater's configuration.",

@@ -20,6 +20,7 @@
 #include "freertos/semphr.h"
 #include "ota_internal.h"
 #include "sota_chip.h"
+#include "sota_policy.h"
 
 static const char *TAG = "softap_ota";
 
@@ -165,28 +166,31 @@ static bool policy_allows(const esp_partition_t *p, const ota_slot_info_t *s, ch
     if (p->subtype == ESP_PARTITION_SUBTYPE_APP_FACTORY || !s->has_desc) {
         return true;
     }
-    if (c->policy.require_same_project && strcmp(s->project, run->project_name) != 0) {
+    char fproj[33], fver[33];
+    bool have_failed = c->policy.refuse_failed_version &&
+                       ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver);
+    const sota_policy_app_t app = { s->project, s->version, s->secure_version };
+    const sota_policy_app_t running = { run->project_name, run->version, run->secure_version };
+    const sota_policy_app_t failed = { fproj, fver, 0 };
+    switch (sota_policy_identity(&c->policy, &app, &running, have_failed ? &failed : NULL)) {
+    case SOTA_POLICY_ALLOWED:
+        return true;
+    case SOTA_POLICY_OTHER_PROJECT:
         snprintf(msg, len, "policy require_same_project: %s holds project '%s' but this device runs '%s'; "
                  "the switch is refused (turn the rule off in the updater's configuration to allow it)",
                  name, s->project, run->project_name);
         return false;
-    }
-    if (c->policy.refuse_downgrade && sota_update_version_older(s->version, run->version)) {
+    case SOTA_POLICY_DOWNGRADE:
         snprintf(msg, len, "policy refuse_downgrade: %s holds version '%s', lower than the running '%s'; "
                  "the switch is refused (turn the rule off in the updater's configuration to allow it)",
                  name, s->version, run->version);
         return false;
-    }
-    if (c->policy.refuse_lower_secure_version && s->secure_version < run->secure_version) {
+    case SOTA_POLICY_LOWER_SECURE_VERSION:
         snprintf(msg, len, "policy refuse_lower_secure_version: %s holds secure_version %u, lower than the "
                  "running app's %u (anti-rollback); the switch is refused", name,
                  (unsigned)s->secure_version, (unsigned)run->secure_version);
         return false;
-    }
-    char fproj[33], fver[33];
-    if (c->policy.refuse_failed_version &&
-        ota_store_load_failed(fproj, sizeof fproj, fver, sizeof fver) &&
-        strcmp(fproj, s->project) == 0 && strcmp(fver, s->version) == 0) {
+    case SOTA_POLICY_FAILED_VERSION:
         snprintf(msg, len, "policy refuse_failed_version: %s %s in %s is the version that last failed its "
                  "health check on this device; the switch is refused", s->project, s->version, name);
         return false;
