@@ -94,6 +94,7 @@ static void usage(FILE *out)
             "  --health-delay MS\n"
             "  --fail-task NAME  the first xTaskCreate of task NAME fails (out of memory)\n"
             "  --resume-timeout S (0: interrupted uploads are not kept for a resume)\n"
+            "  --no-fs-reboot    no restart after a filesystem image is written (fs_reboot off)\n"
             "Faults (for tests):\n"
             "  --cut-upload N[,N...]  the k-th request body longer than the k-th N loses its\n"
             "                         connection after N bytes (a phone leaving the AP); again\n"
@@ -536,6 +537,7 @@ int sota_cmd_sim(int argc, char **argv)
         { "--header-deadline", CLI_LONG, &o.header_deadline, 1, 3600, NULL },
         { "--health-delay", CLI_LONG, &app->health_delay_ms, 0, 600000, NULL },
         { "--resume-timeout", CLI_LONG, &app->resume_timeout_s, 0, 3600, NULL },
+        { "--no-fs-reboot", CLI_FLAG, &app->no_fs_reboot, 0, 0, NULL },
         { "--fail-task", CLI_FN, NULL, 0, 0, opt_fail_task },
         { "--cut-upload", CLI_FN, &o, 0, 0, opt_cuts },
         /* who may update, and the upload policy */

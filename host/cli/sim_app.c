@@ -35,7 +35,7 @@ esp_err_t sim_app_run(const sim_app_opts_t *o)
                     memcmp(&o->policy, &kconfig, sizeof kconfig) != 0;
     if (o->health == SIM_HEALTH_OK && !o->recv_timeout_s && !o->max_recv_timeouts &&
         !o->upload_deadline_s && !o->header_deadline_s && o->health_delay_ms < 0 && !security &&
-        !o->country && !o->channel && o->resume_timeout_s < 0) {
+        !o->country && !o->channel && o->resume_timeout_s < 0 && !o->no_fs_reboot) {
         app_main();
         return ESP_OK;
     }
@@ -70,6 +70,9 @@ esp_err_t sim_app_run(const sim_app_opts_t *o)
     }
     if (o->resume_timeout_s >= 0) {
         cfg.resume_timeout_s = (uint32_t)o->resume_timeout_s;
+    }
+    if (o->no_fs_reboot) {
+        cfg.fs_reboot = false;
     }
     if (o->ap_password) {
         cfg.password = o->ap_password;

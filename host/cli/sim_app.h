@@ -26,6 +26,7 @@ typedef struct {
     const char *country;       /* Wi-Fi country code */
     unsigned channel;          /* Wi-Fi channel */
     long resume_timeout_s;     /* -1: keep; 0: interrupted uploads are not kept */
+    bool no_fs_reboot;         /* fs_reboot = false: no restart after a filesystem update */
     /* who may update */
     const char *ap_password;   /* Wi-Fi password (WPA2) */
     const char *http_user;     /* HTTP Basic authentication */

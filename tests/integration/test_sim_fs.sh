@@ -200,6 +200,19 @@ after_reboot cut
 check "power cut: then complete" "complete littlefs" "$(storage storage .state) $(storage storage .content)"
 part_holds storage "$F2" && ok "power cut: the partition holds the new image" || bad "power-cut bytes"
 
+# --- fs_reboot off (sota sim --no-fs-reboot): written, answered, and no restart ---------
+stop_sim
+start_sim noreboot --ptable "$PT" --health-delay 100 --no-fs-reboot || { finish; exit 1; }
+boots() { grep -c "sota_host: running " "$SIM_LOG"; }
+n=$(boots)
+up "$FX/littlefs_32k.bin" ""
+check "no fs reboot: 200, reboot_in_ms 0" "200 0" "$CODE $(echo "$BODY" | jq -r .reboot_in_ms)"
+sleep 2
+check "no fs reboot: the device did not restart ($n boot lines before)" "$n" "$(boots)"
+check "no fs reboot: storage complete with the image, at once" "complete littlefs" \
+  "$(storage storage .state) $(storage storage .content)"
+part_holds storage "$FX/littlefs_32k.bin" && ok "no fs reboot: the partition holds the image" || bad "no fs reboot: bytes"
+
 # --- sota image info names the images with their parameters ----------------------------
 I=$("$SOTA" image info "$FX/littlefs_32k.bin")
 check_match "image info: littlefs" "kind: littlefs: This is a LittleFS filesystem image \(4096-byte blocks, 8 blocks: 32 KiB, disk version 2.1\)" "$I"
