@@ -51,7 +51,8 @@ static void usage(FILE *out)
             "  --rollback     decide as a bootloader built with\n"
             "                 CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE (default: off)\n"
             "  --json         print one JSON object instead of text\n"
-            "  --chip C       the chip the images must be for (default esp32)\n"
+            "  --chip C       the chip the images must be for (default: the chip of the\n"
+            "                 bootloader in the file, else esp32)\n"
             "  --chip-rev X.Y its revision (default: the chip's usual one)\n"
             "\n"
             "Exit: 0 report printed (also when nothing boots: see \"boot\"), 1 FILE can't\n"
@@ -122,6 +123,24 @@ static nor_flash_t *open_partial(const char *path)
     fprintf(stderr, "sota flash info: '%s' (%zu bytes) read as flash at 0x%x, the rest of %llu "
             "bytes erased\n", path, len, (unsigned)at, (unsigned long long)size);
     return f;
+}
+
+/* The chip whose bootloader the flash holds at that chip's bootloader offset (0x1000 on
+ * the esp32 and s2, 0x0 on the s3, c- and h-series...), or NULL. */
+static const sota_chip_t *bootloader_chip(nor_flash_t *f)
+{
+    static const uint32_t at[] = { 0x0, 0x1000, 0x2000 };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        uint8_t h[16];
+        if (nor_read(f, at[i], h, sizeof h) != NOR_OK || h[0] != 0xE9) {
+            continue;
+        }
+        const sota_chip_t *c = sota_chip_by_id((uint16_t)(h[12] | h[13] << 8));
+        if (c && c->bootloader_offset == at[i]) {
+            return c;
+        }
+    }
+    return NULL;
 }
 
 /* The flash image at path, or NULL after printing why. Never creates or resizes it. */
@@ -432,7 +451,7 @@ static int cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
     bool rollback = false, json = false;
-    const sota_chip_t *chip = sota_chip_by_name("esp32");
+    const sota_chip_t *chip = NULL;   /* --chip, else the bootloader's, else esp32 */
     int rev = -1;
 
     for (int i = 1; i < argc; i++) {
@@ -471,14 +490,15 @@ static int cmd_info(int argc, char **argv)
     if (!path) {
         return usage_error("missing FILE");
     }
-    if (!chip) {
-        fprintf(stderr, "sota flash info: the chip table has no esp32\n");
-        return 1;
-    }
-
     nor_flash_t *f = open_flash(path);
     if (!f) {
         return 1;
+    }
+    if (!chip) {
+        chip = bootloader_chip(f);
+    }
+    if (!chip) {
+        chip = sota_chip_by_name("esp32");
     }
     uint16_t chip_rev = rev >= 0 ? (uint16_t)rev : chip->default_rev;
     boot_opts_t opts = {

@@ -116,6 +116,21 @@ got=$("$SOTA" flash info "$work/merged.bin" --json 2>"$work/stderr" | json_boot 
 if [ "$got" = ota_0 ]; then ok "merged esp32 file from 0x1000, $end bytes: boot $got"; else fail "merged file: $got $(cat "$work/stderr")"; fi
 if grep -q "at 0x1000" "$work/stderr"; then ok "merged file placed at the bootloader offset"; else fail "merged file: $(cat "$work/stderr")"; fi
 
+# Without --chip, the slots are judged for the chip of the bootloader the file holds: an
+# esp32c3 flash (bootloader at 0x0, chip id 5) with an esp32c3 app in factory is valid,
+# not "wrong chip" as for the esp32 default; --chip still decides when given.
+head -c $((0x400000)) /dev/zero | tr '\0' '\377' > "$work/c3.flash"
+"$SOTA" ptable "$SOTA_ROOT/partitions.csv" -o "$work/pt.bin" --flash-size 4MB >/dev/null
+"$SOTA" image make -o "$work/c3app.bin" --chip esp32c3 --size 20K >/dev/null
+dd if="$work/pt.bin" of="$work/c3.flash" bs=1 seek=$((0x8000)) conv=notrunc status=none
+dd if="$work/c3app.bin" of="$work/c3.flash" bs=1 seek=$((0x10000)) conv=notrunc status=none
+printf '\xe9\x01\x02\x20\x00\x00\xcd\x3f\xee\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20\x58\xcd\x3f\x10\x00\x00\x00' |
+    dd of="$work/c3.flash" bs=1 seek=0 conv=notrunc status=none
+got=$("$SOTA" flash info "$work/c3.flash" --json 2>&1 | jq -r '.slots[] | select(.label=="factory") | .image')
+if [ "$got" = valid ]; then ok "esp32c3 flash, no --chip: its c3 app is valid"; else fail "esp32c3 flash, no --chip: factory $got"; fi
+got=$("$SOTA" flash info "$work/c3.flash" --chip esp32 --json 2>&1 | jq -r '.slots[] | select(.label=="factory") | .reason')
+case "$got" in "wrong chip"*) ok "esp32c3 flash, --chip esp32: wrong chip" ;; *) fail "esp32c3 flash, --chip esp32: $got" ;; esac
+
 # a read-only file is reported too (copied, not mapped)
 gzip -dc "$SOTA_TESTDATA/boot/seq1_valid.bin.gz" > "$work/ro.bin"
 chmod 0444 "$work/ro.bin"
