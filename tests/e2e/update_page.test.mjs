@@ -378,6 +378,20 @@ test('writes a LittleFS image from the page and shows it in the storage list; as
     assert.match(sent[1].url, /\/update\?partition=fat2$/);
     await page.locator('#fs .sl', { hasText: 'fat2 holds a fat filesystem' }).waitFor({ timeout: 5000 });
     assert.deepEqual((await status(sim)).storage.map((x) => x.content), ['littlefs', 'erased', 'fat']);
+
+    // a filesystem upload the device refuses after writing (here its answer replaced by a
+    // 422): the page does not only say the app is unchanged, it points to Storage
+    await page.route('**/update*', (r) => r.fulfill({ status: 422, contentType: 'application/json',
+      body: JSON.stringify({ error: 'verify_failed', message: 'The littlefs image read back differs.' }) }));
+    await page.setInputFiles('#file', lfs);
+    await verdictFor(page, 'littlefs_32k.bin');
+    await page.click('#go');
+    assert.equal(await waitEnd(page), 'error', await text(page, '#msg'));
+    const failed = await text(page, '#msg');
+    assert.match(failed, /^The device refused the update \(HTTP 422\)\./, failed);
+    assert.match(failed, /The littlefs image read back differs\./, failed);
+    assert.match(failed, /Storage shows its state\.$/, failed);
+    await page.unroute('**/update*');
   }, { args: ['--ptable', csv] });
 });
 
