@@ -45,6 +45,23 @@ check "fe: the app keeps running" "ota_0" "$(field .running_partition)"
 check "fe: stall recorded" "false" "$(field .last_update.ok)"
 grep -q "16-byte aligned\|16byte aligned" "$SIM_LOG" && bad "fe: an unaligned write was refused" || ok "fe: no unaligned write"
 stop_sim
+# the same writes on the older releases (the upload in the server task on 5.0 and 5.2.0,
+# which also differ in how they hand the body over): a raw and a form upload of a length
+# not a multiple of 16 each
+for r in 5.0 5.2.0 5.3.1; do
+  start_sim "fe_$r" --idf "$r" --flash-encryption --health-delay 100 --resume-timeout 0 || { finish; exit 1; }
+  upload "$TMP/odd.bin"
+  check "fe $r: raw upload, length not a multiple of 16: 200" "200" "$CODE"
+  wait_field .running_partition ota_0 20 && ok "fe $r: booted ota_0" || bad "fe $r: did not boot ota_0"
+  wait_field .running_state valid 10 || bad "fe $r: ota_0 not confirmed"
+  slot_is "$TMP/odd.bin" ota_0 && ok "fe $r: ota_0 holds the file" || bad "fe $r: ota_0 differs from the file"
+  upload "$TMP/odd.bin" form
+  check "fe $r: form upload: 200" "200" "$CODE"
+  wait_field .running_partition ota_1 20 && ok "fe $r: booted ota_1" || bad "fe $r: did not boot ota_1"
+  slot_is "$TMP/odd.bin" ota_1 && ok "fe $r: ota_1 holds the file" || bad "fe $r: ota_1 differs from the file"
+  grep -q "16-byte aligned\|16byte aligned" "$SIM_LOG" && bad "fe $r: an unaligned write was refused" || ok "fe $r: no unaligned write"
+  stop_sim
+done
 
 # --- eFuse block revision: an esp32c3 app that needs eFuse block 1.0
 "$SOTA" image make -o "$TMP/efuse.bin" --chip esp32c3 --size 60K --min-efuse-blk-rev 1.0 >/dev/null
