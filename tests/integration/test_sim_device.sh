@@ -17,14 +17,19 @@ slot_is() {
 # first after two reboots), a refused one, a stalled one
 cp "$IMG/c02_valid_esp32_100k.bin" "$TMP/odd.bin"
 printf 'tail!' >>"$TMP/odd.bin"    # 5 bytes past a 16-byte boundary: the last block is padded
+# installs NAME FILE MODE SLOT: uploaded (raw or form): 200, booted from SLOT, confirmed,
+# and SLOT holds the file byte for byte
+installs() {
+  upload "$2" "$3"
+  check "$1: $3 upload of $(basename "$2") accepted" "200" "$CODE"
+  wait_field .running_partition "$4" 30 && ok "$1: booted $4" || bad "$1: did not boot $4"
+  wait_field .running_state valid 10 || bad "$1: $4 not confirmed"
+  slot_is "$2" "$4" && ok "$1: $4 holds the file" || bad "$1: $4 differs from the file"
+}
 start_sim fe --flash-encryption --recv-timeout 1 --max-timeouts 2 --resume-timeout 0 || { finish; exit 1; }
 upload "$IMG/c03_valid_esp32s3_250k.bin"
 check "fe: wrong chip refused" "415" "$CODE"
-upload "$TMP/odd.bin"
-check "fe: raw upload of a length not a multiple of 16 accepted" "200" "$CODE"
-wait_field .running_partition ota_0 20 && ok "fe: booted ota_0" || bad "fe: did not boot ota_0"
-wait_field .running_state valid 10 || bad "fe: ota_0 not confirmed"
-slot_is "$TMP/odd.bin" ota_0 && ok "fe: ota_0 holds the file" || bad "fe: ota_0 differs from the file"
+installs fe "$TMP/odd.bin" raw ota_0   # a length not a multiple of 16
 upload "$IMG/c05_valid_esp32_1000k.bin" form
 check "fe: multipart upload of a 1000 KB app accepted" "200" "$CODE"
 wait_field .running_partition ota_1 30 && ok "fe: booted ota_1" || bad "fe: did not boot ota_1"
@@ -50,15 +55,8 @@ stop_sim
 # not a multiple of 16 each
 for r in 5.0 5.2.0 5.3.1; do
   start_sim "fe_$r" --idf "$r" --flash-encryption --health-delay 100 --resume-timeout 0 || { finish; exit 1; }
-  upload "$TMP/odd.bin"
-  check "fe $r: raw upload, length not a multiple of 16: 200" "200" "$CODE"
-  wait_field .running_partition ota_0 20 && ok "fe $r: booted ota_0" || bad "fe $r: did not boot ota_0"
-  wait_field .running_state valid 10 || bad "fe $r: ota_0 not confirmed"
-  slot_is "$TMP/odd.bin" ota_0 && ok "fe $r: ota_0 holds the file" || bad "fe $r: ota_0 differs from the file"
-  upload "$TMP/odd.bin" form
-  check "fe $r: form upload: 200" "200" "$CODE"
-  wait_field .running_partition ota_1 20 && ok "fe $r: booted ota_1" || bad "fe $r: did not boot ota_1"
-  slot_is "$TMP/odd.bin" ota_1 && ok "fe $r: ota_1 holds the file" || bad "fe $r: ota_1 differs from the file"
+  installs "fe $r" "$TMP/odd.bin" raw ota_0
+  installs "fe $r" "$TMP/odd.bin" form ota_1
   grep -q "16-byte aligned\|16byte aligned" "$SIM_LOG" && bad "fe $r: an unaligned write was refused" || ok "fe $r: no unaligned write"
   stop_sim
 done
