@@ -499,54 +499,43 @@ static int opt_fail_task(const char *cmd, const char *name, const char *v, void 
     return 0;
 }
 
-int sota_cmd_sim(int argc, char **argv)
+/* The command line into *o (its defaults set by the caller): 0, CLI_OPTS_HELP after
+ * --help, or the exit status of a bad command line. */
+static int parse_sim_opts(sim_opts_t *o, int argc, char **argv)
 {
-    int sel = select_release(argc, argv);
-    if (sel != 0) {
-        return sel;
-    }
-
-    static sim_opts_t o = {
-        .flash = "build/flash.bin",
-        .csv = SOTA_ROOT "/partitions.csv",
-        .port = 8080,
-        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1,
-                 .policy = SOFTAP_OTA_POLICY_DEFAULT() },
-    };
-    o.chip = sota_chip_by_name("esp32");
-    sim_app_opts_t *app = &o.app;
+    sim_app_opts_t *app = &o->app;
     const cli_opt_t fixed[] = {
-        { "--flash", CLI_STR, &o.flash, 0, 0, NULL },
-        { "--ptable", CLI_STR, &o.csv, 0, 0, NULL },
-        { "--idf", CLI_STR, &o.idf, 0, 0, NULL }, /* select_release, above */
-        { "--port", CLI_FN, &o.port, 0, 0, opt_port },
-        { "--dns-port", CLI_FN, &o.dns_port, 0, 0, opt_port },
-        { "--chip", CLI_FN, &o.chip, 0, 0, opt_chip },
-        { "--chip-rev", CLI_FN, &o.chip_rev, 0, 0, opt_rev },
-        { "--efuse-blk-rev", CLI_FN, &o.efuse_blk_rev, 0, 0, opt_rev },
-        { "--no-rollback", CLI_FLAG, &o.no_rollback, 0, 0, NULL },
-        { "--flash-encryption", CLI_FLAG, &o.flash_encryption, 0, 0, NULL },
-        { "--flash-timing", CLI_FLAG, &o.flash_timing, 0, 0, NULL },
+        { "--flash", CLI_STR, &o->flash, 0, 0, NULL },
+        { "--ptable", CLI_STR, &o->csv, 0, 0, NULL },
+        { "--idf", CLI_STR, &o->idf, 0, 0, NULL }, /* select_release, above */
+        { "--port", CLI_FN, &o->port, 0, 0, opt_port },
+        { "--dns-port", CLI_FN, &o->dns_port, 0, 0, opt_port },
+        { "--chip", CLI_FN, &o->chip, 0, 0, opt_chip },
+        { "--chip-rev", CLI_FN, &o->chip_rev, 0, 0, opt_rev },
+        { "--efuse-blk-rev", CLI_FN, &o->efuse_blk_rev, 0, 0, opt_rev },
+        { "--no-rollback", CLI_FLAG, &o->no_rollback, 0, 0, NULL },
+        { "--flash-encryption", CLI_FLAG, &o->flash_encryption, 0, 0, NULL },
+        { "--flash-timing", CLI_FLAG, &o->flash_timing, 0, 0, NULL },
         { "--health", CLI_FN, &app->health, 0, 0, opt_health },
         { "--country", CLI_FN, &app->country, 0, 0, opt_country },
-        { "--channel", CLI_LONG, &o.channel, 1, 14, NULL },
+        { "--channel", CLI_LONG, &o->channel, 1, 14, NULL },
         /* Kconfig overrides for tests */
-        { "--recv-timeout", CLI_LONG, &o.recv_timeout, 1, 3600, NULL },
-        { "--max-timeouts", CLI_LONG, &o.max_timeouts, 1, 3600, NULL },
-        { "--deadline", CLI_LONG, &o.deadline, 1, 3600, NULL },
-        { "--header-deadline", CLI_LONG, &o.header_deadline, 1, 3600, NULL },
+        { "--recv-timeout", CLI_LONG, &o->recv_timeout, 1, 3600, NULL },
+        { "--max-timeouts", CLI_LONG, &o->max_timeouts, 1, 3600, NULL },
+        { "--deadline", CLI_LONG, &o->deadline, 1, 3600, NULL },
+        { "--header-deadline", CLI_LONG, &o->header_deadline, 1, 3600, NULL },
         { "--health-delay", CLI_LONG, &app->health_delay_ms, 0, 600000, NULL },
         { "--resume-timeout", CLI_LONG, &app->resume_timeout_s, 0, 3600, NULL },
         { "--no-fs-reboot", CLI_FLAG, &app->no_fs_reboot, 0, 0, NULL },
         { "--fail-task", CLI_FN, NULL, 0, 0, opt_fail_task },
-        { "--cut-upload", CLI_FN, &o, 0, 0, opt_cuts },
+        { "--cut-upload", CLI_FN, o, 0, 0, opt_cuts },
         /* who may update, and the upload policy */
         { "--ap-password", CLI_STR, &app->ap_password, 0, 0, NULL },
-        { "--auth", CLI_FN, &o, 0, 0, opt_auth },
-        { "--auth-attempts", CLI_LONG, &o.auth_attempts, 1, 3600, NULL },
-        { "--auth-lockout", CLI_LONG, &o.auth_lockout, 1, 3600, NULL },
+        { "--auth", CLI_FN, o, 0, 0, opt_auth },
+        { "--auth-attempts", CLI_LONG, &o->auth_attempts, 1, 3600, NULL },
+        { "--auth-lockout", CLI_LONG, &o->auth_lockout, 1, 3600, NULL },
         { "--no-origin-check", CLI_FLAG, &app->no_origin_check, 0, 0, NULL },
-        { "--require-signed", CLI_FN, &o, 0, 0, opt_signed },
+        { "--require-signed", CLI_FN, o, 0, 0, opt_signed },
     };
     /* and a flag per upload rule (rule_flag) */
     enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
@@ -562,24 +551,29 @@ int sota_cmd_sim(int argc, char **argv)
     }
     int rc = cli_opts_parse("sim", opts, nopts, argc, argv, usage);
     if (rc) {
-        return rc == CLI_OPTS_HELP ? 0 : rc;
+        return rc;
     }
-    app->channel = (unsigned)o.channel;
-    app->recv_timeout_s = (unsigned)o.recv_timeout;
-    app->max_recv_timeouts = (unsigned)o.max_timeouts;
-    app->upload_deadline_s = (unsigned)o.deadline;
-    app->header_deadline_s = (unsigned)o.header_deadline;
-    app->auth_free_attempts = (unsigned)o.auth_attempts;
-    app->auth_lockout_s = (unsigned)o.auth_lockout;
-    const char *flash = o.flash, *csv = o.csv;
-    const sota_chip_t *chip = o.chip;
-    uint16_t port = (uint16_t)o.port, dns_port = (uint16_t)o.dns_port;
-    bool rollback = !o.no_rollback, secure_boot = app->signing_key_digest != NULL; /* --require-signed */
+    app->channel = (unsigned)o->channel;
+    app->recv_timeout_s = (unsigned)o->recv_timeout;
+    app->max_recv_timeouts = (unsigned)o->max_timeouts;
+    app->upload_deadline_s = (unsigned)o->deadline;
+    app->header_deadline_s = (unsigned)o->header_deadline;
+    app->auth_free_attempts = (unsigned)o->auth_attempts;
+    app->auth_lockout_s = (unsigned)o->auth_lockout;
+    return 0;
+}
 
-    if (!port_usable(port)) {
+/* Take the flash file (created from the table if missing, then locked) and boot the
+ * device from it, as `sota sim` with this command line (esp_restart() runs it again):
+ * 0, or the exit status. */
+static int boot_device(const sim_opts_t *o, int argc, char **argv, boot_result_t *boot)
+{
+    const char *flash = o->flash;
+    bool secure_boot = o->app.signing_key_digest != NULL; /* --require-signed */
+    if (!port_usable((uint16_t)o->port)) {
         return 2;
     }
-    if (access(flash, F_OK) != 0 && create_flash(flash, csv, chip) != 0) {
+    if (access(flash, F_OK) != 0 && create_flash(flash, o->csv, o->chip) != 0) {
         return 1;
     }
     if (lock_flash(flash) != 0) {
@@ -597,27 +591,33 @@ int sota_cmd_sim(int argc, char **argv)
 
     sota_host_config_t cfg = {
         .flash_path = flash,
-        .chip = chip,
-        .chip_rev = (uint16_t)o.chip_rev,
-        .efuse_blk_rev = (uint16_t)o.efuse_blk_rev,
-        .flash_encryption = o.flash_encryption,
-        .flash_timing = o.flash_timing,
-        .rollback_enabled = rollback,
+        .chip = o->chip,
+        .chip_rev = (uint16_t)o->chip_rev,
+        .efuse_blk_rev = (uint16_t)o->efuse_blk_rev,
+        .flash_encryption = o->flash_encryption,
+        .flash_timing = o->flash_timing,
+        .rollback_enabled = !o->no_rollback,
         .argv = exec_argv,
-        .secure_boot_key_digest = secure_boot ? o.sb_digest : NULL,
+        .secure_boot_key_digest = secure_boot ? o->sb_digest : NULL,
     };
-    boot_result_t boot;
-    esp_err_t err = sota_host_boot(&cfg, &boot);
-    if (err != ESP_OK) {
-        fprintf(stderr, "sota sim: the device does not boot: %s\n", boot.reason);
+    if (sota_host_boot(&cfg, boot) != ESP_OK) {
+        fprintf(stderr, "sota sim: the device does not boot: %s\n", boot->reason);
         return 1;
     }
+    return 0;
+}
 
+/* Start the updater on the booted device, say where it serves, and wait for Ctrl-C or
+ * kill (then leave at once); the exit status if the updater does not start. */
+static int serve(const sim_opts_t *o, const boot_result_t *boot)
+{
+    const char *flash = o->flash;
+    uint16_t port = (uint16_t)o->port, dns_port = (uint16_t)o->dns_port;
     char nvs_path[4096];
     snprintf(nvs_path, sizeof nvs_path, "%s.nvs", flash);
     nvs_host_set_path(nvs_path);
     httpd_host_set_port_override(port);
-    httpd_host_set_body_cuts(o.cuts, o.ncuts);
+    httpd_host_set_body_cuts(o->cuts, o->ncuts);
     sota_host_set_dns_port(dns_port);
     if (dns_port == 0) {
         fprintf(stderr, "sota sim: captive DNS is off in this simulation (--dns-port N serves it "
@@ -633,7 +633,7 @@ int sota_cmd_sim(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    err = sim_app_run(app);
+    esp_err_t err = sim_app_run(&o->app);
     if (err != ESP_OK) {
         fprintf(stderr, "sota sim: the updater did not start (%s): the log above says why\n",
                 esp_err_to_name(err));
@@ -642,7 +642,7 @@ int sota_cmd_sim(int argc, char **argv)
     /* Only now is the server listening. */
     char idf[16];
     printf("softap-ota simulator: http://127.0.0.1:%u/  (%s %s from %s, flash %s, ESP-IDF %s)\n",
-           (unsigned)port, boot.desc.project_name, boot.desc.version, boot.label, flash,
+           (unsigned)port, boot->desc.project_name, boot->desc.version, boot->label, flash,
            sota_host_idf_str(sota_idf_built, idf, sizeof idf));
     printf("sota sim: the device's lines above name port 80 and http://192.168.4.1/ as on a board; "
            "here it serves the URL above\n");
@@ -655,4 +655,27 @@ int sota_cmd_sim(int argc, char **argv)
     fprintf(stderr, "sota sim: stopped\n");
     fflush(stdout);
     _exit(0);
+}
+
+int sota_cmd_sim(int argc, char **argv)
+{
+    int sel = select_release(argc, argv);
+    if (sel != 0) {
+        return sel;
+    }
+    static sim_opts_t o = {
+        .flash = "build/flash.bin",
+        .csv = SOTA_ROOT "/partitions.csv",
+        .port = 8080,
+        .app = { .health = SIM_HEALTH_OK, .health_delay_ms = -1, .resume_timeout_s = -1,
+                 .policy = SOFTAP_OTA_POLICY_DEFAULT() },
+    };
+    o.chip = sota_chip_by_name("esp32");
+    int rc = parse_sim_opts(&o, argc, argv);
+    if (rc) {
+        return rc == CLI_OPTS_HELP ? 0 : rc;
+    }
+    boot_result_t boot;
+    rc = boot_device(&o, argc, argv, &boot);
+    return rc ? rc : serve(&o, &boot);
 }
