@@ -224,6 +224,15 @@ esp_err_t httpd_get_client_list(httpd_handle_t handle, size_t *fds, int *client_
     return ESP_OK;
 }
 
+int httpd_socket_recv(httpd_handle_t hd, int sockfd, char *buf, size_t buf_len, int flags)
+{
+    struct httpd_sess *sd = hd ? httpd_sess_find(hd, sockfd) : NULL;
+    if (sd == NULL || sd->recv_fn == NULL) {
+        return HTTPD_SOCK_ERR_INVALID;
+    }
+    return sd->recv_fn(hd, sockfd, buf, buf_len, flags);
+}
+
 esp_err_t httpd_sess_set_recv_override(httpd_handle_t hd, int sockfd, httpd_recv_func_t recv_func)
 {
     struct httpd_sess *sd = httpd_sess_find(hd, sockfd);

@@ -378,7 +378,12 @@ esp_err_t ota_conn_refuse_close(httpd_req_t *req)
     char sink[512];
     size_t dropped = 0;
     int n;
-    while (dropped < LINGER_BYTES && (n = httpd_req_recv(req, sink, sizeof sink)) > 0) {
+    /* A body of unknown length (chunked: content_len 0) is none of httpd_req_recv's, which
+     * then reads nothing: it is taken from the socket through the session's receive
+     * function (this file's, bounded in the LINGER phase) instead. */
+    while (dropped < LINGER_BYTES &&
+           (n = req->content_len ? httpd_req_recv(req, sink, sizeof sink)
+                                 : httpd_socket_recv(req->handle, fd, sink, sizeof sink, 0)) > 0) {
         dropped += (size_t)n;
     }
     set_phase(fd, PH_DEAD);

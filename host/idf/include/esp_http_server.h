@@ -364,6 +364,12 @@ int httpd_req_to_sockfd(httpd_req_t *r);
  * request bodies are not decoded (content_len is 0 for them, as on the device). */
 int httpd_req_recv(httpd_req_t *r, char *buf, size_t buf_len);
 
+/* Receive from session sockfd through its receive function (the one set with
+ * httpd_sess_set_recv_override, else plain recv), whatever the request's Content-Length
+ * says: bytes received, 0 when the peer closed, HTTPD_SOCK_ERR_* on an error;
+ * HTTPD_SOCK_ERR_INVALID when sockfd is not a session. As in ESP-IDF (>= 4.0). */
+int httpd_socket_recv(httpd_handle_t hd, int sockfd, char *buf, size_t buf_len, int flags);
+
 /* Length of the value of request header `field` (case-insensitive name; first
  * occurrence), 0 if absent or empty, or for NULL arguments. Request headers are no longer
  * available once a response has been (partly) sent. */
