@@ -270,9 +270,14 @@ static void verdict_params(const opts_t *o, const sota_chip_t *chip, sota_img_pa
 
 /* The chip a verdict is for: --chip, else the one the image's header names, else the
  * default. info and verify agree on it. */
+static const sota_chip_t *header_chip(const uint8_t *b, size_t len)
+{
+    return len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;
+}
+
 static const sota_chip_t *target_chip(const opts_t *o, const uint8_t *b, size_t len)
 {
-    const sota_chip_t *named = len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;
+    const sota_chip_t *named = header_chip(b, len);
     return o->chip ? o->chip : named ? named : sota_chip_by_name(DEFAULT_CHIP);
 }
 
@@ -498,7 +503,7 @@ static int cmd_info(const opts_t *o)
     if (!(b = cli_read_file("image", o->file, &len))) {
         return 1;
     }
-    const sota_chip_t *named = len >= 14 ? sota_chip_by_id((uint16_t)(b[12] | b[13] << 8)) : NULL;
+    const sota_chip_t *named = header_chip(b, len);
     const sota_chip_t *target = target_chip(o, b, len);
     printf("file: %s (%zu bytes)\n", o->file, len);
 
