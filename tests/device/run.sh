@@ -467,6 +467,31 @@ for step in boot update_b b_pending b_valid corrupt update_c busy update_a power
   printf '  %-10s %-9s %-22s %s\n' "$step" "$dc/$sc" "$ota" "$js"
 done
 [ "$KNOWN" -eq 0 ] || echo "device test: $KNOWN known difference(s) of this emulation, listed above as 'known'"
+
+# --- the stacks the chip's tasks really used ---------------------------------------------------
+# sdkconfig.qemu turns on SOFTAP_OTA_STACK_REPORT: each task logs the most of its stack it
+# has used (FreeRTOS's high-water mark, ESP-IDF's and Mbed TLS's frames included) when an
+# upload ends, and the health check when it ends. The most over the whole run, against the
+# stack the task is created with (ota_internal.h); make bench's estimate wants 25 % to spare
+# and so does this.
+echo "device test: task stacks on the emulated chip (the most used in this run, of the stack given)"
+stack_max() { # TASK: "USED SIZE" of the report with the most used
+  sed -n "s/.*softap_ota: stack of $1: at most \([0-9]*\) of \([0-9]*\) bytes used.*/\1 \2/p" \
+    "$OUT/qemu.log" | sort -n | tail -1
+}
+for task in sota_upload "the HTTP server task" sota_health; do
+  read -r used size <<<"$(stack_max "$task")"
+  if [ -z "${used:-}" ] && [ "$task" = sota_upload ]; then
+    echo "  sota_upload: no report (before ESP-IDF 5.2.4 uploads run in the HTTP server task)"
+    continue
+  elif [ -z "${used:-}" ]; then
+    bad "stack: no report from $task in the chip's log (SOFTAP_OTA_STACK_REPORT in sdkconfig.qemu?)"
+    continue
+  fi
+  spare=$(( (size - used) * 100 / size ))
+  printf '  %-22s %6s of %6s bytes used, %3s %% to spare\n' "$task" "$used" "$size" "$spare"
+  [ "$spare" -ge 25 ] || bad "stack: $task used $used of $size bytes: less than 25 % to spare"
+done
 echo "device test: builds $((T_BUILT - T0)) s, emulated chip $((T_DEV - T_BUILT)) s, simulator $((T_SIM - T_DEV)) s;" \
   "logs and snapshots in ${OUT#"$ROOT"/}"
 finish

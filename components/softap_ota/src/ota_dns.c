@@ -49,6 +49,7 @@ static void dns_task(void *arg)
             ESP_LOGD(TAG, "%d-byte packet not answered: %s", n, sota_dns_strerror(err));
         }
     }
+    ota_stack_report("sota_dns", SOTA_DNS_STACK);
     s_task = NULL;
     vTaskDelete(NULL);
 }

@@ -50,6 +50,7 @@ static void health_task(void *arg)
         ESP_LOGE(TAG, "%s", msg);
         ota_state_record(false, msg, run->label);
         ota_store_save_failed(d->project_name, d->version);
+        ota_stack_report("sota_health", SOTA_HEALTH_STACK);
         esp_err_t err = esp_ota_mark_app_invalid_rollback_and_reboot();
         /* Only returns when no other app can boot. Left pending verification, the app
          * would refuse every upload (esp_ota_begin: ESP_ERR_OTA_ROLLBACK_INVALID_STATE)
@@ -63,6 +64,7 @@ static void health_task(void *arg)
         ESP_LOGE(TAG, "%s", msg);
         ota_state_record(false, msg, run->label);
     }
+    ota_stack_report("sota_health", SOTA_HEALTH_STACK);
     vTaskDelete(NULL);
 }
 

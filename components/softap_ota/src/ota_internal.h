@@ -10,6 +10,7 @@
 #include "esp_http_server.h"
 #include "esp_ota_ops.h"
 #include "esp_partition.h"
+#include "sdkconfig.h"
 #include "softap_ota.h"
 #include "sota_auth.h"
 #include "sota_fs.h"
@@ -23,6 +24,19 @@
 #define SOTA_HTTPD_STACK 11264   /* the HTTP server task (uploads run in it before 5.2) */
 #define SOTA_HEALTH_STACK 6144   /* sota_health: confirm or roll back a new app */
 #define SOTA_DNS_STACK 6144      /* sota_dns: captive portal answers */
+
+/* With CONFIG_SOFTAP_OTA_STACK_REPORT, log the most of its stack (of stack_size bytes)
+ * the calling task has used so far: FreeRTOS's high-water mark, the measurement that
+ * make bench's estimate (which counts ESP-IDF's own frames as a flat figure) is checked
+ * against (make device-test reads these lines). Nothing when the option is off. */
+#if CONFIG_SOFTAP_OTA_STACK_REPORT
+void ota_stack_report(const char *task, uint32_t stack_size);
+#else
+static inline void ota_stack_report(const char *task, uint32_t stack_size)
+{
+    (void)task, (void)stack_size;
+}
+#endif
 
 /* ota_state.c: the one updater state, behind a mutex */
 esp_err_t ota_state_init(const softap_ota_config_t *cfg);

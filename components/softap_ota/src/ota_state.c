@@ -6,6 +6,7 @@
 #include "esp_app_desc.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/semphr.h"
+#include "freertos/task.h"
 #include "ota_internal.h"
 
 static SemaphoreHandle_t s_lock;
@@ -270,3 +271,18 @@ esp_err_t softap_ota_get_status(softap_ota_status_t *out)
     ota_state_get(out);
     return ESP_OK;
 }
+
+#if CONFIG_SOFTAP_OTA_STACK_REPORT
+#include "esp_log.h"
+
+static const char *TAG = "softap_ota";
+
+void ota_stack_report(const char *task, uint32_t stack_size)
+{
+    /* ESP-IDF's FreeRTOS counts stacks in bytes: the mark is the fewest bytes ever free */
+    uint32_t unused = (uint32_t)uxTaskGetStackHighWaterMark(NULL);
+    uint32_t used = unused < stack_size ? stack_size - unused : 0;
+    ESP_LOGI(TAG, "stack of %s: at most %u of %u bytes used (%u %%)", task, (unsigned)used,
+             (unsigned)stack_size, (unsigned)(used * 100u / stack_size));
+}
+#endif

@@ -424,6 +424,7 @@ static void upload_task(void *arg)
                  "this connection waits for other traffic");
     }
 #endif
+    ota_stack_report("sota_upload", SOTA_UPLOAD_STACK);
     atomic_fetch_sub(&s_upload_tasks, 1);
     vTaskDelete(NULL);
 }
@@ -508,10 +509,13 @@ esp_err_t ota_upload_post(httpd_req_t *req)
 #if SOTA_ASYNC_UPLOAD
     if (upload_in_task(req)) {
         ota_http_handed_over();
+        ota_stack_report("the HTTP server task", SOTA_HTTPD_STACK);
         return ESP_OK;
     }
 #endif
-    return upload_run(req);
+    esp_err_t err = upload_run(req);
+    ota_stack_report("the HTTP server task", SOTA_HTTPD_STACK);
+    return err;
 }
 
 esp_err_t ota_upload_stop_all(void)
