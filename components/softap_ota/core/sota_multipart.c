@@ -542,6 +542,123 @@ static sota_mp_err_t end_part(sota_mp_t *p, const sota_mp_callbacks_t *cb)
     return SOTA_MP_OK;
 }
 
+/* ST_SCAN at d[*i]: body bytes up to the next CR in one piece, or one more byte of a
+ * possible delimiter. */
+static sota_mp_err_t scan(sota_mp_t *p, const sota_mp_callbacks_t *cb, const uint8_t *d, size_t len,
+                          size_t *i)
+{
+    if (p->match == 0) {
+        /* Fast path: everything up to the next CR is data. */
+        const uint8_t *cr = memchr(d + *i, '\r', len - *i);
+        size_t end = cr != NULL ? (size_t)(cr - d) : len;
+        sota_mp_err_t err = emit(p, cb, d + *i, end - *i, end - *i);
+        *i = end;
+        if (cr != NULL && err == SOTA_MP_OK) {
+            p->match = 1;
+            (*i)++;
+        }
+        return err;
+    }
+    if ((char)d[*i] == p->delim[p->match]) {
+        (*i)++;
+        if (++p->match == p->dlen) {
+            p->state = ST_DELIM;
+        }
+        return SOTA_MP_OK;
+    }
+    return release(p, cb);                /* the byte is looked at again */
+}
+
+/* A delimiter line is complete: the part before it ends, next is what follows. */
+static sota_mp_err_t delim_done(sota_mp_t *p, const sota_mp_callbacks_t *cb, int next)
+{
+    p->match = 0;
+    p->virt = 0;
+    p->hdr_len = 0;
+    p->state = next;
+    return end_part(p, cb);
+}
+
+/* What looked like a delimiter is body data: give it back (release) and scan again from
+ * the byte that did not fit, which is not consumed. */
+static sota_mp_err_t not_delim(sota_mp_t *p, const sota_mp_callbacks_t *cb, bool *used)
+{
+    *used = false;
+    p->state = ST_SCAN;
+    return release(p, cb);
+}
+
+/* After a whole "\r\n--boundary": byte b decides between the next part ("\r\n"), the
+ * close ("--") and body data that only looked like a delimiter. Sets *used when b was
+ * consumed. */
+static sota_mp_err_t after_delim(sota_mp_t *p, const sota_mp_callbacks_t *cb, uint8_t b, bool *used)
+{
+    sota_mp_err_t err;
+    *used = true;
+    switch (p->state) {
+    case ST_DELIM:
+        if (b == '\r') {
+            p->state = ST_DELIM_CR;
+        } else if (b == '-') {
+            p->state = ST_DELIM_DASH;
+        } else {
+            return not_delim(p, cb, used);
+        }
+        return SOTA_MP_OK;
+    case ST_DELIM_CR:
+        if (b == '\n') {
+            return delim_done(p, cb, ST_HDR_START);
+        }
+        /* "--boundary\r" + something: data, and that CR may start a delimiter */
+        err = not_delim(p, cb, used);
+        p->match = 1;
+        return err;
+    default: /* ST_DELIM_DASH */
+        if (b == '-') {
+            return delim_done(p, cb, ST_EPILOGUE);
+        }
+        err = not_delim(p, cb, used);
+        return err == SOTA_MP_OK ? emit(p, cb, "-", 1, 1) : err;
+    }
+}
+
+/* One byte of a part's header block (always consumed): lines end in CRLF, an empty line
+ * ends the block and begins the part. */
+static sota_mp_err_t header_byte(sota_mp_t *p, const sota_mp_callbacks_t *cb, uint8_t b)
+{
+    switch (p->state) {
+    case ST_HDR_START:
+        if (b == '\r') {
+            p->state = ST_HDR_END_CR;
+            return SOTA_MP_OK;
+        }
+        if (b == '\n') {
+            return fail(p, SOTA_MP_ERR_HEADER_SYNTAX);
+        }
+        p->state = ST_HDR_LINE;
+        return hdr_append(p, (char)b);
+    case ST_HDR_LINE:
+        if (b == '\n') {
+            return fail(p, SOTA_MP_ERR_HEADER_SYNTAX);   /* bare LF */
+        }
+        if (b == '\r') {
+            p->state = ST_HDR_CR;
+        }
+        return hdr_append(p, (char)b);
+    case ST_HDR_CR:
+        if (b != '\n') {
+            return fail(p, SOTA_MP_ERR_HEADER_SYNTAX);   /* bare CR */
+        }
+        p->state = ST_HDR_START;
+        return hdr_append(p, (char)b);
+    default: /* ST_HDR_END_CR */
+        if (b != '\n') {
+            return fail(p, SOTA_MP_ERR_HEADER_SYNTAX);
+        }
+        return begin_part(p, cb);
+    }
+}
+
 sota_mp_err_t sota_mp_feed(sota_mp_t *p, const void *data, size_t len,
                            const sota_mp_callbacks_t *cb)
 {
@@ -556,108 +673,22 @@ sota_mp_err_t sota_mp_feed(sota_mp_t *p, const void *data, size_t len,
     size_t i = 0;
 
     while (i < len && err == SOTA_MP_OK) {
-        uint8_t b = d[i];
+        bool used;
         switch (p->state) {
         case ST_SCAN:
-            if (p->match == 0) {
-                /* Fast path: everything up to the next CR is data. */
-                const uint8_t *cr = memchr(d + i, '\r', len - i);
-                size_t end = cr != NULL ? (size_t)(cr - d) : len;
-                err = emit(p, cb, d + i, end - i, end - i);
-                i = end;
-                if (cr != NULL && err == SOTA_MP_OK) {
-                    p->match = 1;
-                    i++;
-                }
-            } else if ((char)b == p->delim[p->match]) {
-                i++;
-                if (++p->match == p->dlen) {
-                    p->state = ST_DELIM;
-                }
-            } else {
-                err = release(p, cb);     /* b is looked at again */
-            }
+            err = scan(p, cb, d, len, &i);
             break;
         case ST_DELIM:
-            if (b == '\r') {
-                p->state = ST_DELIM_CR;
-                i++;
-            } else if (b == '-') {
-                p->state = ST_DELIM_DASH;
-                i++;
-            } else {
-                p->state = ST_SCAN;
-                err = release(p, cb);
-            }
-            break;
         case ST_DELIM_CR:
-            if (b == '\n') {
-                i++;
-                p->match = 0;
-                p->virt = 0;
-                p->hdr_len = 0;
-                p->state = ST_HDR_START;
-                err = end_part(p, cb);
-            } else {
-                /* "--boundary\r" + something: data, and that CR may start a delimiter */
-                p->state = ST_SCAN;
-                err = release(p, cb);
-                p->match = 1;
-            }
-            break;
         case ST_DELIM_DASH:
-            if (b == '-') {
-                i++;
-                p->match = 0;
-                p->virt = 0;
-                p->state = ST_EPILOGUE;
-                err = end_part(p, cb);
-            } else {
-                p->state = ST_SCAN;
-                err = release(p, cb);
-                if (err == SOTA_MP_OK) {
-                    err = emit(p, cb, "-", 1, 1);
-                }
-            }
+            err = after_delim(p, cb, d[i], &used);
+            i += used;
             break;
         case ST_HDR_START:
-            i++;
-            if (b == '\r') {
-                p->state = ST_HDR_END_CR;
-            } else if (b == '\n') {
-                err = fail(p, SOTA_MP_ERR_HEADER_SYNTAX);
-            } else {
-                p->state = ST_HDR_LINE;
-                err = hdr_append(p, (char)b);
-            }
-            break;
         case ST_HDR_LINE:
-            i++;
-            if (b == '\n') {
-                err = fail(p, SOTA_MP_ERR_HEADER_SYNTAX);   /* bare LF */
-            } else {
-                if (b == '\r') {
-                    p->state = ST_HDR_CR;
-                }
-                err = hdr_append(p, (char)b);
-            }
-            break;
         case ST_HDR_CR:
-            i++;
-            if (b != '\n') {
-                err = fail(p, SOTA_MP_ERR_HEADER_SYNTAX);   /* bare CR */
-            } else {
-                p->state = ST_HDR_START;
-                err = hdr_append(p, (char)b);
-            }
-            break;
         case ST_HDR_END_CR:
-            i++;
-            if (b != '\n') {
-                err = fail(p, SOTA_MP_ERR_HEADER_SYNTAX);
-            } else {
-                err = begin_part(p, cb);
-            }
+            err = header_byte(p, cb, d[i++]);
             break;
         case ST_EPILOGUE:
             i = len;

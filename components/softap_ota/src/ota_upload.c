@@ -242,8 +242,84 @@ static esp_err_t answer_fs(upload_t *u, cJSON *o)
     return err;
 }
 
-/* The whole upload, from the claimed session to the answer. */
-static esp_err_t upload_run(httpd_req_t *req)
+/* An app image was written and verified, and boots next: answer, record, restart. */
+static esp_err_t answer_app(upload_t *u, cJSON *o)
+{
+    const sota_app_desc_t *d = &u->upd.img.desc;
+    cJSON_AddBoolToObject(o, "ok", true);
+    cJSON_AddStringToObject(o, "message", u->upd.msg);
+    cJSON_AddStringToObject(o, "kind", sota_ident_kind_name(u->upd.kind));
+    cJSON_AddStringToObject(o, "project", d->project_name);
+    cJSON_AddStringToObject(o, "version", d->version);
+    cJSON_AddStringToObject(o, "partition", u->writer.part->label);
+    char name[40];
+    cJSON_AddStringToObject(o, "name", ota_slots_name(u->writer.part, name, sizeof name));
+    cJSON_AddNumberToObject(o, "size", u->upd.img.image_len);
+    cJSON_AddNumberToObject(o, "ignored_bytes", (double)u->upd.trailing);
+    cJSON_AddNumberToObject(o, "reboot_in_ms", OTA_REBOOT_DELAY_MS);
+    ota_state_finish(true, u->upd.msg, u->writer.part->label);
+    ESP_LOGI(TAG, "%s", u->upd.msg);
+    esp_err_t err = ota_reply_json(u->req, SOTA_UPDATE_OK, o);
+    ota_slots_reboot_soon();
+    return err;
+}
+
+/* The update was refused with out: record it, answer (unless the connection is gone:
+ * close) and close when the rest of the body was not read. */
+static esp_err_t answer_refused(upload_t *u, sota_update_err_t out, bool close, cJSON *o)
+{
+    const char *code = sota_update_err_code(out);
+    cJSON_AddStringToObject(o, "error", code);
+    cJSON_AddStringToObject(o, "message", u->upd.msg);
+    ota_reply_explain(o, &u->upd);
+    /* the status keeps what fits: the whole message, else its reason */
+    char reason[sizeof u->upd.msg];
+    sota_update_explain(&u->upd, reason, sizeof reason);
+    bool fits = strlen(u->upd.msg) < sizeof ((softap_ota_status_t *)0)->last_message;
+    ota_state_finish(false, fits ? u->upd.msg : reason, u->writer.part ? u->writer.part->label : "");
+    ESP_LOGW(TAG, "update refused (%d %s): %s", sota_update_http_status(out), code, u->upd.msg);
+    if (close) {
+        cJSON_Delete(o);
+        return ESP_FAIL;
+    }
+    if (u->left > 0) {
+        /* refused before the end of the body: answer and close rather than read on */
+        httpd_resp_set_hdr(u->req, "Connection", "close");
+        ota_reply_json(u->req, out, o);
+        return ota_conn_refuse_close(u->req);
+    }
+    return ota_reply_json(u->req, out, o);
+}
+
+/* The body's framing from its Content-Type (ctype; ctype_long: it did not fit): a raw
+ * file, or a form whose parser starts here. Cancels the session when it cannot be read. */
+static sota_update_err_t body_framing(upload_t *u, const char *ctype, bool ctype_long)
+{
+    if (ctype_long) {
+        sota_update_cancel(&u->upd, "the Content-Type header is longer than 255 bytes: send the "
+                           "file as application/octet-stream, or as multipart/form-data with a "
+                           "boundary of at most 70 characters");
+        return SOTA_UPDATE_ERR_BAD_REQUEST;
+    }
+    if (!u->multipart) {
+        return SOTA_UPDATE_OK;
+    }
+    char boundary[SOTA_MP_BOUNDARY_MAX + 1];
+    sota_mp_err_t me = sota_mp_boundary(ctype, boundary, sizeof boundary);
+    if (me == SOTA_MP_OK) {
+        me = sota_mp_init(&u->mp, boundary);
+    }
+    if (me != SOTA_MP_OK) {
+        sota_update_cancel(&u->upd, sota_mp_strerror(me));
+        return SOTA_UPDATE_ERR_BAD_REQUEST;
+    }
+    return SOTA_UPDATE_OK;
+}
+
+/* The session this request writes: the interrupted upload it continues, or a new one
+ * on the slot (or ?partition=) it targets, of a raw or a multipart body. NULL, answered,
+ * when there is none. */
+static upload_t *upload_open(httpd_req_t *req, bool multipart, esp_err_t *answered)
 {
     upload_t *u = ota_resume_take_claimed(); /* an interrupted upload this request continues */
     bool resumed = u != NULL;
@@ -252,61 +328,55 @@ static esp_err_t upload_run(httpd_req_t *req)
     }
     if (!u) {
         ota_state_finish(false, "out of memory for the upload buffers; the running app is unchanged", "");
-        return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_MEMORY, "out of memory for the upload buffers; try again");
+        *answered = ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_MEMORY, "out of memory for the upload buffers; "
+                                     "try again");
+        return NULL;
     }
     u->req = req;
     u->left = req->content_len;
     u->keep = false;
+    u->multipart = multipart;
     ota_peer_of(req, &u->peer);
     u->cbs = (sota_mp_callbacks_t){ .on_part_begin = mp_begin, .on_part_data = mp_data,
                                     .on_part_end = mp_end, .ctx = u };
-    char ctype[256] = "";
-    bool ctype_long = httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype) ==
-                      ESP_ERR_HTTPD_RESULT_TRUNC;
-    u->multipart = strncasecmp(ctype, "multipart/", 10) == 0;
-
-    sota_update_cfg_t cfg;
-    char fsmsg[120];
-    if (!resumed) {
-        ota_fs_request(req, &u->fsreq, fsmsg, sizeof fsmsg); /* checked before the claim */
-    }
-    esp_err_t err = resumed ? ESP_OK : ota_writer_target(&u->writer, ota_state_config(), &cfg);
-    if (err != ESP_OK) {
-        free(u);
-        ota_state_finish(false, "this device has no OTA slot to write (see its partition table)", "");
-        return ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_SLOT, "this device has no OTA app slot to write: its partition "
-                             "table needs ota_0 and ota_1 partitions and an otadata partition");
-    }
     if (resumed) {
         u->base = sota_update_offset(&u->upd);
         ota_state_resume(u->base, (uint32_t)u->upd.cfg.announced_len);
         ESP_LOGI(TAG, "resuming the interrupted upload at %u of %u bytes", (unsigned)u->base,
                  (unsigned)u->upd.cfg.announced_len);
-    } else {
-        cfg.announced_len = req->content_len;
-        cfg.announced_exact = !u->multipart;
-        ota_fs_apply(&u->fsreq, &cfg);
-        sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
+        return u;
     }
+    sota_update_cfg_t cfg;
+    char fsmsg[120];
+    ota_fs_request(req, &u->fsreq, fsmsg, sizeof fsmsg); /* checked before the claim */
+    if (ota_writer_target(&u->writer, ota_state_config(), &cfg) != ESP_OK) {
+        free(u);
+        ota_state_finish(false, "this device has no OTA slot to write (see its partition table)", "");
+        *answered = ota_reply_refuse(req, SOTA_UPDATE_ERR_NO_SLOT, "this device has no OTA app slot to write: "
+                                     "its partition table needs ota_0 and ota_1 partitions and an otadata "
+                                     "partition");
+        return NULL;
+    }
+    cfg.announced_len = req->content_len;
+    cfg.announced_exact = !multipart;
+    ota_fs_apply(&u->fsreq, &cfg);
+    sota_update_init(&u->upd, &cfg, &ota_writer_ops, &u->writer);
+    return u;
+}
 
-    sota_update_err_t out = SOTA_UPDATE_OK;
-    bool close = false;
-    if (ctype_long) {
-        sota_update_cancel(&u->upd, "the Content-Type header is longer than 255 bytes: send the "
-                           "file as application/octet-stream, or as multipart/form-data with a "
-                           "boundary of at most 70 characters");
-        out = SOTA_UPDATE_ERR_BAD_REQUEST;
-    } else if (u->multipart) {
-        char boundary[SOTA_MP_BOUNDARY_MAX + 1];
-        sota_mp_err_t me = sota_mp_boundary(ctype, boundary, sizeof boundary);
-        if (me == SOTA_MP_OK) {
-            me = sota_mp_init(&u->mp, boundary);
-        }
-        if (me != SOTA_MP_OK) {
-            sota_update_cancel(&u->upd, sota_mp_strerror(me));
-            out = SOTA_UPDATE_ERR_BAD_REQUEST;
-        }
+/* The whole upload, from the claimed session to the answer. */
+static esp_err_t upload_run(httpd_req_t *req)
+{
+    char ctype[256] = "";
+    bool ctype_long = httpd_req_get_hdr_value_str(req, "Content-Type", ctype, sizeof ctype) ==
+                      ESP_ERR_HTTPD_RESULT_TRUNC;
+    esp_err_t err = ESP_FAIL;
+    upload_t *u = upload_open(req, strncasecmp(ctype, "multipart/", 10) == 0, &err);
+    if (!u) {
+        return err;
     }
+    bool close = false;
+    sota_update_err_t out = body_framing(u, ctype, ctype_long);
     if (out == SOTA_UPDATE_OK) {
         out = receive(u, &close);
     }
@@ -317,49 +387,13 @@ static esp_err_t upload_run(httpd_req_t *req)
     if (u->keep) {
         return ESP_FAIL; /* kept for a resume; the connection is gone: nothing to answer */
     }
-
     cJSON *o = cJSON_CreateObject();
-    if (out == SOTA_UPDATE_OK && u->writer.fs) {
+    if (out != SOTA_UPDATE_OK) {
+        err = answer_refused(u, out, close, o);
+    } else if (u->writer.fs) {
         err = answer_fs(u, o);
-    } else if (out == SOTA_UPDATE_OK) {
-        const sota_app_desc_t *d = &u->upd.img.desc;
-        cJSON_AddBoolToObject(o, "ok", true);
-        cJSON_AddStringToObject(o, "message", u->upd.msg);
-        cJSON_AddStringToObject(o, "kind", sota_ident_kind_name(u->upd.kind));
-        cJSON_AddStringToObject(o, "project", d->project_name);
-        cJSON_AddStringToObject(o, "version", d->version);
-        cJSON_AddStringToObject(o, "partition", u->writer.part->label);
-        char name[40];
-        cJSON_AddStringToObject(o, "name", ota_slots_name(u->writer.part, name, sizeof name));
-        cJSON_AddNumberToObject(o, "size", u->upd.img.image_len);
-        cJSON_AddNumberToObject(o, "ignored_bytes", (double)u->upd.trailing);
-        cJSON_AddNumberToObject(o, "reboot_in_ms", OTA_REBOOT_DELAY_MS);
-        ota_state_finish(true, u->upd.msg, u->writer.part->label);
-        ESP_LOGI(TAG, "%s", u->upd.msg);
-        err = ota_reply_json(req, SOTA_UPDATE_OK, o);
-        ota_slots_reboot_soon();
     } else {
-        const char *code = sota_update_err_code(out);
-        cJSON_AddStringToObject(o, "error", code);
-        cJSON_AddStringToObject(o, "message", u->upd.msg);
-        ota_reply_explain(o, &u->upd);
-        /* the status keeps what fits: the whole message, else its reason */
-        char reason[sizeof u->upd.msg];
-        sota_update_explain(&u->upd, reason, sizeof reason);
-        bool fits = strlen(u->upd.msg) < sizeof ((softap_ota_status_t *)0)->last_message;
-        ota_state_finish(false, fits ? u->upd.msg : reason, u->writer.part ? u->writer.part->label : "");
-        ESP_LOGW(TAG, "update refused (%d %s): %s", sota_update_http_status(out), code, u->upd.msg);
-        if (close) {
-            cJSON_Delete(o);
-            err = ESP_FAIL;
-        } else if (u->left > 0) {
-            /* refused before the end of the body: answer and close rather than read on */
-            httpd_resp_set_hdr(req, "Connection", "close");
-            ota_reply_json(req, out, o);
-            err = ota_conn_refuse_close(req);
-        } else {
-            err = ota_reply_json(req, out, o);
-        }
+        err = answer_app(u, o);
     }
     free(u);
     return err;
