@@ -121,16 +121,29 @@ static void run_ours(const uint8_t *img, size_t len)
     run_ours_cut(img, len, 0, false);
 }
 
-/* What a minimal updater does with ESP-IDF's OTA API: begin (size_arg decides the
- * erase strategy), esp_ota_write per 4 KiB received, end, select. */
-static void run_reference(const uint8_t *img, size_t len, size_t size_arg)
+/* What a minimal updater does with ESP-IDF's OTA API: begin, esp_ota_write per 4 KiB
+ * received, end, select. The host port has only esp_ota_write_with_offset (what the
+ * product calls), so the same bytes go there at their offsets, and the flash sees what
+ * esp_ota_write would do:
+ *   whole_slot  esp_ota_begin(OTA_SIZE_UNKNOWN) erases the slot, the writes program it;
+ *   sequential  esp_ota_begin(OTA_WITH_SEQUENTIAL_WRITES) erases nothing and each
+ *               esp_ota_write erases the sectors it reaches first. Replayed here: begin
+ *               with one sector (it erases that one), then each later chunk's sectors
+ *               erased (esp_partition_erase_range) just before it is written. */
+static void run_reference(const uint8_t *img, size_t len, bool sequential)
 {
     const esp_partition_t *p = esp_ota_get_next_update_partition(NULL);
     esp_ota_handle_t h;
-    esp_err_t err = p ? esp_ota_begin(p, size_arg, &h) : ESP_ERR_NOT_FOUND;
+    esp_err_t err = p ? esp_ota_begin(p, sequential ? CHUNK : OTA_SIZE_UNKNOWN, &h) : ESP_ERR_NOT_FOUND;
     for (size_t off = 0; err == ESP_OK && off < len; off += CHUNK) {
         size_t n = len - off < CHUNK ? len - off : CHUNK;
-        err = esp_ota_write(h, img + off, n);
+        if (sequential && off > 0) {
+            size_t sector = p->erase_size;
+            err = esp_partition_erase_range(p, off, (n + sector - 1) / sector * sector);
+        }
+        if (err == ESP_OK) {
+            err = esp_ota_write_with_offset(h, img + off, n, (uint32_t)off);
+        }
     }
     if (err == ESP_OK) {
         err = esp_ota_end(h);
@@ -161,10 +174,10 @@ static int cmd_flash(void)
                 run_ours(img, img_len);
                 break;
             case ST_WHOLE_SLOT:
-                run_reference(img, img_len, OTA_SIZE_UNKNOWN);
+                run_reference(img, img_len, false);
                 break;
             case ST_SEQUENTIAL:
-                run_reference(img, img_len, OTA_WITH_SEQUENTIAL_WRITES);
+                run_reference(img, img_len, true);
                 break;
             case ST_RESUMED_90:
             case ST_RESTART_90:

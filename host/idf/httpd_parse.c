@@ -1,5 +1,5 @@
 /* Host esp_http_server: receiving and parsing one request, the way ESP-IDF's
- * httpd_parse.c does it, and the request accessors (headers, query, cookies).
+ * httpd_parse.c does it, and the request accessors (headers, query).
  *
  * The request is read in blocks of at most HTTPD_BLOCK_SIZE bytes into a scratch buffer
  * and fed to http_parser:
@@ -436,7 +436,6 @@ esp_err_t httpd_req_new(struct httpd_data *hd, struct httpd_sess *sd)
     ra->remaining_len = 0;
     ra->status = HTTPD_200;
     ra->content_type = HTTPD_TYPE_TEXT;
-    ra->first_chunk_sent = false;
     ra->hdrs_len = 0;
     ra->req_hdrs_count = 0;
     ra->resp_hdrs_count = 0;
@@ -484,15 +483,6 @@ static const char *find_hdr(httpd_req_t *r, const char *field)
     return NULL;
 }
 
-size_t httpd_req_get_hdr_value_len(httpd_req_t *r, const char *field)
-{
-    if (r == NULL || field == NULL || r->aux == NULL) {
-        return 0;
-    }
-    const char *v = find_hdr(r, field);
-    return v ? strlen(v) : 0;
-}
-
 esp_err_t httpd_req_get_hdr_value_str(httpd_req_t *r, const char *field, char *val, size_t val_size)
 {
     if (r == NULL || field == NULL || r->aux == NULL || (val == NULL && val_size > 0)) {
@@ -509,30 +499,6 @@ esp_err_t httpd_req_get_hdr_value_str(httpd_req_t *r, const char *field, char *v
         val[n] = '\0';
     }
     return len < val_size ? ESP_OK : ESP_ERR_HTTPD_RESULT_TRUNC;
-}
-
-esp_err_t httpd_req_get_hdr_value_str_ptr(httpd_req_t *r, const char *field, const char **val,
-                                          size_t *val_len)
-{
-    if (r == NULL || field == NULL || val == NULL || val_len == NULL || r->aux == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    const char *v = find_hdr(r, field);
-    if (v == NULL) {
-        return ESP_ERR_NOT_FOUND;
-    }
-    *val = v;
-    *val_len = strlen(v);
-    return ESP_OK;
-}
-
-size_t httpd_req_get_url_query_len(httpd_req_t *r)
-{
-    if (r == NULL || r->aux == NULL || r->uri[0] == '\0') {
-        return 0;
-    }
-    const struct http_parser_url *u = &((struct httpd_req_aux *)r->aux)->url_parse_res;
-    return (u->field_set & (1 << UF_QUERY)) ? u->field_data[UF_QUERY].len : 0;
 }
 
 static esp_err_t httpd_req_get_url_query_str_ptr(httpd_req_t *r, const char **buf, size_t *buf_len)
@@ -597,48 +563,6 @@ esp_err_t httpd_query_key_value(const char *qry, const char *key, char *val, siz
         const char *end = strchr(v, '&');
         size_t len = end ? (size_t)(end - v) : strlen(v);
         if (len > val_size - 1) {
-            return ESP_ERR_HTTPD_RESULT_TRUNC;
-        }
-        memcpy(val, v, len);
-        val[len] = '\0';
-        return ESP_OK;
-    }
-    return ESP_ERR_NOT_FOUND;
-}
-
-esp_err_t httpd_req_get_cookie_val(httpd_req_t *req, const char *cookie_name, char *val, size_t *val_size)
-{
-    if (req == NULL || cookie_name == NULL || val == NULL || val_size == NULL || *val_size == 0) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    const char *cookies;
-    size_t cookies_len;
-    if (httpd_req_get_hdr_value_str_ptr(req, "Cookie", &cookies, &cookies_len) != ESP_OK ||
-        cookies_len == 0) {
-        return ESP_ERR_NOT_FOUND;
-    }
-    size_t name_len = strlen(cookie_name);
-    const char *p = cookies;
-    while (*p) {
-        const char *eq = strchr(p, '=');
-        if (eq == NULL) {
-            break;
-        }
-        if ((size_t)(eq - p) != name_len || strncasecmp(p, cookie_name, name_len) != 0) {
-            /* Cookies are separated by "; ": continue after the next space. */
-            const char *sp = strchr(eq, ' ');
-            if (sp == NULL) {
-                break;
-            }
-            p = sp + 1;
-            continue;
-        }
-        const char *v = eq + 1;
-        const char *end = strchr(v, ';');
-        size_t len = end ? (size_t)(end - v) : strlen(v);
-        size_t cap = *val_size;
-        *val_size = len + 1;
-        if (len > cap - 1) {
             return ESP_ERR_HTTPD_RESULT_TRUNC;
         }
         memcpy(val, v, len);

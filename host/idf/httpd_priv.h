@@ -51,7 +51,6 @@ struct httpd_req_aux {
     size_t remaining_len;             /* body bytes not yet read */
     const char *status;               /* response status text */
     const char *content_type;         /* response Content-Type */
-    bool first_chunk_sent;
     char *hdrs;                       /* request headers: "name\0value\0" per header */
     size_t hdrs_len;
     size_t hdrs_cap;

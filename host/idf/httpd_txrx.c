@@ -1,5 +1,6 @@
 /* Host esp_http_server: socket I/O of a session, reading the request body, building and
- * sending responses (plain, chunked, error), error handlers and async requests.
+ * sending responses (a handler's, and the server's own error answers), error handlers
+ * and async requests.
  * The bytes on the wire are those of ESP-IDF's httpd_txrx.c. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -279,14 +280,11 @@ static esp_err_t send_head(httpd_req_t *r, const char *first)
 
 /* Format the status line and fixed headers; refuse them when longer than the header
  * limit, as ESP-IDF does. Returns a malloc'ed string or NULL with *err set. */
-static char *format_first(httpd_req_t *r, bool chunked, ssize_t body_len, esp_err_t *err)
+static char *format_first(httpd_req_t *r, ssize_t body_len, esp_err_t *err)
 {
     struct httpd_req_aux *ra = r->aux;
-    int n = chunked
-            ? snprintf(NULL, 0, "HTTP/1.1 %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n",
-                       ra->status, ra->content_type)
-            : snprintf(NULL, 0, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zd\r\n",
-                       ra->status, ra->content_type, body_len);
+    int n = snprintf(NULL, 0, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zd\r\n",
+                     ra->status, ra->content_type, body_len);
     if (n < 0 || (size_t)n + 1 > ra->max_req_hdr_len) {
         ESP_LOGW(TAG, "response status and content type are longer than max_req_hdr_len (%zu)",
                  ra->max_req_hdr_len);
@@ -298,13 +296,8 @@ static char *format_first(httpd_req_t *r, bool chunked, ssize_t body_len, esp_er
         *err = ESP_ERR_HTTPD_ALLOC_MEM;
         return NULL;
     }
-    if (chunked) {
-        snprintf(s, (size_t)n + 1, "HTTP/1.1 %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n",
-                 ra->status, ra->content_type);
-    } else {
-        snprintf(s, (size_t)n + 1, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zd\r\n",
-                 ra->status, ra->content_type, body_len);
-    }
+    snprintf(s, (size_t)n + 1, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zd\r\n",
+             ra->status, ra->content_type, body_len);
     return s;
 }
 
@@ -321,7 +314,7 @@ esp_err_t httpd_resp_send(httpd_req_t *r, const char *buf, ssize_t buf_len)
     ra->req_hdrs_count = 0;
 
     esp_err_t ret = ESP_OK;
-    char *first = format_first(r, false, buf_len, &ret);
+    char *first = format_first(r, buf_len, &ret);
     if (first == NULL) {
         return ret;
     }
@@ -331,45 +324,6 @@ esp_err_t httpd_resp_send(httpd_req_t *r, const char *buf, ssize_t buf_len)
         return ret;
     }
     if (buf && buf_len > 0 && send_all(r, buf, (size_t)buf_len) != ESP_OK) {
-        return ESP_ERR_HTTPD_RESP_SEND;
-    }
-    return ESP_OK;
-}
-
-esp_err_t httpd_resp_send_chunk(httpd_req_t *r, const char *buf, ssize_t buf_len)
-{
-    if (r == NULL || r->aux == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    struct httpd_req_aux *ra = r->aux;
-    if (buf_len == HTTPD_RESP_USE_STRLEN) {
-        buf_len = buf ? (ssize_t)strlen(buf) : 0;
-    }
-    ra->req_hdrs_count = 0;
-
-    if (!ra->first_chunk_sent) {
-        esp_err_t ret = ESP_OK;
-        char *first = format_first(r, true, 0, &ret);
-        if (first == NULL) {
-            return ret;
-        }
-        ret = send_head(r, first);
-        free(first);
-        if (ret != ESP_OK) {
-            return ret;
-        }
-        ra->first_chunk_sent = true;
-    }
-
-    char size_line[24];
-    snprintf(size_line, sizeof size_line, "%lx\r\n", (unsigned long)buf_len);
-    if (send_all(r, size_line, strlen(size_line)) != ESP_OK) {
-        return ESP_ERR_HTTPD_RESP_SEND;
-    }
-    if (buf && buf_len > 0 && send_all(r, buf, (size_t)buf_len) != ESP_OK) {
-        return ESP_ERR_HTTPD_RESP_SEND;
-    }
-    if (send_all(r, "\r\n", 2) != ESP_OK) {
         return ESP_ERR_HTTPD_RESP_SEND;
     }
     return ESP_OK;
@@ -426,18 +380,6 @@ static esp_err_t send_error_response(httpd_req_t *req, const char *status, const
     return ret;
 }
 
-esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const char *usr_msg)
-{
-    if (req == NULL || req->aux == NULL) {
-        return ESP_ERR_INVALID_ARG;
-    }
-    const err_text_t *t = ((unsigned)error < HTTPD_ERR_CODE_MAX)
-                          ? &s_err_text[error] : &s_err_text[HTTPD_500_INTERNAL_SERVER_ERROR];
-    const char *msg = usr_msg ? usr_msg : t->msg;
-    ESP_LOGW(TAG, "%s - %s", t->status, msg);
-    return send_error_response(req, t->status, msg);
-}
-
 esp_err_t httpd_register_err_handler(httpd_handle_t handle, httpd_err_code_t error,
                                      httpd_err_handler_func_t handler_fn)
 {
@@ -461,7 +403,12 @@ esp_err_t httpd_req_handle_err(httpd_req_t *req, httpd_err_code_t error)
         esp_err_t ret = hd->err_fns[error](req, error);
         return error == HTTPD_500_INTERNAL_SERVER_ERROR ? ESP_FAIL : ret;
     }
-    httpd_resp_send_err(req, error, NULL);
+    /* the default answer: the error's status line and text, then the close */
+    if (req->aux != NULL) {
+        const err_text_t *t = &s_err_text[error];
+        ESP_LOGW(TAG, "%s - %s", t->status, t->msg);
+        send_error_response(req, t->status, t->msg);
+    }
     return ESP_FAIL;
 }
 

@@ -14,39 +14,6 @@ static bool match_exact(const char *ref, const char *uri, size_t len)
     return strlen(ref) == len && strncmp(ref, uri, len) == 0;
 }
 
-bool httpd_uri_match_wildcard(const char *uri_template, const char *uri_to_match, size_t match_upto)
-{
-    const char *tpl = uri_template;
-    const char *uri = uri_to_match;
-    size_t tpl_len = strlen(tpl);
-    char last = tpl_len > 0 ? tpl[tpl_len - 1] : '\0';
-    char before = tpl_len > 1 ? tpl[tpl_len - 2] : '\0';
-
-    /* Trailing markers: '*' (anything may follow), '?' (the character before it is
-     * optional), or both in either order. */
-    bool any_tail = last == '*' || (before == '*' && last == '?');
-    bool optional = last == '?' || (before == '?' && last == '*');
-
-    /* Characters taken by the markers: one for '*', two for '?' (itself and the optional
-     * character). A template too short for that matches nothing. */
-    size_t marker_len = (any_tail ? 1u : 0u) + (optional ? 2u : 0u);
-    if (tpl_len < marker_len) {
-        return false;
-    }
-    size_t fixed = tpl_len - marker_len; /* characters that must be present */
-    if (match_upto < fixed || strncmp(tpl, uri, fixed) != 0) {
-        return false;
-    }
-    if (!optional) {
-        return any_tail || match_upto == fixed;
-    }
-    /* The optional character, when the URI has one more character, must be it. */
-    if (match_upto > fixed && uri[fixed] != tpl[fixed]) {
-        return false;
-    }
-    return any_tail || match_upto <= fixed + 1;
-}
-
 /* Find the handler for uri[0..len) and method, under uri_lock. On a miss *err says
  * 404 (no URI matches) or 405 (the URI matches with other methods only). */
 static const httpd_uri_t *find_handler(struct httpd_data *hd, const char *uri, size_t len,

@@ -1,4 +1,5 @@
-/* esp_ota_ops: writing an update (begin, write, write_with_offset, end, abort). */
+/* esp_ota_ops: writing an update (begin, write_with_offset, end, abort). ESP-IDF's
+ * esp_ota_write is not in the host port: the product writes with offsets. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,8 @@ static const char *TAG = "esp_ota_ops";
 typedef struct ota_entry {
     esp_ota_handle_t handle;
     const esp_partition_t *part;
-    bool need_erase;          /* OTA_WITH_SEQUENTIAL_WRITES: erase as writes advance */
+    bool need_erase;          /* OTA_WITH_SEQUENTIAL_WRITES: nothing erased by begin */
     uint32_t wrote_size;
-    uint8_t partial[16];      /* flash encryption: esp_ota_write's incomplete last block */
-    uint8_t partial_len;
     struct ota_entry *next;
 } ota_entry_t;
 
@@ -137,84 +136,6 @@ esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp
     return ESP_OK;
 }
 
-esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size)
-{
-    const uint8_t *bytes = data;
-    if (data == NULL) {
-        ESP_LOGE(TAG, "write data is invalid");
-        return ESP_ERR_INVALID_ARG;
-    }
-    if (size == 0) {
-        return ESP_OK;
-    }
-    ota_entry_t *e = find_entry(handle);
-    if (e == NULL) {
-        ESP_LOGE(TAG, "not found the handle");
-        return ESP_ERR_INVALID_ARG;
-    }
-    const esp_partition_t *p = e->part;
-    if (e->need_erase) {
-        /* Erase the sectors this write reaches that earlier writes have not: all of them
-         * if it starts on a sector boundary, else those after the current sector. */
-        uint64_t first = e->wrote_size / p->erase_size;
-        uint64_t last = ((uint64_t)e->wrote_size + size - 1) / p->erase_size;
-        esp_err_t err = ESP_OK;
-        if (e->wrote_size % p->erase_size == 0) {
-            err = esp_partition_erase_range(p, e->wrote_size, (size_t)((last - first + 1) * p->erase_size));
-        } else if (first != last) {
-            err = esp_partition_erase_range(p, (size_t)((first + 1) * p->erase_size),
-                                            (size_t)((last - first) * p->erase_size));
-        }
-        if (err != ESP_OK) {
-            return err;
-        }
-    }
-    if (e->wrote_size == 0 && e->partial_len == 0) {
-        if ((p->type == ESP_PARTITION_TYPE_APP || p->type == ESP_PARTITION_TYPE_BOOTLOADER) &&
-            bytes[0] != ESP_IMAGE_HEADER_MAGIC) {
-            ESP_LOGE(TAG, "OTA image has invalid magic byte (expected 0xE9, saw 0x%02x): not an app image",
-                     bytes[0]);
-            return ESP_ERR_OTA_VALIDATE_FAILED;
-        }
-        if (p->type == ESP_PARTITION_TYPE_PARTITION_TABLE && size >= 2 &&
-            (bytes[0] | bytes[1] << 8) != ESP_PARTITION_MAGIC) {
-            ESP_LOGE(TAG, "Partition table image has invalid magic word (expected 0x50AA, saw 0x%04x)",
-                     (unsigned)(bytes[0] | bytes[1] << 8));
-            return ESP_ERR_OTA_VALIDATE_FAILED;
-        }
-    }
-    if (p->encrypted) {
-        /* Encrypted writes take whole 16-byte blocks: keep what does not fill one. */
-        if (e->partial_len) {
-            size_t take = 16u - e->partial_len < size ? 16u - e->partial_len : size;
-            memcpy(e->partial + e->partial_len, bytes, take);
-            e->partial_len = (uint8_t)(e->partial_len + take);
-            if (e->partial_len < 16) {
-                return ESP_OK;
-            }
-            esp_err_t err = esp_partition_write(p, e->wrote_size, e->partial, 16);
-            if (err != ESP_OK) {
-                return err;
-            }
-            e->wrote_size += 16;
-            e->partial_len = 0;
-            bytes += take;
-            size -= take;
-        }
-        e->partial_len = (uint8_t)(size % 16);
-        size -= e->partial_len;
-        memcpy(e->partial, bytes + size, e->partial_len);
-        if (size == 0) {
-            return ESP_OK;
-        }
-    }
-    esp_err_t err = esp_partition_write(p, e->wrote_size, bytes, size);
-    if (err == ESP_OK) {
-        e->wrote_size += (uint32_t)size;
-    }
-    return err;
-}
-
 esp_err_t esp_ota_write_with_offset(esp_ota_handle_t handle, const void *data, size_t size, uint32_t offset)
 {
     if (data == NULL) {
@@ -301,16 +222,6 @@ esp_err_t esp_ota_end(esp_ota_handle_t handle)
     }
     esp_err_t err = ESP_OK;
     const esp_partition_t *p = e->part;
-    if (e->partial_len) {
-        /* the last incomplete block of esp_ota_write, padded */
-        memset(e->partial + e->partial_len, 0xFF, sizeof e->partial - e->partial_len);
-        err = esp_partition_write(p, e->wrote_size, e->partial, sizeof e->partial);
-        if (err != ESP_OK) {
-            remove_entry(e);
-            return ESP_ERR_INVALID_STATE;
-        }
-        e->wrote_size += sizeof e->partial;
-    }
     if (e->wrote_size == 0) {
         ESP_LOGE(TAG, "esp_ota_end: nothing was written to '%s'", p->label);
         err = ESP_ERR_INVALID_ARG;

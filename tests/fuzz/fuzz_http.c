@@ -6,14 +6,18 @@
  * client half-closes, and everything the server answers is read until it closes the
  * connection. The server must close it within CLIENT_TIMEOUT_S (no hang) and must still
  * answer GET /health with 200 afterwards (no wedged state). Inside the handlers, the
- * request API's results are checked against its contract (header and query lengths vs
- * copies, truncation codes, body length vs Content-Length), and POST /update bodies go
- * through the multipart parser the way the device's update handler reads them.
+ * request API the product uses is checked against its contract (header values found in
+ * any case of the name and never longer than the header limit, query strings that are
+ * the URI's and never longer than it, truncation codes, body length vs Content-Length),
+ * and POST /update bodies go through the multipart parser the way the device's update
+ * handler reads them.
  *
- * Handlers: GET /health; GET of any other URI (headers, query, cookie; chunked or
- * plain reply);
- * POST /update (body, multipart when the Content-Type says so); PUT /echo (echoes up to
- * 2 KiB of the body); a custom 404 handler that keeps the connection open. */
+ * URIs are matched exactly, as the product's server does (no uri_match_fn). Handlers:
+ * GET /health; GET / (headers, query; a reply with extra headers); POST /update (body,
+ * multipart when the Content-Type says so); PUT /echo (echoes up to 2 KiB of the body);
+ * a custom 404 handler that makes the same checks for any other URI and keeps the
+ * connection open, answering with httpd_resp_send or, for URIs of odd length, with a
+ * head it writes itself through httpd_send (as the product's HEAD / does). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,58 +63,78 @@ void esp_log_write(esp_log_level_t level, const char *tag, const char *format, .
 
 /* --- handlers ------------------------------------------------------------------------ */
 
-static void check_header(httpd_req_t *r, const char *field)
+/* The header section is at most max_req_hdr_len bytes and the request target at most
+ * the URI buffer: a value or query copied into these always fits. (One server thread:
+ * static is safe.) */
+static char s_val[CONFIG_HTTPD_MAX_REQ_HDR_LEN + 1], s_again[CONFIG_HTTPD_MAX_REQ_HDR_LEN + 1];
+static char s_query[CONFIG_HTTPD_MAX_URI_LEN + 1], s_short[CONFIG_HTTPD_MAX_URI_LEN + 1];
+
+/* `field` and `other_case` are the same name in two cases. */
+static void check_header(httpd_req_t *r, const char *field, const char *other_case)
 {
-    size_t len = httpd_req_get_hdr_value_len(r, field);
-    char *val = malloc(len + 1);
-    FUZZ_CHECK(val != NULL, "out of memory");
-    esp_err_t e = httpd_req_get_hdr_value_str(r, field, val, len + 1);
-    if (e == ESP_OK) {
-        FUZZ_CHECK(strlen(val) == len, "header %s: length %zu, copy of %zu", field, len,
-                   strlen(val));
-        const char *ptr = NULL;
-        size_t plen = 0;
-        FUZZ_CHECK(httpd_req_get_hdr_value_str_ptr(r, field, &ptr, &plen) == ESP_OK &&
-                   plen == len && memcmp(ptr, val, len) == 0, "header %s: _ptr differs", field);
-        if (len > 0) {
-            FUZZ_CHECK(httpd_req_get_hdr_value_str(r, field, val, len) ==
-                       ESP_ERR_HTTPD_RESULT_TRUNC, "header %s: no truncation reported", field);
-            FUZZ_CHECK(strlen(val) == len - 1, "header %s: truncated copy of %zu, wanted %zu",
-                       field, strlen(val), len - 1);
-        }
-    } else {
-        FUZZ_CHECK(e == ESP_ERR_NOT_FOUND && len == 0, "header %s: %s with length %zu", field,
-                   esp_err_to_name(e), len);
+    esp_err_t e = httpd_req_get_hdr_value_str(r, field, s_val, sizeof s_val);
+    FUZZ_CHECK(e == ESP_OK || e == ESP_ERR_NOT_FOUND, "header %s: %s with room for %zu bytes",
+               field, esp_err_to_name(e), sizeof s_val - 1);
+    esp_err_t o = httpd_req_get_hdr_value_str(r, other_case, s_again, sizeof s_again);
+    FUZZ_CHECK(o == e && (e != ESP_OK || strcmp(s_again, s_val) == 0),
+               "header %s: %s as %s, %s as %s", field, esp_err_to_name(e), field,
+               esp_err_to_name(o), other_case);
+    /* no room at all: the header is there or not */
+    esp_err_t z = httpd_req_get_hdr_value_str(r, field, NULL, 0);
+    FUZZ_CHECK(z == (e == ESP_OK ? ESP_ERR_HTTPD_RESULT_TRUNC : ESP_ERR_NOT_FOUND),
+               "header %s: %s without room, %s with it", field, esp_err_to_name(z),
+               esp_err_to_name(e));
+    size_t len = strlen(s_val);
+    if (e == ESP_OK && len > 0) {
+        FUZZ_CHECK(httpd_req_get_hdr_value_str(r, field, s_again, len) == ESP_ERR_HTTPD_RESULT_TRUNC,
+                   "header %s: no truncation reported", field);
+        FUZZ_CHECK(strlen(s_again) == len - 1 && memcmp(s_again, s_val, len - 1) == 0,
+                   "header %s: truncated copy of %zu, wanted the first %zu bytes", field,
+                   strlen(s_again), len - 1);
     }
-    free(val);
 }
 
 static void check_query(httpd_req_t *r)
 {
-    size_t len = httpd_req_get_url_query_len(r);
-    char *q = malloc(len + 1);
-    FUZZ_CHECK(q != NULL, "out of memory");
-    esp_err_t e = httpd_req_get_url_query_str(r, q, len + 1);
-    if (e == ESP_OK) {
-        FUZZ_CHECK(strlen(q) == len, "query: length %zu, copy of %zu", len, strlen(q));
-        if (len > 0) {
-            FUZZ_CHECK(httpd_req_get_url_query_str(r, q, len) == ESP_ERR_HTTPD_RESULT_TRUNC,
-                       "query: no truncation reported");
-        }
-        char val[8];
-        static const char *const keys[] = { "a", "file", "" };
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-            esp_err_t k = httpd_query_key_value(q, keys[i], val, sizeof val);
-            FUZZ_CHECK(k == ESP_OK || k == ESP_ERR_NOT_FOUND || k == ESP_ERR_HTTPD_RESULT_TRUNC,
-                       "query key: %s", esp_err_to_name(k));
-            if (k == ESP_OK) {
-                FUZZ_CHECK(strlen(val) < sizeof val, "query value overflow");
-            }
-        }
-    } else {
-        FUZZ_CHECK(len == 0, "query of %zu bytes not copied: %s", len, esp_err_to_name(e));
+    esp_err_t e = httpd_req_get_url_query_str(r, s_query, sizeof s_query);
+    FUZZ_CHECK(e == ESP_OK || e == ESP_ERR_NOT_FOUND || (e == ESP_FAIL && r->uri[0] == '\0'),
+               "query: %s for uri '%.40s'", esp_err_to_name(e), r->uri);
+    if (e != ESP_OK) {
+        return;
     }
-    free(q);
+    /* the query is what follows a '?' of the URI, without the fragment */
+    size_t len = strlen(s_query);
+    const char *at = strstr(r->uri, s_query);
+    while (at != NULL && (at == r->uri || at[-1] != '?')) {
+        at = strstr(at + 1, s_query);
+    }
+    FUZZ_CHECK(at != NULL && strchr(s_query, '#') == NULL, "query '%.40s' is not the uri's '%.40s'",
+               s_query, r->uri);
+    if (len > 0) {
+        s_short[0] = 'Z';
+        FUZZ_CHECK(httpd_req_get_url_query_str(r, s_short, len) == ESP_ERR_HTTPD_RESULT_TRUNC &&
+                   s_short[0] == 'Z', "query: no truncation reported, or the buffer written");
+    }
+    char val[8];
+    static const char *const keys[] = { "a", "file", "" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        esp_err_t k = httpd_query_key_value(s_query, keys[i], val, sizeof val);
+        FUZZ_CHECK(k == ESP_OK || k == ESP_ERR_NOT_FOUND || k == ESP_ERR_HTTPD_RESULT_TRUNC,
+                   "query key: %s", esp_err_to_name(k));
+        if (k == ESP_OK) {
+            FUZZ_CHECK(strlen(val) < sizeof val, "query value overflow");
+        }
+    }
+}
+
+static void check_request(httpd_req_t *r)
+{
+    FUZZ_CHECK(memchr(r->uri, '\0', sizeof r->uri) != NULL, "uri not terminated");
+    check_header(r, "Host", "hOST");
+    check_header(r, "Content-Type", "content-type");
+    check_header(r, "Cookie", "COOKIE");
+    check_header(r, "X-A", "x-a");
+    check_query(r);
 }
 
 static esp_err_t h_health(httpd_req_t *r)
@@ -121,35 +145,18 @@ static esp_err_t h_health(httpd_req_t *r)
 
 static esp_err_t h_get(httpd_req_t *r)
 {
-    FUZZ_CHECK(memchr(r->uri, '\0', sizeof r->uri) != NULL, "uri not terminated");
-    check_header(r, "Host");
-    check_header(r, "Content-Type");
-    check_header(r, "Cookie");
-    check_header(r, "X-A");
-    check_query(r);
-    char cookie[8];
-    size_t csize = sizeof cookie;
-    esp_err_t ce = httpd_req_get_cookie_val(r, "sid", cookie, &csize);
-    FUZZ_CHECK(ce == ESP_OK || ce == ESP_ERR_NOT_FOUND || ce == ESP_ERR_HTTPD_RESULT_TRUNC ||
-               ce == ESP_ERR_INVALID_ARG, "cookie: %s", esp_err_to_name(ce));
-    if (ce == ESP_OK) {
-        FUZZ_CHECK(strlen(cookie) < sizeof cookie, "cookie overflow");
-    }
-
+    check_request(r);
     httpd_resp_set_hdr(r, "X-Fuzz", "1");
     httpd_resp_set_hdr(r, "Cache-Control", "no-store");
-    if (strlen(r->uri) % 2) {
-        httpd_resp_set_status(r, "203 Non-Authoritative Information");
-        httpd_resp_set_type(r, "text/plain");
-        if (httpd_resp_send_chunk(r, r->uri, HTTPD_RESP_USE_STRLEN) != ESP_OK) {
-            return ESP_FAIL;
-        }
-        if (httpd_resp_send_chunk(r, "\n", 1) != ESP_OK) {
-            return ESP_FAIL;
-        }
-        return httpd_resp_send_chunk(r, NULL, 0);
-    }
     return httpd_resp_send(r, "<p>hello</p>", HTTPD_RESP_USE_STRLEN);
+}
+
+/* A 400 with a text message, the way the product's handlers refuse a request. */
+static esp_err_t send_400(httpd_req_t *r, const char *msg)
+{
+    httpd_resp_set_status(r, HTTPD_400);
+    httpd_resp_set_type(r, "text/plain");
+    return httpd_resp_sendstr(r, msg);
 }
 
 typedef struct {
@@ -218,14 +225,14 @@ static esp_err_t h_update(httpd_req_t *r)
                    boundary);
     }
     if (read_body(r, multipart ? &mp : NULL, &cb, NULL, 0, NULL) != 0) {
-        httpd_resp_send_err(r, HTTPD_400_BAD_REQUEST, "body cut off");
+        send_400(r, "body cut off");
         return ESP_FAIL;
     }
     char msg[160];
     if (multipart) {
         sota_mp_err_t e = sota_mp_finish(&mp);
         if (e != SOTA_MP_OK) {
-            return httpd_resp_send_err(r, HTTPD_400_BAD_REQUEST, sota_mp_strerror(e));
+            return send_400(r, sota_mp_strerror(e));
         }
         snprintf(msg, sizeof msg, "{\"parts\":%u,\"bytes\":%zu}", count.parts, count.bytes);
     } else {
@@ -249,9 +256,24 @@ static esp_err_t h_echo(httpd_req_t *r)
 static esp_err_t h_404(httpd_req_t *r, httpd_err_code_t err)
 {
     (void)err;
-    httpd_resp_set_status(r, "404 Not Found");
-    httpd_resp_set_type(r, "text/plain");
-    return httpd_resp_sendstr(r, "no such page");
+    check_request(r);
+    if (strlen(r->uri) % 2 == 0) {
+        httpd_resp_set_status(r, HTTPD_404);
+        httpd_resp_set_type(r, "text/plain");
+        return httpd_resp_sendstr(r, "no such page");
+    }
+    static const char head[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 0\r\nCache-Control: no-store\r\n\r\n";
+    for (size_t sent = 0; sent < sizeof head - 1;) {
+        int k = httpd_send(r, head + sent, sizeof head - 1 - sent);
+        FUZZ_CHECK(k <= (int)(sizeof head - 1 - sent), "httpd_send sent %d of %zu bytes", k,
+                   sizeof head - 1 - sent);
+        if (k <= 0) {
+            return ESP_FAIL;
+        }
+        sent += (size_t)k;
+    }
+    return ESP_OK;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -265,7 +287,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     c.lru_purge_enable = true;
     c.recv_wait_timeout = 2;
     c.send_wait_timeout = 2;
-    c.uri_match_fn = httpd_uri_match_wildcard;
     if (httpd_start(&s_server, &c) != ESP_OK) {
         fprintf(stderr, "fuzz_http: the server did not start\n");
         abort();
@@ -275,7 +296,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         { .uri = "/health", .method = HTTP_GET, .handler = h_health },
         { .uri = "/update", .method = HTTP_POST, .handler = h_update },
         { .uri = "/echo", .method = HTTP_PUT, .handler = h_echo },
-        { .uri = "/*", .method = HTTP_GET, .handler = h_get },
+        { .uri = "/", .method = HTTP_GET, .handler = h_get },
     };
     for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
         if (httpd_register_uri_handler(s_server, &uris[i]) != ESP_OK) {

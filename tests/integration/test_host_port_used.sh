@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The host port of ESP-IDF (host/idf) holds only what is used: every function (and
-# variable) it exports must be referenced, as an undefined symbol, by an object of the
-# product or the simulator (the component and main/ in every release build, host/cli,
+# The host port of ESP-IDF (host/idf) holds only what is used (issue 16): every function
+# (and variable) it exports must be referenced, as an undefined symbol, by an object of
+# the product or the simulator (the component and main/ in every release build, host/cli,
 # host/boot, host/powercut, host/flash, host/otadata, host/ptable, host/imagegen, core/),
-# the bench or the HTTP request-path fuzzer, or by another file of host/idf itself. The
-# objects are the ones this build made; host/CMakeLists.txt lists them in
-# host_port_users.txt beside $SOTA. A function only its own file uses belongs in that
-# file as static. Unit tests do not count: a function nothing but its test calls is
-# deleted with its test.
+# or by another file of host/idf itself, or be one of the test seams below. The objects
+# are the ones this build made; host/CMakeLists.txt lists them in host_port_users.txt
+# beside $SOTA. A function only its own file uses belongs in that file as static. Nothing
+# else counts: not the unit tests (a function nothing but its test calls is deleted with
+# its test), not the bench (bench/) nor the fuzzers (tests/fuzz/), which use the
+# product's part of the port and the seams.
 #
 # Also checked: device code (components/, main/) includes no simulator control header
 # (sota_host*.h, in host/idf/sim_include/, which device targets cannot see), and no
@@ -18,7 +19,8 @@ list="$(dirname "$SOTA")/host_port_users.txt"
 
 # Test seams: host functions that the tests of live code need to drive or observe the
 # simulated device, and that neither the product nor the simulator calls. Each names
-# its users; the list is checked both ways (an entry nobody needs any more fails too).
+# its users; the list is checked both ways (an entry nobody needs any more fails too;
+# a seam must have a unit test among its users).
 seams=(
   sota_host_attach                    # test_idf_ota_*, test_component_api: a device not booted
   sota_host_wifi_sta_connect          # test_component_api, test_idf_wifi: a station joins
@@ -26,6 +28,8 @@ seams=(
   esp_netif_dhcps_get_clients_by_mac  # test_component_api, test_idf_wifi: its DHCP leases
   sota_host_last_verify_message       # test_idf_ota_ops, test_idf_ota_sig: which check failed
   esp_ota_set_boot_partition_skip_validate  # test_powercut_sweep: the injected early switch
+  httpd_host_port                     # test_idf_httpd_server, bench/sota_bench.c, tests/fuzz/fuzz_http.c:
+                                      # the port a server started on port 0 was given
 )
 
 if [ ! -s "$list" ]; then

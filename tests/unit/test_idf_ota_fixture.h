@@ -97,8 +97,8 @@ static inline const esp_partition_t *fx_part(const char *label)
     return p;
 }
 
-/* OTA-write an image file into p: begin(size_arg), writes of `chunk` bytes, end. Returns
- * the first error, or end's result. */
+/* OTA-write an image file into p: begin(size_arg), writes of `chunk` bytes in order (at
+ * their offsets, as the product writes), end. Returns the first error, or end's result. */
 static inline esp_err_t fx_ota(const esp_partition_t *p, const char *img, size_t size_arg, size_t chunk)
 {
     fx_blob_t b = fx_load(img);
@@ -106,7 +106,7 @@ static inline esp_err_t fx_ota(const esp_partition_t *p, const char *img, size_t
     esp_err_t err = esp_ota_begin(p, size_arg, &h);
     for (size_t off = 0; err == ESP_OK && off < b.len; off += chunk) {
         size_t n = b.len - off < chunk ? b.len - off : chunk;
-        err = esp_ota_write(h, b.data + off, n);
+        err = esp_ota_write_with_offset(h, b.data + off, n, (uint32_t)off);
     }
     if (err == ESP_OK) {
         err = esp_ota_end(h);

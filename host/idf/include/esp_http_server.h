@@ -1,7 +1,9 @@
 /* Host port of ESP-IDF's esp_http_server.h (components/esp_http_server).
  *
  * Same names, types, struct fields, macros, error codes and signatures as ESP-IDF (v5.0 up
- * to master), so the device's HTTP handlers compile unchanged on Linux. The server behind
+ * to master), so the device's HTTP handlers compile unchanged on Linux; only the functions
+ * the product calls are here (no cookie, chunked-response, wildcard-matcher or
+ * httpd_resp_send_err API: tests/integration/test_host_port_used.sh). The server behind
  * it (host/idf/httpd_*.c) works the way ESP-IDF's does: one server thread runs a select()
  * loop over the listening socket and at most max_open_sockets sessions; each request is
  * parsed with http_parser in blocks of 128 bytes under the same URI and header limits,
@@ -11,8 +13,8 @@
  * ESP-IDF behaviours kept on purpose, because the device has them (handlers must cope):
  *  - A body without Content-Length (no header, or Transfer-Encoding: chunked) reaches
  *    the handler with content_len 0; the server never answers 411 by itself. Check
- *    httpd_req_get_hdr_value_len(req, "Content-Length") and answer
- *    HTTPD_411_LENGTH_REQUIRED in the handler. Chunked bodies are not decoded.
+ *    httpd_req_get_hdr_value_str(req, "Content-Length", ...) (ESP_ERR_NOT_FOUND) and
+ *    answer 411 in the handler. Chunked bodies are not decoded.
  *  - httpd_req_recv() returns 0 (not an error code) when the client closes the
  *    connection before the whole body came; compare what you read with content_len.
  *  - Unknown methods get 400 (http_parser stops on them), known but unregistered ones
@@ -195,8 +197,9 @@ typedef struct httpd_config {
     httpd_close_func_t close_fn; /* see httpd_close_func_t; may be NULL */
 
     /* How registered URIs are compared with request paths: NULL for exact comparison,
-     * httpd_uri_match_wildcard for templates, or your own function. Also used by
-     * httpd_register_uri_handler() to find duplicates. */
+     * or your own function (ESP-IDF's httpd_uri_match_wildcard is not in this port:
+     * nothing here uses it). Also used by httpd_register_uri_handler() to find
+     * duplicates. */
     httpd_uri_match_func_t uri_match_fn;
 } httpd_config_t;
 
@@ -268,7 +271,7 @@ esp_err_t httpd_register_uri_handler(httpd_handle_t handle,
 
 /* ========================================================================= HTTP errors */
 
-/* Errors the server answers on its own, and that httpd_resp_send_err() sends. */
+/* Errors the server answers on its own. */
 typedef enum {
     HTTPD_500_INTERNAL_SERVER_ERROR = 0, /* unexpected internal error */
     HTTPD_501_METHOD_NOT_IMPLEMENTED,    /* unsupported method (not sent in practice:
@@ -289,8 +292,8 @@ typedef enum {
 
 /* Custom handling of an error the server detected (instead of the default: send the
  * error response and close the connection). It must send a response itself if one is
- * wanted (httpd_resp_send_err()). req->uri, method, content_len and user_ctx may not be
- * set yet. Return ESP_OK to keep the connection open, anything else to close it; for
+ * wanted (httpd_resp_set_status() and httpd_resp_send()). req->uri, method, content_len
+ * and user_ctx may not be set yet. Return ESP_OK to keep the connection open, anything else to close it; for
  * HTTPD_500_INTERNAL_SERVER_ERROR the connection is closed regardless. */
 typedef esp_err_t (*httpd_err_handler_func_t)(httpd_req_t *req,
                                               httpd_err_code_t error);
@@ -370,26 +373,11 @@ int httpd_req_recv(httpd_req_t *r, char *buf, size_t buf_len);
  * HTTPD_SOCK_ERR_INVALID when sockfd is not a session. As in ESP-IDF (>= 4.0). */
 int httpd_socket_recv(httpd_handle_t hd, int sockfd, char *buf, size_t buf_len, int flags);
 
-/* Length of the value of request header `field` (case-insensitive name; first
- * occurrence), 0 if absent or empty, or for NULL arguments. Request headers are no longer
- * available once a response has been (partly) sent. */
-size_t httpd_req_get_hdr_value_len(httpd_req_t *r, const char *field);
-
 /* Copy the value of request header `field` into val (NUL-terminated, at most
  * val_size - 1 characters). Returns ESP_OK; ESP_ERR_NOT_FOUND; ESP_ERR_INVALID_ARG for NULL
  * arguments; ESP_ERR_HTTPD_RESULT_TRUNC when the value was truncated (val then holds its
- * first val_size - 1 characters; nothing when val_size is 0). Use
- * httpd_req_get_hdr_value_len() + 1 as val_size. */
+ * first val_size - 1 characters; nothing when val_size is 0). */
 esp_err_t httpd_req_get_hdr_value_str(httpd_req_t *r, const char *field, char *val, size_t val_size);
-
-/* Like httpd_req_get_hdr_value_str() without copying: *val points to the NUL-terminated
- * value inside the request (valid until the response is sent or the handler returns),
- * *val_len is its length. Returns ESP_OK, ESP_ERR_NOT_FOUND or ESP_ERR_INVALID_ARG. */
-esp_err_t httpd_req_get_hdr_value_str_ptr(httpd_req_t *r, const char *field, const char **val, size_t *val_len);
-
-/* Length of the query string of the request URI (after '?', without '#fragment'), or 0
- * if there is none, or for a NULL request. */
-size_t httpd_req_get_url_query_len(httpd_req_t *r);
 
 /* Copy the query string into buf (NUL-terminated). Returns ESP_OK; ESP_ERR_NOT_FOUND
  * without a query; ESP_FAIL for an empty URI; ESP_ERR_INVALID_ARG for NULL arguments or
@@ -404,20 +392,6 @@ esp_err_t httpd_req_get_url_query_str(httpd_req_t *r, char *buf, size_t buf_len)
  * as in current ESP-IDF; v5.0 copied a truncated prefix). */
 esp_err_t httpd_query_key_value(const char *qry, const char *key, char *val, size_t val_size);
 
-/* Find cookie cookie_name in the Cookie request header ("a=1; b=2") and copy its value
- * into val. *val_size: in, the size of val; out, the value length + 1 (also when
- * truncated, so the caller learns the size needed). Returns ESP_OK; ESP_ERR_NOT_FOUND;
- * ESP_ERR_INVALID_ARG; ESP_ERR_HTTPD_RESULT_TRUNC; ESP_ERR_NO_MEM. */
-esp_err_t httpd_req_get_cookie_val(httpd_req_t *req, const char *cookie_name, char *val, size_t *val_size);
-
-/* Wildcard URI matcher (use as config.uri_match_fn). The template matches exactly,
- * except that it may end with:
- *   '?'   the character before it is optional ("/api/?" matches /api and /api/),
- *   '*'   anything may follow ("/api/" + '*' matches /api/ and /api/x, not /api),
- *   '?*' or '*?'  both ("/api/" + '?' + '*' matches /api, /api/ and /api/x, not /apix).
- * '?' and '*' anywhere else are literal. Only uri_to_match[0..match_upto) is compared. */
-bool httpd_uri_match_wildcard(const char *uri_template, const char *uri_to_match, size_t match_upto);
-
 /* Send a complete response: status line (httpd_resp_set_status(), default "200 OK"),
  * Content-Type (default text/html), Content-Length, the httpd_resp_set_hdr() headers,
  * then buf_len bytes of buf (HTTPD_RESP_USE_STRLEN: strlen(buf)). Request headers are no
@@ -426,21 +400,10 @@ bool httpd_uri_match_wildcard(const char *uri_template, const char *uri_to_match
  * ESP_ERR_HTTPD_ALLOC_MEM; ESP_ERR_HTTPD_RESP_SEND when sending failed. */
 esp_err_t httpd_resp_send(httpd_req_t *r, const char *buf, ssize_t buf_len);
 
-/* Send one chunk of a chunked response (Transfer-Encoding: chunked); the first call
- * sends the status line and headers. End the response with a call with buf_len 0.
- * Return codes as httpd_resp_send(). */
-esp_err_t httpd_resp_send_chunk(httpd_req_t *r, const char *buf, ssize_t buf_len);
-
 /* httpd_resp_send() of a NUL-terminated string (NULL: empty body). */
 static inline esp_err_t httpd_resp_sendstr(httpd_req_t *r, const char *str)
 {
     return httpd_resp_send(r, str, (str == NULL) ? 0 : HTTPD_RESP_USE_STRLEN);
-}
-
-/* httpd_resp_send_chunk() of a NUL-terminated string (NULL: the final empty chunk). */
-static inline esp_err_t httpd_resp_sendstr_chunk(httpd_req_t *r, const char *str)
-{
-    return httpd_resp_send_chunk(r, str, (str == NULL) ? 0 : HTTPD_RESP_USE_STRLEN);
 }
 
 /* Common status strings for httpd_resp_set_status(). */
@@ -469,27 +432,6 @@ esp_err_t httpd_resp_set_type(httpd_req_t *r, const char *type);
  * ESP_ERR_INVALID_ARG for NULL arguments or CR/LF in either string;
  * ESP_ERR_HTTPD_RESP_HDR when max_resp_headers headers are already set. */
 esp_err_t httpd_resp_set_hdr(httpd_req_t *r, const char *field, const char *value);
-
-/* Send an error response: the status of `error` (e.g. "404 Not Found"), Content-Type
- * text/html and msg as body (NULL: a default sentence). The connection stays open: the
- * handler decides (return ESP_FAIL to close it). Return codes as httpd_resp_send(). */
-esp_err_t httpd_resp_send_err(httpd_req_t *req, httpd_err_code_t error, const char *msg);
-
-/* Shorthands of httpd_resp_send_err() with the default message. */
-static inline esp_err_t httpd_resp_send_404(httpd_req_t *r)
-{
-    return httpd_resp_send_err(r, HTTPD_404_NOT_FOUND, NULL);
-}
-
-static inline esp_err_t httpd_resp_send_408(httpd_req_t *r)
-{
-    return httpd_resp_send_err(r, HTTPD_408_REQ_TIMEOUT, NULL);
-}
-
-static inline esp_err_t httpd_resp_send_500(httpd_req_t *r)
-{
-    return httpd_resp_send_err(r, HTTPD_500_INTERNAL_SERVER_ERROR, NULL);
-}
 
 /* Send raw bytes on the request's session (one send call: may send fewer). Returns the
  * count sent or an HTTPD_SOCK_ERR_ code. */

@@ -45,21 +45,14 @@ typedef uint32_t esp_ota_handle_t;
  * (ESP_ERR_OTA_ROLLBACK_INVALID_STATE: call esp_ota_mark_app_valid_cancel_rollback
  * first); no other open handle on it (ESP_ERR_OTA_ALREADY_IN_PROGRESS).
  * Erase: image_size 0 or OTA_SIZE_UNKNOWN erases the whole partition,
- * OTA_WITH_SEQUENTIAL_WRITES erases nothing now (esp_ota_write erases as it goes), any
+ * OTA_WITH_SEQUENTIAL_WRITES erases nothing (ESP-IDF's esp_ota_write would erase as it
+ * goes; it is not in this port, and esp_ota_write_with_offset refuses such a handle), any
  * other size erases the first ALIGN_UP(image_size, 4 KiB) bytes (ESP_ERR_INVALID_SIZE if
  * more than the partition). An erase failure is returned (ESP_ERR_FLASH_OP_FAIL) and,
  * unlike ESP-IDF, leaves no open handle behind. With rollback enabled, it then erases the
  * inactive otadata entry if that names a slot other than the running one
  * (esp_ota_invalidate_inactive_ota_data_slot). Returns ESP_OK with *out_handle set. */
 esp_err_t esp_ota_begin(const esp_partition_t *partition, size_t image_size, esp_ota_handle_t *out_handle);
-
-/* Append size bytes to the update. The first byte of an app image must be 0xE9, else
- * ESP_ERR_OTA_VALIDATE_FAILED (nothing written). In OTA_WITH_SEQUENTIAL_WRITES mode the
- * sectors the bytes reach are erased first (even if the magic check then fails, as in
- * ESP-IDF). Returns ESP_OK (also for size 0); ESP_ERR_INVALID_ARG if data is NULL or the
- * handle is unknown; ESP_ERR_INVALID_SIZE past the partition end; ESP_ERR_FLASH_OP_FAIL
- * if the flash failed or the bytes were not erased. */
-esp_err_t esp_ota_write(esp_ota_handle_t handle, const void *data, size_t size);
 
 /* Write size bytes at `offset` of the partition (out-of-order writes; the region must
  * have been erased by esp_ota_begin). Returns ESP_OK; ESP_ERR_INVALID_ARG if data is NULL
