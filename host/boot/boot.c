@@ -298,6 +298,143 @@ static int select_start(nor_flash_t *f, const boot_opts_t *opts, const boot_layo
     return (int)slot;
 }
 
+/* bootloader_utility_load_partition_table: the table at opts->table_offset into r->table
+ * and *lay, or false with r->status set (nothing boots). */
+static bool load_table(nor_flash_t *f, const boot_opts_t *opts, boot_result_t *r, boot_layout_t *lay)
+{
+    uint32_t toff = opts->table_offset ? opts->table_offset : PT_OFFSET_DEFAULT;
+    uint8_t bin[PT_MAX_LEN];
+    nor_err_t nerr = nor_read(f, toff, bin, sizeof bin);
+    if (nerr == NOR_ERR_RANGE || nerr == NOR_ERR_ARG) {
+        r->status = BOOT_ERR_PTABLE;
+        note(r, opts, "partition table offset 0x%x is outside the 0x%zx-byte flash: nothing boots",
+             (unsigned)toff, nor_size(f));
+        return false;
+    }
+    if (nerr != NOR_OK) {
+        r->status = BOOT_ERR_FLASH;
+        note(r, opts, "reading the partition table at 0x%x failed: %s", (unsigned)toff,
+             nor_strerror(nerr));
+        return false;
+    }
+    char perr[200] = "";
+    if (pt_verify_like_bootloader(bin, sizeof bin, (uint32_t)nor_size(f), &r->table, perr,
+                                  sizeof perr) != 0) {
+        memset(&r->table, 0, sizeof r->table);
+        r->status = BOOT_ERR_PTABLE;
+        note(r, opts, "partition table at 0x%x rejected: %s; the bootloader stops, nothing "
+             "boots: write a valid table (sota ptable CSV -o BIN)", (unsigned)toff, perr);
+        return false;
+    }
+    classify(&r->table, lay);
+    log_line(opts, "partition table at 0x%x: %u partitions, %u OTA slot(s), %s factory, %s test, "
+             "otadata %s", (unsigned)toff, r->table.count, (unsigned)lay->app_count,
+             lay->factory ? "a" : "no", lay->test ? "a" : "no", lay->ota_info ? "present" : "absent");
+    return true;
+}
+
+/* bootloader_utility_load_boot_image's order of trial: start, start-1 .. 0, factory,
+ * start+1 .., test. Returns how many indexes it put in order[]. */
+static int boot_order(int start, const boot_layout_t *lay, int order[2 * BOOT_MAX_OTA + 4])
+{
+    int n = 0;
+    for (int i = start; i >= BOOT_FACTORY_INDEX; i--) {
+        order[n++] = i;
+    }
+    for (int i = start + 1; i < (int)lay->app_count && i < BOOT_MAX_OTA; i++) {
+        order[n++] = i;
+    }
+    order[n++] = BOOT_TEST_INDEX;
+    return n;
+}
+
+/* The reason names the first three partitions that are not bootable; the log has all. */
+static void note_not_bootable(boot_result_t *r, const boot_opts_t *opts, const pt_entry_t *p,
+                              const sota_img_t *v, sota_img_err_t ierr, int failed)
+{
+    log_line(opts, "%s at 0x%x: %s", p->label, (unsigned)p->offset, sota_img_message(v));
+    if (failed <= 3) {
+        note(r, opts, "%s is not bootable (%s)", p->label, sota_img_err_code(ierr));
+    } else {
+        log_line(opts, "%s is not bootable (%s)", p->label, sota_img_err_code(ierr));
+    }
+}
+
+/* "N more not bootable": those note_not_bootable logged only. */
+static void note_more_failed(boot_result_t *r, const boot_opts_t *opts, int failed)
+{
+    if (failed > 3) {
+        note(r, opts, "%d more not bootable", failed - 3);
+    }
+}
+
+/* Boot partition p (index idx), whose image v verified, after `failed` partitions that
+ * did not: on a first boot without factory (initial) otadata[0] names it first. */
+static boot_status_t boot_partition(nor_flash_t *f, const boot_opts_t *opts, boot_result_t *r,
+                                    int idx, const pt_entry_t *p, const sota_img_t *v,
+                                    bool initial, int failed)
+{
+    char dbuf[96];
+    note_more_failed(r, opts, failed);
+    if (idx == BOOT_TEST_INDEX) {
+        note(r, opts, "falling back to the test app as the only bootable partition");
+    }
+    if (idx >= 0 && initial) {
+        otadata_entry_t e0 = otadata_make((uint32_t)idx + 1u, OTA_STATE_VALID);
+        note(r, opts, "otadata[0] set to seq %u state VALID (first boot without factory)",
+             (unsigned)e0.ota_seq);
+        if (!put_entry(f, opts, r, 0, &e0)) {
+            return r->status;
+        }
+    }
+    r->booted_index = idx;
+    snprintf(r->label, sizeof r->label, "%s", p->label);
+    r->offset = p->offset;
+    r->size = p->size;
+    if (v->have_desc) {
+        r->desc = v->desc;
+    }
+    note_final(r, opts, "booting %s (%s) at 0x%x", p->label,
+               desc_text(&r->desc, dbuf, sizeof dbuf), (unsigned)p->offset);
+    return r->status;
+}
+
+/* bootloader_utility_load_boot_image: the first partition in boot_order from start whose
+ * image verifies for the chip boots; none, and the bootloader resets and loops. */
+static boot_status_t load_boot_image(nor_flash_t *f, const boot_opts_t *opts, const boot_layout_t *lay,
+                                     int start, bool initial, boot_result_t *r)
+{
+    const sota_chip_t *chip = opts->chip ? opts->chip : sota_chip_by_name("esp32");
+    assert(chip);
+    uint16_t rev = (opts->chip_rev || opts->chip_rev_exact) ? opts->chip_rev : chip->default_rev;
+    int order[2 * BOOT_MAX_OTA + 4];
+    int n = boot_order(start, lay, order);
+    int failed = 0;
+    for (int k = 0; k < n; k++) {
+        int idx = order[k];
+        const pt_entry_t *p = index_to_partition(lay, idx);
+        if (!p || p->size == 0) {
+            continue;
+        }
+        sota_img_t v;
+        sota_img_err_t ierr = verify_slot(f, chip, rev, opts->efuse_blk_rev, p->offset, p->size, &v);
+        if (ierr == SOTA_IMG_OK) {
+            return boot_partition(f, opts, r, idx, p, &v, initial, failed);
+        }
+        if (nor_is_dead(f)) {
+            r->status = BOOT_ERR_FLASH;
+            note(r, opts, "reading %s at 0x%x failed: the flash is dead (power cut)",
+                 p->label, (unsigned)p->offset);
+            return r->status;
+        }
+        note_not_bootable(r, opts, p, &v, ierr, ++failed);
+    }
+    r->status = BOOT_ERR_NO_APP;
+    note_more_failed(r, opts, failed);
+    note_final(r, opts, "no bootable app partition: the bootloader resets and loops; flash a valid app");
+    return r->status;
+}
+
 boot_status_t boot_select(nor_flash_t *f, const boot_opts_t *opts, boot_result_t *r)
 {
     static const boot_opts_t defaults;
@@ -310,41 +447,11 @@ boot_status_t boot_select(nor_flash_t *f, const boot_opts_t *opts, boot_result_t
     r->selected_index = BOOT_NO_INDEX;
     r->booted_index = BOOT_NO_INDEX;
 
-    const sota_chip_t *chip = opts->chip ? opts->chip : sota_chip_by_name("esp32");
-    assert(chip);
-    uint16_t rev = (opts->chip_rev || opts->chip_rev_exact) ? opts->chip_rev : chip->default_rev;
-
     /* partition table */
-    uint32_t toff = opts->table_offset ? opts->table_offset : PT_OFFSET_DEFAULT;
-    uint8_t bin[PT_MAX_LEN];
-    nor_err_t nerr = nor_read(f, toff, bin, sizeof bin);
-    if (nerr == NOR_ERR_RANGE || nerr == NOR_ERR_ARG) {
-        r->status = BOOT_ERR_PTABLE;
-        note(r, opts, "partition table offset 0x%x is outside the 0x%zx-byte flash: nothing boots",
-             (unsigned)toff, nor_size(f));
-        return r->status;
-    }
-    if (nerr != NOR_OK) {
-        r->status = BOOT_ERR_FLASH;
-        note(r, opts, "reading the partition table at 0x%x failed: %s", (unsigned)toff,
-             nor_strerror(nerr));
-        return r->status;
-    }
-    char perr[200] = "";
-    if (pt_verify_like_bootloader(bin, sizeof bin, (uint32_t)nor_size(f), &r->table, perr,
-                                  sizeof perr) != 0) {
-        memset(&r->table, 0, sizeof r->table);
-        r->status = BOOT_ERR_PTABLE;
-        note(r, opts, "partition table at 0x%x rejected: %s; the bootloader stops, nothing "
-             "boots: write a valid table (sota ptable CSV -o BIN)", (unsigned)toff, perr);
-        return r->status;
-    }
     boot_layout_t lay;
-    classify(&r->table, &lay);
-    log_line(opts, "partition table at 0x%x: %u partitions, %u OTA slot(s), %s factory, %s test, "
-             "otadata %s", (unsigned)toff, r->table.count, (unsigned)lay.app_count,
-             lay.factory ? "a" : "no", lay.test ? "a" : "no", lay.ota_info ? "present" : "absent");
-
+    if (!load_table(f, opts, r, &lay)) {
+        return r->status;
+    }
     /* otadata */
     bool initial;
     int start = select_start(f, opts, &lay, r, &initial);
@@ -352,72 +459,6 @@ boot_status_t boot_select(nor_flash_t *f, const boot_opts_t *opts, boot_result_t
         return r->status;
     }
     r->selected_index = start;
-
-    /* bootloader_utility_load_boot_image: start, start-1 .. 0, factory, start+1 .., test */
-    int order[2 * BOOT_MAX_OTA + 4];
-    int n = 0;
-    for (int i = start; i >= BOOT_FACTORY_INDEX; i--) {
-        order[n++] = i;
-    }
-    for (int i = start + 1; i < (int)lay.app_count && i < BOOT_MAX_OTA; i++) {
-        order[n++] = i;
-    }
-    order[n++] = BOOT_TEST_INDEX;
-
-    char dbuf[96];
-    int failed = 0;
-    for (int k = 0; k < n; k++) {
-        int idx = order[k];
-        const pt_entry_t *p = index_to_partition(&lay, idx);
-        if (!p || p->size == 0) {
-            continue;
-        }
-        sota_img_t v;
-        sota_img_err_t ierr = verify_slot(f, chip, rev, opts->efuse_blk_rev, p->offset, p->size, &v);
-        if (ierr != SOTA_IMG_OK) {
-            if (nor_is_dead(f)) {
-                r->status = BOOT_ERR_FLASH;
-                note(r, opts, "reading %s at 0x%x failed: the flash is dead (power cut)",
-                     p->label, (unsigned)p->offset);
-                return r->status;
-            }
-            log_line(opts, "%s at 0x%x: %s", p->label, (unsigned)p->offset, sota_img_message(&v));
-            if (++failed <= 3) {
-                note(r, opts, "%s is not bootable (%s)", p->label, sota_img_err_code(ierr));
-            } else {
-                log_line(opts, "%s is not bootable (%s)", p->label, sota_img_err_code(ierr));
-            }
-            continue;
-        }
-        if (failed > 3) {
-            note(r, opts, "%d more not bootable", failed - 3);
-        }
-        if (idx == BOOT_TEST_INDEX) {
-            note(r, opts, "falling back to the test app as the only bootable partition");
-        }
-        if (idx >= 0 && initial) {
-            otadata_entry_t e0 = otadata_make((uint32_t)idx + 1u, OTA_STATE_VALID);
-            note(r, opts, "otadata[0] set to seq %u state VALID (first boot without factory)",
-                 (unsigned)e0.ota_seq);
-            if (!put_entry(f, opts, r, 0, &e0)) {
-                return r->status;
-            }
-        }
-        r->booted_index = idx;
-        snprintf(r->label, sizeof r->label, "%s", p->label);
-        r->offset = p->offset;
-        r->size = p->size;
-        if (v.have_desc) {
-            r->desc = v.desc;
-        }
-        note_final(r, opts, "booting %s (%s) at 0x%x", p->label,
-                   desc_text(&r->desc, dbuf, sizeof dbuf), (unsigned)p->offset);
-        return r->status;
-    }
-    r->status = BOOT_ERR_NO_APP;
-    if (failed > 3) {
-        note(r, opts, "%d more not bootable", failed - 3);
-    }
-    note_final(r, opts, "no bootable app partition: the bootloader resets and loops; flash a valid app");
-    return r->status;
+    /* the app */
+    return load_boot_image(f, opts, &lay, start, initial, r);
 }

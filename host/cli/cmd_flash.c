@@ -447,65 +447,83 @@ static void print_text(const char *path, nor_flash_t *f, const boot_result_t *r,
 
 /* ---- the command ----------------------------------------------------------------------- */
 
-static int cmd_info(int argc, char **argv)
-{
-    const char *path = NULL;
-    bool rollback = false, json = false;
-    const sota_chip_t *chip = NULL;   /* --chip, else the bootloader's, else esp32 */
-    int rev = -1;
+/* sota flash info's command line */
+typedef struct {
+    const char *path;
+    bool rollback, json;
+    const sota_chip_t *chip;   /* --chip, else NULL: the bootloader's, else esp32 */
+    int rev;                   /* --chip-rev, else -1: the chip's usual one */
+} info_args_t;
 
+/* --chip C or --chip-rev X.Y (a) with its value: 0, or the usage error. */
+static int chip_option(const char *a, const char *val, info_args_t *o)
+{
+    if (!strcmp(a, "--chip")) {
+        o->chip = sota_chip_by_name(val);
+        if (!o->chip) {
+            return usage_error("unknown chip '%s' (esp32, esp32s3, esp32c3, ...)", val);
+        }
+    } else {
+        o->rev = sota_chip_parse_rev(val);
+        if (o->rev < 0 || o->rev > UINT16_MAX) {
+            return usage_error("bad chip revision '%s' (write it as X.Y, e.g. 3.0)", val);
+        }
+    }
+    return 0;
+}
+
+/* argv[1..] of `flash info` into *o: 0, CLI_OPTS_HELP after the help, or the usage error. */
+static int parse_info_args(int argc, char **argv, info_args_t *o)
+{
+    *o = (info_args_t){ .rev = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            return 0;
+            return CLI_OPTS_HELP;
         } else if (!strcmp(a, "--rollback")) {
-            rollback = true;
+            o->rollback = true;
         } else if (!strcmp(a, "--json")) {
-            json = true;
+            o->json = true;
         } else if (!strcmp(a, "--chip") || !strcmp(a, "--chip-rev")) {
             if (i + 1 >= argc) {
                 return usage_error("%s needs a value", a);
             }
-            const char *val = argv[++i];
-            if (!strcmp(a, "--chip")) {
-                chip = sota_chip_by_name(val);
-                if (!chip) {
-                    return usage_error("unknown chip '%s' (esp32, esp32s3, esp32c3, ...)", val);
-                }
-            } else {
-                rev = sota_chip_parse_rev(val);
-                if (rev < 0 || rev > UINT16_MAX) {
-                    return usage_error("bad chip revision '%s' (write it as X.Y, e.g. 3.0)", val);
-                }
+            int rc = chip_option(a, argv[++i], o);
+            if (rc) {
+                return rc;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error("unknown option '%s'", a);
-        } else if (path) {
+        } else if (o->path) {
             return usage_error("one FILE only ('%s' is extra)", a);
         } else {
-            path = a;
+            o->path = a;
         }
     }
-    if (!path) {
+    if (!o->path) {
         return usage_error("missing FILE");
     }
-    nor_flash_t *f = open_flash(path);
-    if (!f) {
-        return 1;
-    }
+    return 0;
+}
+
+/* The bootloader's choice on flash f (never written) and what every app partition holds,
+ * printed as text or JSON: the exit status. */
+static int report(const info_args_t *a, nor_flash_t *f)
+{
+    const sota_chip_t *chip = a->chip;
     if (!chip) {
         chip = bootloader_chip(f);
     }
     if (!chip) {
         chip = sota_chip_by_name("esp32");
     }
-    uint16_t chip_rev = rev >= 0 ? (uint16_t)rev : chip->default_rev;
+    uint16_t chip_rev = a->rev >= 0 ? (uint16_t)a->rev : chip->default_rev;
     boot_opts_t opts = {
         .chip = chip,
         .chip_rev = chip_rev,
         .chip_rev_exact = true,
-        .rollback_enabled = rollback,
+        .rollback_enabled = a->rollback,
         .write = false,
         .table_offset = PT_OFFSET_DEFAULT,
         .log = NULL,
@@ -516,7 +534,6 @@ static int cmd_info(int argc, char **argv)
         fprintf(stderr, "sota flash info: out of memory\n");
         free(r);
         free(slots);
-        nor_close(f);
         return 1;
     }
     boot_select(f, &opts, r);
@@ -529,13 +546,28 @@ static int cmd_info(int argc, char **argv)
     }
 
     int rc = 0;
-    if (json) {
-        rc = print_json(f, r, rollback, slots, nslots);
+    if (a->json) {
+        rc = print_json(f, r, a->rollback, slots, nslots);
     } else {
-        print_text(path, f, r, rollback, opts.table_offset, slots, nslots);
+        print_text(a->path, f, r, a->rollback, opts.table_offset, slots, nslots);
     }
     free(slots);
     free(r);
+    return rc;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    info_args_t a;
+    int rc = parse_info_args(argc, argv, &a);
+    if (rc) {
+        return rc == CLI_OPTS_HELP ? 0 : rc;
+    }
+    nor_flash_t *f = open_flash(a.path);
+    if (!f) {
+        return 1;
+    }
+    rc = report(&a, f);
     nor_close(f);
     return rc;
 }

@@ -363,10 +363,9 @@ static void describe_pass(sota_img_t *v, const sota_chip_t *chip, const uint8_t 
     }
 }
 
-static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const uint8_t *b,
-                            size_t len, sota_file_kind_t kind)
+/* The image header: magic, segments, entry, chip and revisions, SPI flash settings. */
+static void print_header(const sota_img_header_t *h)
 {
-    const sota_img_header_t *h = &v->hdr;
     const sota_chip_t *named = sota_chip_by_id(h->chip_id);
     printf("header:\n  magic 0x%02x, %u segments, entry 0x%08" PRIx32 ", hash appended %s\n",
            h->magic, (unsigned)h->segment_count, h->entry_addr,
@@ -378,6 +377,11 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     printf("\n  flash mode %s (%u), size code %u (%u MB), speed code 0x%x, wp pin 0x%02x\n",
            spi_mode_name(h->spi_mode), (unsigned)h->spi_mode, (unsigned)h->spi_size,
            h->spi_size < 8 ? 1u << h->spi_size : 0u, (unsigned)h->spi_speed, h->wp_pin);
+}
+
+/* The segments read, with the memory region of the chip each loads into. */
+static void print_segments(const sota_img_t *v, const sota_chip_t *chip, size_t len)
+{
     if (v->seg_seen) {
         printf("segments:\n   #  load addr   length     file offset  region\n");
     }
@@ -388,28 +392,34 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
                sota_chip_region_name(sota_chip_region(chip, s->load_addr)),
                (uint64_t)s->data_offset + s->data_len > len ? " (past the end of the file)" : "");
     }
-    if (v->have_desc) {
-        const sota_app_desc_t *d = &v->desc;
-        if ((d->magic_word & 0xFFu) == SOTA_BOOTLOADER_DESC_MAGIC) {
-            /* ESP-IDF >= 5.1 bootloaders carry esp_bootloader_desc_t where apps have theirs */
-            const char *idf = len >= 32 + 40 ? (const char *)b + 32 + 8 : "";
-            int n = (int)strnlen(idf, 32);
-            printf("bootloader description (magic 0x%02x): a second-stage bootloader, not an app%s%.*s\n",
-                   SOTA_BOOTLOADER_DESC_MAGIC, n ? "; built with ESP-IDF " : "", n, idf);
-        } else if (d->magic_word != SOTA_APP_DESC_MAGIC) {
-            printf("app description: none (magic 0x%08" PRIx32 ", expected 0xabcd5432)\n",
-                   d->magic_word);
-        } else {
-            printf("app description:\n  project \"%s\", version \"%s\", secure version %" PRIu32
-                   "\n  built %s %s with ESP-IDF %s\n  ELF SHA-256 ", d->project_name,
-                   d->version, d->secure_version, d->date, d->time, d->idf_ver);
-            print_hex(d->app_elf_sha256, sizeof d->app_elf_sha256);
-            printf("\n  MMU page size %u (log2), ", (unsigned)d->mmu_page_size);
-            print_rev("eFuse block rev min", d->min_efuse_blk_rev_full);
-            print_rev(", max", d->max_efuse_blk_rev_full);
-            printf("\n");
-        }
+}
+
+/* What the first segment describes: an app, a bootloader, or nothing known. */
+static void print_desc(const sota_app_desc_t *d, const uint8_t *b, size_t len)
+{
+    if ((d->magic_word & 0xFFu) == SOTA_BOOTLOADER_DESC_MAGIC) {
+        /* ESP-IDF >= 5.1 bootloaders carry esp_bootloader_desc_t where apps have theirs */
+        const char *idf = len >= 32 + 40 ? (const char *)b + 32 + 8 : "";
+        int n = (int)strnlen(idf, 32);
+        printf("bootloader description (magic 0x%02x): a second-stage bootloader, not an app%s%.*s\n",
+               SOTA_BOOTLOADER_DESC_MAGIC, n ? "; built with ESP-IDF " : "", n, idf);
+    } else if (d->magic_word != SOTA_APP_DESC_MAGIC) {
+        printf("app description: none (magic 0x%08" PRIx32 ", expected 0xabcd5432)\n",
+               d->magic_word);
+    } else {
+        printf("app description:\n  project \"%s\", version \"%s\", secure version %" PRIu32
+               "\n  built %s %s with ESP-IDF %s\n  ELF SHA-256 ", d->project_name,
+               d->version, d->secure_version, d->date, d->time, d->idf_ver);
+        print_hex(d->app_elf_sha256, sizeof d->app_elf_sha256);
+        printf("\n  MMU page size %u (log2), ", (unsigned)d->mmu_page_size);
+        print_rev("eFuse block rev min", d->min_efuse_blk_rev_full);
+        print_rev(", max", d->max_efuse_blk_rev_full);
+        printf("\n");
     }
+}
+
+static void print_checksum(const sota_img_t *v)
+{
     if (v->have_checksum) {
         if (v->checksum_calc == v->checksum_read) {
             printf("checksum: ok (0x%02x)\n", v->checksum_read);
@@ -420,7 +430,12 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     } else {
         printf("checksum: not reached\n");
     }
-    if (!h->hash_appended) {
+}
+
+/* The appended SHA-256: checked by the verifier, or here when it stopped at the checksum. */
+static void print_sha(const sota_img_t *v, const uint8_t *b, size_t len)
+{
+    if (!v->hdr.hash_appended) {
         printf("SHA-256: absent (hash_appended = 0)\n");
     } else if (v->have_sha) {
         bool ok = !memcmp(v->sha_calc, v->sha_read, SOTA_SHA256_LEN);
@@ -443,9 +458,14 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     } else {
         printf("SHA-256: not reached\n");
     }
+}
+
+/* The image's length against the file's (len bytes of kind). */
+static void print_length(const sota_img_t *v, size_t len, sota_file_kind_t kind)
+{
     /* After the checksum block the length is known even if a check failed there. */
     uint64_t img_len = v->complete ? v->image_len
-                     : v->have_checksum ? v->image_len + (h->hash_appended ? SOTA_SHA256_LEN : 0)
+                     : v->have_checksum ? v->image_len + (v->hdr.hash_appended ? SOTA_SHA256_LEN : 0)
                      : 0;
     if (img_len > 0) {
         printf("length: image %" PRIu64 " bytes, file %zu bytes", img_len, len);
@@ -461,6 +481,19 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     } else {
         printf("length: unknown, file %zu bytes; parsing stopped: %s\n", len, sota_img_message(v));
     }
+}
+
+static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const uint8_t *b,
+                            size_t len, sota_file_kind_t kind)
+{
+    print_header(&v->hdr);
+    print_segments(v, chip, len);
+    if (v->have_desc) {
+        print_desc(&v->desc, b, len);
+    }
+    print_checksum(v);
+    print_sha(v, b, len);
+    print_length(v, len, kind);
 }
 
 /* A filesystem image: its parameters, one per line, and where an upload puts it. */

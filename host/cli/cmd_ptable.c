@@ -295,103 +295,159 @@ static const char *opt_value(int argc, char **argv, int *i)
     return *i + 1 < argc ? argv[++*i] : NULL;
 }
 
-int sota_cmd_ptable(int argc, char **argv)
-{
-    pt_opts_t o = { 0 };
-    o.table_offset = PT_OFFSET_DEFAULT;
-    o.warn = print_warning;
-    const char *in = NULL, *out = NULL;
-    bool options_done = false;
+/* The command line: the conversion's options, INPUT and OUTPUT (NULL: not given). */
+typedef struct {
+    pt_opts_t o;
+    const char *in, *out;
+} ptable_args_t;
 
+/* -o FILE, --output FILE (v: its value, NULL if missing): 0, or the usage error. */
+static int opt_output(const char *a, const char *v, ptable_args_t *p)
+{
+    if (!v || p->out) {
+        return usage_error(v ? "more than one output given ('%s')" : "%s needs a file name", a);
+    }
+    p->out = v;
+    return 0;
+}
+
+/* --flash-size SIZE (v: NULL if missing): 0, or the usage error. */
+static int opt_flash_size(const char *v, pt_opts_t *o)
+{
+    static const char *const sizes[] = { "1MB", "2MB", "4MB", "8MB", "16MB", "32MB",
+                                         "64MB", "128MB" };
+    uint32_t mb = 0;
+    for (size_t k = 0; v && k < sizeof sizes / sizeof sizes[0]; k++) {
+        if (!strcmp(v, sizes[k])) {
+            mb = 1u << k;
+        }
+    }
+    if (!mb) {
+        return usage_error("--flash-size takes 1MB, 2MB, 4MB, 8MB, 16MB, 32MB, 64MB or "
+                           "128MB (got '%s')", v ? v : "nothing");
+    }
+    o->flash_size = mb * 1024u * 1024u;
+    return 0;
+}
+
+/* --secure, --secure=v1|v2, or --secure v1|v2 (the next argument only if it is one of
+ * them, advancing *i): 0, or the usage error. */
+static int opt_secure(int argc, char **argv, int *i, pt_opts_t *o)
+{
+    const char *a = argv[*i];
+    const char *level = a[8] == '=' ? a + 9 : NULL;
+    if (!level && *i + 1 < argc && (!strcmp(argv[*i + 1], "v1") || !strcmp(argv[*i + 1], "v2"))) {
+        level = argv[++*i];
+    }
+    if (level && strcmp(level, "v1") && strcmp(level, "v2")) {
+        return usage_error("--secure takes v1 or v2 (got '%s')", level);
+    }
+    o->secure_v1 = !level || !strcmp(level, "v1");
+    return 0;
+}
+
+/* The option at argv[*i] (and its value, advancing *i): 0, CLI_OPTS_HELP after the help,
+ * or the usage error. */
+static int parse_option(int argc, char **argv, int *i, ptable_args_t *p)
+{
+    const char *a = argv[*i];
+    pt_opts_t *o = &p->o;
+    const char *v;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        usage(stdout);
+        return CLI_OPTS_HELP;
+    } else if (is_opt(a, "-o") || is_opt(a, "--output")) {
+        return opt_output(a, opt_value(argc, argv, i), p);
+    } else if (is_opt(a, "--flash-size")) {
+        return opt_flash_size(opt_value(argc, argv, i), o);
+    } else if (is_opt(a, "--offset")) {
+        v = opt_value(argc, argv, i);
+        if (!v || !parse_u32(v, &o->table_offset) || o->table_offset == 0) {
+            return usage_error("--offset takes the table's flash offset, e.g. 0x8000 (got "
+                               "'%s')", v ? v : "nothing");
+        }
+    } else if (is_opt(a, "--primary-bootloader-offset")) {
+        v = opt_value(argc, argv, i);
+        if (!v || !parse_u32(v, &o->bootloader_offset)) {
+            return usage_error("--primary-bootloader-offset takes an offset, e.g. 0x1000 "
+                               "(got '%s')", v ? v : "nothing");
+        }
+        o->has_bootloader_offset = true;
+    } else if (is_opt(a, "--recovery-bootloader-offset")) {
+        v = opt_value(argc, argv, i);
+        if (!v || !parse_u32(v, &o->recovery_offset)) {
+            return usage_error("--recovery-bootloader-offset takes an offset (got '%s')",
+                               v ? v : "nothing");
+        }
+        o->has_recovery_offset = true;
+    } else if (!strcmp(a, "--disable-md5sum")) {
+        o->no_md5 = true;
+    } else if (is_opt(a, "--secure")) {
+        return opt_secure(argc, argv, i, o);
+    } else {
+        return usage_error("unknown option '%s'", a);
+    }
+    return 0;
+}
+
+/* The command line into *p (its defaults set by the caller), as gen_esp32part reads it:
+ * INPUT and OUTPUT anywhere, options as --name value or --name=value, none after "--".
+ * 0, CLI_OPTS_HELP after --help, or the usage error. */
+static int parse_ptable_args(int argc, char **argv, ptable_args_t *p)
+{
+    bool options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v;
         if (options_done || a[0] != '-' || !strcmp(a, "-")) {
-            if (!in) {
-                in = a;
-            } else if (!out) {
-                out = a; /* gen_esp32part's positional OUTPUT */
+            if (!p->in) {
+                p->in = a;
+            } else if (!p->out) {
+                p->out = a; /* gen_esp32part's positional OUTPUT */
             } else {
                 return usage_error("unexpected argument '%s'", a);
             }
         } else if (!strcmp(a, "--")) {
             options_done = true;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (is_opt(a, "-o") || is_opt(a, "--output")) {
-            v = opt_value(argc, argv, &i);
-            if (!v || out) {
-                return usage_error(v ? "more than one output given ('%s')" : "%s needs a file name", a);
-            }
-            out = v;
-        } else if (is_opt(a, "--flash-size")) {
-            v = opt_value(argc, argv, &i);
-            static const char *const sizes[] = { "1MB", "2MB", "4MB", "8MB", "16MB", "32MB",
-                                                 "64MB", "128MB" };
-            uint32_t mb = 0;
-            for (size_t k = 0; v && k < sizeof sizes / sizeof sizes[0]; k++) {
-                if (!strcmp(v, sizes[k])) {
-                    mb = 1u << k;
-                }
-            }
-            if (!mb) {
-                return usage_error("--flash-size takes 1MB, 2MB, 4MB, 8MB, 16MB, 32MB, 64MB or "
-                                   "128MB (got '%s')", v ? v : "nothing");
-            }
-            o.flash_size = mb * 1024u * 1024u;
-        } else if (is_opt(a, "--offset")) {
-            v = opt_value(argc, argv, &i);
-            if (!v || !parse_u32(v, &o.table_offset) || o.table_offset == 0) {
-                return usage_error("--offset takes the table's flash offset, e.g. 0x8000 (got "
-                                   "'%s')", v ? v : "nothing");
-            }
-        } else if (is_opt(a, "--primary-bootloader-offset")) {
-            v = opt_value(argc, argv, &i);
-            if (!v || !parse_u32(v, &o.bootloader_offset)) {
-                return usage_error("--primary-bootloader-offset takes an offset, e.g. 0x1000 "
-                                   "(got '%s')", v ? v : "nothing");
-            }
-            o.has_bootloader_offset = true;
-        } else if (is_opt(a, "--recovery-bootloader-offset")) {
-            v = opt_value(argc, argv, &i);
-            if (!v || !parse_u32(v, &o.recovery_offset)) {
-                return usage_error("--recovery-bootloader-offset takes an offset (got '%s')",
-                                   v ? v : "nothing");
-            }
-            o.has_recovery_offset = true;
-        } else if (!strcmp(a, "--disable-md5sum")) {
-            o.no_md5 = true;
-        } else if (is_opt(a, "--secure")) {
-            const char *level = a[8] == '=' ? a + 9 : NULL;
-            if (!level && i + 1 < argc && (!strcmp(argv[i + 1], "v1") || !strcmp(argv[i + 1], "v2"))) {
-                level = argv[++i];
-            }
-            if (level && strcmp(level, "v1") && strcmp(level, "v2")) {
-                return usage_error("--secure takes v1 or v2 (got '%s')", level);
-            }
-            o.secure_v1 = !level || !strcmp(level, "v1");
         } else {
-            return usage_error("unknown option '%s'", a);
+            int rc = parse_option(argc, argv, &i, p);
+            if (rc) {
+                return rc;
+            }
         }
     }
-    if (!in) {
+    if (!p->in) {
         return usage_error("%s", "no INPUT given");
     }
-    if (o.has_bootloader_offset && o.bootloader_offset >= o.table_offset) {
-        fprintf(stderr, "sota ptable: Unsupported configuration. Primary bootloader must be "
-                "below partition table. Check --primary-bootloader-offset=0x%x and "
-                "--offset=0x%x\n", (unsigned)o.bootloader_offset, (unsigned)o.table_offset);
-        return 1;
-    }
+    return 0;
+}
 
+/* INPUT converted the other way, to OUTPUT: the exit status. */
+static int convert_file(const ptable_args_t *p)
+{
     uint8_t *data;
     size_t len;
-    if (!(data = cli_read_file("ptable", in, &len))) {
+    if (!(data = cli_read_file("ptable", p->in, &len))) {
         return 1;
     }
-    int rc = looks_binary(data, len, in) ? convert_binary(in, data, len, &o, out)
-                                         : convert_csv(in, data, len, &o, out);
+    int rc = looks_binary(data, len, p->in) ? convert_binary(p->in, data, len, &p->o, p->out)
+                                            : convert_csv(p->in, data, len, &p->o, p->out);
     free(data);
     return rc;
+}
+
+int sota_cmd_ptable(int argc, char **argv)
+{
+    ptable_args_t p = { .o = { .table_offset = PT_OFFSET_DEFAULT, .warn = print_warning } };
+    int rc = parse_ptable_args(argc, argv, &p);
+    if (rc) {
+        return rc == CLI_OPTS_HELP ? 0 : rc;
+    }
+    const pt_opts_t *o = &p.o;
+    if (o->has_bootloader_offset && o->bootloader_offset >= o->table_offset) {
+        fprintf(stderr, "sota ptable: Unsupported configuration. Primary bootloader must be "
+                "below partition table. Check --primary-bootloader-offset=0x%x and "
+                "--offset=0x%x\n", (unsigned)o->bootloader_offset, (unsigned)o->table_offset);
+        return 1;
+    }
+    return convert_file(&p);
 }

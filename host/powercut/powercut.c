@@ -790,6 +790,61 @@ static bool check_status_json(pc_harness_t *h, const char *label, const esp_app_
     return ok;
 }
 
+/* The slot that booted (h->boot) holds exactly image img of the scenario def, and it
+ * verifies; clean: no cut, so it must be the app the run ends with. */
+static bool check_booted_image(pc_harness_t *h, const sc_def_t *def, int img, bool clean, pc_result_t *res)
+{
+    const boot_result_t *r = &h->boot;
+    const pc_image_t *im = &h->img[img];
+    const uint8_t *slot = nor_map(h->dev) + r->offset;
+    if (memcmp(slot, im->data, im->len) != 0) {
+        size_t at = 0;
+        while (slot[at] == im->data[at]) {
+            at++;
+        }
+        return fail(res, "%s booted, but its bytes differ from the %s app from byte 0x%zx of 0x%zx: a mix",
+                    r->label, img == def->new_img ? "new" : "previous", at, im->len);
+    }
+    sota_img_err_t ve = boot_verify_partition(h->dev, h->chip, 0, r->offset, r->size, h->verify);
+    if (ve != SOTA_IMG_OK) {
+        return fail(res, "%s booted but does not verify: %s", r->label, sota_img_message(h->verify));
+    }
+    if (clean && def->success_is_new != (img == def->new_img)) {
+        return fail(res, "without a cut the run must end with the %s app in %s, but %s booted",
+                    def->success_is_new ? "new" : "previous",
+                    h->part[def->success_is_new ? def->new_part : def->prev_part].label, r->label);
+    }
+    return true;
+}
+
+/* The running app's state (esp_ota_get_state_partition: st, st_err): what the bootloader
+ * left, and one a running app can have; a factory app has none. */
+static bool check_running_state(pc_harness_t *h, bool is_factory, esp_err_t st_err,
+                                esp_ota_img_states_t st, pc_result_t *res)
+{
+    const boot_result_t *r = &h->boot;
+    if (is_factory) {
+        if (st_err != ESP_ERR_NOT_SUPPORTED) {
+            return fail(res, "esp_ota_get_state_partition(factory) gave %s, expected ESP_ERR_NOT_SUPPORTED",
+                        esp_err_to_name(st_err));
+        }
+        return true;
+    }
+    uint32_t want;
+    if (!boot_state_of(h, (uint32_t)r->booted_index, &want)) {
+        return fail(res, "the bootloader booted %s, but its otadata has no entry for it", r->label);
+    }
+    if (st_err != ESP_OK || (uint32_t)st != want) {
+        return fail(res, "esp_ota_get_state_partition(%s) gave %s %s, the bootloader left %s", r->label,
+                    esp_err_to_name(st_err), st_err == ESP_OK ? state_name((uint32_t)st) : "",
+                    state_name(want));
+    }
+    if (want != OTA_STATE_VALID && want != OTA_STATE_PENDING_VERIFY && want != OTA_STATE_UNDEFINED) {
+        return fail(res, "%s runs although its otadata state is %s", r->label, state_name(want));
+    }
+    return true;
+}
+
 /* After the reboot: the invariant. def: the scenario; clean: no cut (the success
  * outcome is required). */
 static bool check(pc_harness_t *h, const sc_def_t *def, bool clean, esp_err_t boot_err, pc_result_t *res)
@@ -828,24 +883,8 @@ static bool check(pc_harness_t *h, const sc_def_t *def, bool clean, esp_err_t bo
         return fail(res, "otadata selected %s, whose image does not verify: the bootloader fell back to %s "
                     "(otadata must never name an incomplete image)", index_label(h, r->selected_index), r->label);
     }
-    /* the slot holds exactly that app, and it verifies */
-    const uint8_t *slot = nor_map(h->dev) + r->offset;
-    if (memcmp(slot, im->data, im->len) != 0) {
-        size_t at = 0;
-        while (slot[at] == im->data[at]) {
-            at++;
-        }
-        return fail(res, "%s booted, but its bytes differ from the %s app from byte 0x%zx of 0x%zx: a mix",
-                    r->label, img == def->new_img ? "new" : "previous", at, im->len);
-    }
-    sota_img_err_t ve = boot_verify_partition(h->dev, h->chip, 0, r->offset, r->size, h->verify);
-    if (ve != SOTA_IMG_OK) {
-        return fail(res, "%s booted but does not verify: %s", r->label, sota_img_message(h->verify));
-    }
-    if (clean && def->success_is_new != (img == def->new_img)) {
-        return fail(res, "without a cut the run must end with the %s app in %s, but %s booted",
-                    def->success_is_new ? "new" : "previous",
-                    h->part[def->success_is_new ? def->new_part : def->prev_part].label, r->label);
+    if (!check_booted_image(h, def, img, clean, res)) {
+        return false;
     }
     if (!run || run->address != r->offset) {
         return fail(res, "esp_ota_get_running_partition() says %s, but the bootloader booted %s",
@@ -854,25 +893,8 @@ static bool check(pc_harness_t *h, const sc_def_t *def, bool clean, esp_err_t bo
     if (memcmp(d, im->data + SOTA_APP_DESC_OFFSET, sizeof *d) != 0) {
         return fail(res, "esp_app_get_description() is not the booted image's app description");
     }
-    /* the running app's state: what the bootloader left, and one a running app can have */
-    if (is_factory) {
-        if (st_err != ESP_ERR_NOT_SUPPORTED) {
-            return fail(res, "esp_ota_get_state_partition(factory) gave %s, expected ESP_ERR_NOT_SUPPORTED",
-                        esp_err_to_name(st_err));
-        }
-    } else {
-        uint32_t want;
-        if (!boot_state_of(h, (uint32_t)r->booted_index, &want)) {
-            return fail(res, "the bootloader booted %s, but its otadata has no entry for it", r->label);
-        }
-        if (st_err != ESP_OK || (uint32_t)st != want) {
-            return fail(res, "esp_ota_get_state_partition(%s) gave %s %s, the bootloader left %s", r->label,
-                        esp_err_to_name(st_err), st_err == ESP_OK ? state_name((uint32_t)st) : "",
-                        state_name(want));
-        }
-        if (want != OTA_STATE_VALID && want != OTA_STATE_PENDING_VERIFY && want != OTA_STATE_UNDEFINED) {
-            return fail(res, "%s runs although its otadata state is %s", r->label, state_name(want));
-        }
+    if (!check_running_state(h, is_factory, st_err, st, res)) {
+        return false;
     }
     if (clean && state != def->success_state) {
         return fail(res, "without a cut %s must end %s, it is %s", r->label, state_name(def->success_state),
