@@ -14,9 +14,11 @@
 # Functions that are not compiled here (ESP-IDF, Mbed TLS, the C library: logging,
 # the flash driver, lwIP's socket calls, NVS, esp_image_verify in esp_ota_end, the
 # signature maths) count EXT_BYTES for the deepest of them, added once per task: an
-# assumption, not a measurement, and the figure to revisit with a device's
-# uxTaskGetStackHighWaterMark. Appends "task_stack.<task>.<arch>.{own,stack,margin_pct} N"
-# and "task_stack.ext_bytes N" lines to RESULTS_FILE; exits 1 if a margin is under 25 %.
+# assumption, not a measurement. make device-test measures the tasks on an emulated
+# ESP32-C3 (SOFTAP_OTA_STACK_REPORT: FreeRTOS's high-water mark), ESP-IDF's frames
+# included, and fails a task with less than 25 % to spare.
+# Appends "task_stack.<task>.<arch>.{own,stack,margin_pct} N" and "task_stack.ext_bytes N"
+# lines to RESULTS_FILE; exits 1 if a margin is under 25 %.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$1

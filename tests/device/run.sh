@@ -21,6 +21,10 @@
 #   fs_update   a LittleFS image (tests/fixtures/fs/littlefs_64k.bin) with X-Sota-SHA256
 #               into the 64 KiB `storage` partition the test's table adds after ota_1:
 #               200, reboot, the partition holds the file byte for byte, storage complete
+#   signed      S 4.0.0, a build that accepts only apps signed by a key made for this run
+#               (SOFTAP_OTA_REQUIRE_SIGNED with the key's digest), installed; under S, B
+#               unsigned gets 422 and B signed with that key (espsecure sign_data
+#               --version 2, RSA-3072) 200: the signature is checked on the chip
 # The same steps run on `sota sim --chip esp32c3` started from the same flash image; the
 # HTTP statuses, the /api/status JSON and the otadata bytes after each step must be equal.
 #
@@ -56,8 +60,8 @@ QEMU=${QEMU:-$(command -v qemu-system-riscv32 || true)}
 "$QEMU" -machine help 2>/dev/null | grep -q '^esp32c3 ' ||
   skip "$QEMU has no esp32c3 machine (Espressif's QEMU has it)"
 PY=${PYTHON:-$(command -v python3 || command -v python)}
-if "$PY" -c 'import esptool' 2>/dev/null; then ESPTOOL=("$PY" -m esptool)
-elif command -v esptool.py >/dev/null; then ESPTOOL=(esptool.py)
+if "$PY" -c 'import esptool' 2>/dev/null; then ESPTOOL=("$PY" -m esptool); ESPSECURE=("$PY" -m espsecure)
+elif command -v esptool.py >/dev/null; then ESPTOOL=(esptool.py); ESPSECURE=(espsecure.py)
 else skip "no esptool (ESP-IDF's python environment has it: load export.sh)"; fi
 for tool in curl jq od; do
   command -v "$tool" >/dev/null || { echo "device test: $tool is missing (tools/deps.sh test)"; exit 1; }
@@ -128,6 +132,15 @@ build_app A "$BUILDS/device-qemu" 1.0.0 "" || exit 1
   { cat "$OUT/merge.log"; echo "device test: esptool merge_bin failed"; exit 1; }
 build_app B "$BUILDS/device-qemu" 2.0.0 "" || exit 1
 build_app C "$BUILDS/device-qemu-fail" 3.0.0 "CONFIG_SOTA_MAIN_TEST_HEALTH_FAIL=y" || exit 1
+# a signing key made for this run (RSA-3072, Secure Boot V2), S trusting it, B signed by it
+SIGN_KEY="$OUT/signing_rsa3072.pem"
+SIGN_DIGEST="$OUT/signing_digest.bin"
+{ "${ESPSECURE[@]}" generate_signing_key --version 2 --scheme rsa3072 "$SIGN_KEY" &&
+  "${ESPSECURE[@]}" digest_sbv2_public_key --keyfile "$SIGN_KEY" --output "$SIGN_DIGEST" &&
+  "${ESPSECURE[@]}" sign_data --version 2 --keyfile "$SIGN_KEY" --output "$OUT/B-signed.bin" "$OUT/B.bin"
+} >"$OUT/sign.log" 2>&1 || { cat "$OUT/sign.log"; echo "device test: espsecure (ESP-IDF's python environment) failed"; exit 1; }
+build_app S "$BUILDS/device-qemu-signed" 4.0.0 "CONFIG_SOFTAP_OTA_REQUIRE_SIGNED=y
+CONFIG_SOFTAP_OTA_SIGNING_KEY_DIGEST=\"$(od -An -v -tx1 "$SIGN_DIGEST" | tr -d ' \n')\"" || exit 1
 # B with one byte flipped in the middle: its checksum and SHA-256 no longer match
 cp "$OUT/B.bin" "$OUT/B-corrupt.bin"
 mid=$(($(wc -c <"$OUT/B.bin") / 2))
@@ -345,6 +358,36 @@ sequence() {
     "$(md5sum <"$FS_FILE" | cut -d' ' -f1)" \
     "$(dd if="$FLASH" bs=4096 skip=$((FS_OFFSET / 4096)) count=16 status=none | md5sum | cut -d' ' -f1)"
   snap "$SIDE" fs_update
+
+  # S, which accepts only apps signed by this run's key; B refused unsigned, taken signed
+  n=$(boots)
+  upload "$OUT/S.bin"
+  code "$SIDE" update_s "$CODE"
+  check "$SIDE update_s: 200" 200 "$CODE"
+  wait_boot $((n + 1)) ota_1 60 && ok "$SIDE update_s: bootloader loads ota_1" || bad "$SIDE update_s: no boot from ota_1"
+  wait_field .version 4.0.0 60 && ok "$SIDE update_s: S answers" || bad "$SIDE update_s: S does not answer"
+  wait_field .running_state valid 30 && ok "$SIDE update_s: valid" || bad "$SIDE update_s: not confirmed"
+  # the simulator's policy comes from its command line: S's Kconfig there
+  [ "$SIDE" = sim ] && restart_side --require-signed "$SIGN_DIGEST"
+  check "$SIDE update_s: only signed apps" true "$(field .policy.require_signed)"
+  snap "$SIDE" update_s
+  upload "$OUT/B.bin"
+  code "$SIDE" unsigned "$CODE"
+  check "$SIDE unsigned: 422" 422 "$CODE"
+  printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/unsigned.body.json" 2>/dev/null
+  check_match "$SIDE unsigned: says why" "require_signed: .*not signed" "$(printf '%s' "$BODY" | jq -r .message)"
+  check "$SIDE unsigned: S still runs" "4.0.0 ota_1" "$(field .version) $(field .running_partition)"
+  snap "$SIDE" unsigned
+  n=$(boots)
+  upload "$OUT/B-signed.bin"
+  code "$SIDE" signed "$CODE"
+  check "$SIDE signed: 200" 200 "$CODE"
+  printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/signed.body.json" 2>/dev/null
+  wait_boot $((n + 1)) ota_0 60 && ok "$SIDE signed: bootloader loads ota_0" || bad "$SIDE signed: no boot from ota_0"
+  wait_field .version 2.0.0 60 && ok "$SIDE signed: B answers" || bad "$SIDE signed: B does not answer"
+  wait_field .running_state valid 30 && ok "$SIDE signed: valid" || bad "$SIDE signed: not confirmed"
+  [ "$SIDE" = sim ] && restart_side # B's Kconfig: signing not required
+  snap "$SIDE" signed
 }
 
 # --- on the emulated chip -------------------------------------------------------------------
@@ -438,7 +481,8 @@ NORMALIZE='del(.security.wifi) | if .update_state == "failed" then del(.received
       then .value |= sub("calculated 0x[0-9a-f]+"; "calculated 0x..") else . end) else . end'
 echo "device test: emulated chip vs simulator, after each step"
 printf '  %-10s %-9s %-22s %s\n' step "HTTP" "otadata" "/api/status"
-for step in boot update_b b_pending b_valid corrupt update_c busy update_a power_cut update_b2 fs_update; do
+for step in boot update_b b_pending b_valid corrupt update_c busy update_a power_cut update_b2 fs_update \
+  update_s unsigned signed; do
   dc=$(cat "$OUT/dev/$step.code" 2>/dev/null || echo -)
   sc=$(cat "$OUT/sim/$step.code" 2>/dev/null || echo -)
   [ "$dc" = "$sc" ] || bad "compare $step: HTTP $dc on the chip, $sc on the simulator"
