@@ -21,10 +21,12 @@
 #   fs_update   a LittleFS image (tests/fixtures/fs/littlefs_64k.bin) with X-Sota-SHA256
 #               into the 64 KiB `storage` partition the test's table adds after ota_1:
 #               200, reboot, the partition holds the file byte for byte, storage complete
-#   signed      S 4.0.0, a build that accepts only apps signed by a key made for this run
-#               (SOFTAP_OTA_REQUIRE_SIGNED with the key's digest), installed; under S, B
-#               unsigned gets 422 and B signed with that key (espsecure sign_data
-#               --version 2, RSA-3072) 200: the signature is checked on the chip
+# Then, from a second flash image with S 4.0.0 in factory (a build that accepts only apps
+# signed by a key made for this run: SOFTAP_OTA_REQUIRE_SIGNED with the key's digest):
+#   s_boot      S boots from factory and says that it requires signed apps
+#   unsigned    B unsigned: 422 (not signed), S still runs
+#   signed      B signed with that key (espsecure sign_data --version 2, RSA-3072): 200,
+#               B boots from ota_0 and is confirmed; the signature was checked on the chip
 # The same steps run on `sota sim --chip esp32c3` started from the same flash image; the
 # HTTP statuses, the /api/status JSON and the otadata bytes after each step must be equal.
 #
@@ -141,6 +143,12 @@ SIGN_DIGEST="$OUT/signing_digest.bin"
 } >"$OUT/sign.log" 2>&1 || { cat "$OUT/sign.log"; echo "device test: espsecure (ESP-IDF's python environment) failed"; exit 1; }
 build_app S "$BUILDS/device-qemu-signed" 4.0.0 "CONFIG_SOFTAP_OTA_REQUIRE_SIGNED=y
 CONFIG_SOFTAP_OTA_SIGNING_KEY_DIGEST=\"$(od -An -v -tx1 "$SIGN_DIGEST" | tr -d ' \n')\"" || exit 1
+# S's own flash image, S in factory: installed by an upload and started by the software
+# reset, an app built in another folder than A's crashes in this emulation's startup
+# (README: C's first boot); from power-on it runs
+(cd "$BUILDS/device-qemu-signed" && "${ESPTOOL[@]}" --chip esp32c3 merge_bin --output "$OUT/S-flash.bin" \
+  --fill-flash-size 4MB @flash_args) >"$OUT/merge.log" 2>&1 ||
+  { cat "$OUT/merge.log"; echo "device test: esptool merge_bin failed"; exit 1; }
 # B with one byte flipped in the middle: its checksum and SHA-256 no longer match
 cp "$OUT/B.bin" "$OUT/B-corrupt.bin"
 mid=$(($(wc -c <"$OUT/B.bin") / 2))
@@ -216,6 +224,19 @@ same_otadata() { # BEFORE NOW
   [ "$1" = "$2" ]
 }
 
+# install STEP FILE SLOT VERSION: FILE uploaded (200, its answer kept), the bootloader
+# loads SLOT, and the app there answers with VERSION
+install() {
+  local n
+  n=$(boots)
+  upload "$2"
+  code "$SIDE" "$1" "$CODE"
+  check "$SIDE $1: 200" 200 "$CODE"
+  printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/$1.body.json" 2>/dev/null
+  wait_boot $((n + 1)) "$3" 60 && ok "$SIDE $1: rebooted, bootloader loads $3" || bad "$SIDE $1: no boot from $3"
+  wait_field .version "$4" 60 && ok "$SIDE $1: $4 answers" || bad "$SIDE $1: $4 does not answer"
+}
+
 # The sequence, on whichever side is up ($SIDE, $PORT, $FLASH, $BOOT_LOG). restart_side
 # is called for the power cut (and on the simulator, to switch its health check).
 sequence() {
@@ -224,14 +245,7 @@ sequence() {
   check "$SIDE boot: version" 1.0.0 "$(field .version)"
   snap "$SIDE" boot
 
-  n=$(boots)
-  upload "$OUT/B.bin"
-  code "$SIDE" update_b "$CODE"
-  check "$SIDE update_b: 200" 200 "$CODE"
-  printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/update_b.body.json" 2>/dev/null
-  wait_boot $((n + 1)) ota_0 60 && ok "$SIDE update_b: rebooted, bootloader loads ota_0" ||
-    bad "$SIDE update_b: no boot from ota_0"
-  wait_field .version 2.0.0 60 && ok "$SIDE update_b: B answers" || bad "$SIDE update_b: B does not answer"
+  install update_b "$OUT/B.bin" ota_0 2.0.0
   snap "$SIDE" b_pending # one status read, before the health check runs (HEALTH_DELAY_MS)
   check "$SIDE update_b: running ota_0, pending first" "ota_0 pending_verify" \
     "$(jq -r '"\(.running_partition) \(.running_state)"' "$OUT/$SIDE/b_pending.json")"
@@ -358,33 +372,21 @@ sequence() {
     "$(md5sum <"$FS_FILE" | cut -d' ' -f1)" \
     "$(dd if="$FLASH" bs=4096 skip=$((FS_OFFSET / 4096)) count=16 status=none | md5sum | cut -d' ' -f1)"
   snap "$SIDE" fs_update
+}
 
-  # S, which accepts only apps signed by this run's key; B refused unsigned, taken signed
-  n=$(boots)
-  upload "$OUT/S.bin"
-  code "$SIDE" update_s "$CODE"
-  check "$SIDE update_s: 200" 200 "$CODE"
-  wait_boot $((n + 1)) ota_1 60 && ok "$SIDE update_s: bootloader loads ota_1" || bad "$SIDE update_s: no boot from ota_1"
-  wait_field .version 4.0.0 60 && ok "$SIDE update_s: S answers" || bad "$SIDE update_s: S does not answer"
-  wait_field .running_state valid 30 && ok "$SIDE update_s: valid" || bad "$SIDE update_s: not confirmed"
-  # the simulator's policy comes from its command line: S's Kconfig there
-  [ "$SIDE" = sim ] && restart_side --require-signed "$SIGN_DIGEST"
-  check "$SIDE update_s: only signed apps" true "$(field .policy.require_signed)"
-  snap "$SIDE" update_s
+# The signed sequence, from S's flash image (the simulator started with S's policy).
+signed_sequence() {
+  wait_boot 1 factory 5 && ok "$SIDE s_boot: S boots from factory" || bad "$SIDE s_boot: factory not booted"
+  check "$SIDE s_boot: S, only signed apps" "4.0.0 true" "$(field .version) $(field .policy.require_signed)"
+  snap "$SIDE" s_boot
   upload "$OUT/B.bin"
   code "$SIDE" unsigned "$CODE"
   check "$SIDE unsigned: 422" 422 "$CODE"
   printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/unsigned.body.json" 2>/dev/null
   check_match "$SIDE unsigned: says why" "require_signed: .*not signed" "$(printf '%s' "$BODY" | jq -r .message)"
-  check "$SIDE unsigned: S still runs" "4.0.0 ota_1" "$(field .version) $(field .running_partition)"
+  check "$SIDE unsigned: S still runs" "4.0.0 factory" "$(field .version) $(field .running_partition)"
   snap "$SIDE" unsigned
-  n=$(boots)
-  upload "$OUT/B-signed.bin"
-  code "$SIDE" signed "$CODE"
-  check "$SIDE signed: 200" 200 "$CODE"
-  printf '%s' "$BODY" | jq -S . >"$OUT/$SIDE/signed.body.json" 2>/dev/null
-  wait_boot $((n + 1)) ota_0 60 && ok "$SIDE signed: bootloader loads ota_0" || bad "$SIDE signed: no boot from ota_0"
-  wait_field .version 2.0.0 60 && ok "$SIDE signed: B answers" || bad "$SIDE signed: B does not answer"
+  install signed "$OUT/B-signed.bin" ota_0 2.0.0
   wait_field .running_state valid 30 && ok "$SIDE signed: valid" || bad "$SIDE signed: not confirmed"
   [ "$SIDE" = sim ] && restart_side # B's Kconfig: signing not required
   snap "$SIDE" signed
@@ -419,6 +421,17 @@ if wait_up 120; then
   sequence
 else
   bad "dev: the emulated chip never answered on http://127.0.0.1:$PORT"
+  tail -30 "$BOOT_LOG"
+fi
+stop_qemu
+FLASH="$OUT/dev-signed.flash"
+BOOT_LOG="$OUT/qemu-signed.log"
+cp "$OUT/S-flash.bin" "$FLASH"
+qemu_start
+if wait_up 120; then
+  signed_sequence
+else
+  bad "dev: the emulated chip with S never answered on http://127.0.0.1:$PORT"
   tail -30 "$BOOT_LOG"
 fi
 stop_qemu
@@ -466,6 +479,16 @@ else
   tail -20 "$BOOT_LOG"
 fi
 stop_sim
+FLASH="$OUT/sim-signed.flash"
+BOOT_LOG="$OUT/sim-signed.log"
+cp "$OUT/S-flash.bin" "$FLASH"
+if sim_start --require-signed "$SIGN_DIGEST"; then # S's Kconfig
+  signed_sequence
+else
+  bad "sim: the simulator did not start with S"
+  tail -20 "$BOOT_LOG"
+fi
+stop_sim
 T_SIM=$(date +%s)
 
 # --- the two compared -------------------------------------------------------------------------
@@ -482,7 +505,7 @@ NORMALIZE='del(.security.wifi) | if .update_state == "failed" then del(.received
 echo "device test: emulated chip vs simulator, after each step"
 printf '  %-10s %-9s %-22s %s\n' step "HTTP" "otadata" "/api/status"
 for step in boot update_b b_pending b_valid corrupt update_c busy update_a power_cut update_b2 fs_update \
-  update_s unsigned signed; do
+  s_boot unsigned signed; do
   dc=$(cat "$OUT/dev/$step.code" 2>/dev/null || echo -)
   sc=$(cat "$OUT/sim/$step.code" 2>/dev/null || echo -)
   [ "$dc" = "$sc" ] || bad "compare $step: HTTP $dc on the chip, $sc on the simulator"
@@ -521,7 +544,7 @@ done
 echo "device test: task stacks on the emulated chip (the most used in this run, of the stack given)"
 stack_max() { # TASK: "USED SIZE" of the report with the most used
   sed -n "s/.*softap_ota: stack of $1: at most \([0-9]*\) of \([0-9]*\) bytes used.*/\1 \2/p" \
-    "$OUT/qemu.log" | sort -n | tail -1
+    "$OUT/qemu.log" "$OUT/qemu-signed.log" | sort -n | tail -1
 }
 for task in sota_upload "the HTTP server task" sota_health; do
   read -r used size <<<"$(stack_max "$task")"
