@@ -17,6 +17,7 @@
 #include "sota_ident.h"
 #include "sota_image.h"
 #include "sota_sha256.h"
+#include "sota_sig.h"
 
 #define DEFAULT_CHIP        "esp32"
 #define DEFAULT_SLOT_SIZE   0x100000u
@@ -460,8 +461,67 @@ static void print_sha(const sota_img_t *v, const uint8_t *b, size_t len)
     }
 }
 
+/* The Secure Boot V2 signature sector after a complete image (espsecure sign_data
+ * --version 2: the image padded to 4 KiB, then the sector), or NULL when the file has
+ * none with a valid block. */
+static const uint8_t *signature_sector(const sota_img_t *v, const uint8_t *b, size_t len)
+{
+    if (!v->complete) {
+        return NULL;
+    }
+    uint32_t slen = sota_sig_signed_len(v->image_len);
+    if ((uint64_t)len < (uint64_t)slen + SOTA_SIG_SECTOR_LEN) {
+        return NULL;
+    }
+    for (unsigned k = 0; k < SOTA_SIG_MAX_BLOCKS; k++) {
+        sota_sig_block_t blk;
+        if (sota_sig_block_parse(b + slen + k * SOTA_SIG_BLOCK_LEN, &blk)) {
+            return b + slen;
+        }
+    }
+    return NULL;
+}
+
+/* Each valid signature block: its scheme, the digest of its key (what a device must
+ * trust: SOFTAP_OTA_SIGNING_KEY_DIGEST, espsecure digest_sbv2_public_key) and whether
+ * its signature verifies over this image with that key. */
+static void print_signature(const sota_img_t *v, const uint8_t *b, size_t len)
+{
+    const uint8_t *sector = signature_sector(v, b, len);
+    if (sector == NULL) {
+        return;
+    }
+    uint8_t digest[SOTA_SIG_DIGEST_LEN];
+    sota_sha256_t sha;
+    sota_sha256_start(&sha);
+    sota_sha256_update(&sha, b, (size_t)(sector - b));
+    sota_sha256_finish(&sha, digest);
+    unsigned verified = 0;
+    for (unsigned k = 0; k < SOTA_SIG_MAX_BLOCKS; k++) {
+        sota_sig_block_t blk;
+        if (!sota_sig_block_parse(sector + k * SOTA_SIG_BLOCK_LEN, &blk)) {
+            continue;
+        }
+        sota_sig_key_t key;
+        memcpy(key.d, blk.key_digest, sizeof key.d);
+        char hex[2 * SOTA_SIG_DIGEST_LEN + 1];
+        sota_sig_key_to_hex(&key, hex);
+        sota_sig_result_t res;
+        sota_sig_err_t err = sota_sig_check_sector(sector, digest, &key, 1, &res);
+        printf("signature block %u: %s, key digest %s: %s\n", k, sota_sig_scheme_name(blk.scheme), hex,
+               err == SOTA_SIG_OK ? "the signature verifies over this image" : res.msg);
+        verified += err == SOTA_SIG_OK;
+    }
+    if (verified) {
+        printf("signed: a device that requires signed apps (SOFTAP_OTA_REQUIRE_SIGNED) accepts it if it "
+               "trusts the key digest of a block that verifies\n");
+    } else {
+        printf("signed, but no block verifies here: a device that requires signed apps refuses it\n");
+    }
+}
+
 /* The image's length against the file's (len bytes of kind). */
-static void print_length(const sota_img_t *v, size_t len, sota_file_kind_t kind)
+static void print_length(const sota_img_t *v, const uint8_t *b, size_t len, sota_file_kind_t kind)
 {
     /* After the checksum block the length is known even if a check failed there. */
     uint64_t img_len = v->complete ? v->image_len
@@ -472,6 +532,9 @@ static void print_length(const sota_img_t *v, size_t len, sota_file_kind_t kind)
         if (len > img_len && (kind == SOTA_FILE_MERGED || kind == SOTA_FILE_BOOTLOADER_PART)) {
             printf(" (this is the first part; the %" PRIu64 " bytes after it are the rest of the "
                    "merged image)", len - img_len);
+        } else if (len > img_len && signature_sector(v, b, len)) {
+            printf(" (%" PRIu64 " bytes after it: padding to 4 KiB and a Secure Boot V2 signature "
+                   "sector, below)", len - img_len);
         } else if (len > img_len) {
             printf(" (%" PRIu64 " trailing bytes, ignored)", len - img_len);
         } else if (len < img_len) {
@@ -493,7 +556,8 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     }
     print_checksum(v);
     print_sha(v, b, len);
-    print_length(v, len, kind);
+    print_length(v, b, len, kind);
+    print_signature(v, b, len);
 }
 
 /* A filesystem image: its parameters, one per line, and where an upload puts it. */

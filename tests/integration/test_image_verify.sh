@@ -90,6 +90,37 @@ case "$out" in
     *) bad "info does not show the app description: $out" ;;
 esac
 
+# 2b. info on signed apps (Secure Boot V2, espsecure sign_data --version 2): each block's
+# scheme, the digest of its key (what the device must trust) and whether it verifies
+sig="$SOTA_TESTDATA/signed"
+digest_of() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+# has TEXT DESCRIPTION: $out contains TEXT
+has() { case "$out" in *"$1"*) ok ;; *) bad "$2: no '$1' in: $out" ;; esac; }
+expect 0 "info of an RSA-signed app" -- "$SOTA" image info "$sig/app_signed_rsa3072.bin"
+has "4096 bytes after it: padding to 4 KiB and a Secure Boot V2 signature sector" "RSA: length line"
+has "signature block 0: RSA-3072, key digest $(digest_of "$sig/digest_rsa3072.bin"): the signature verifies over this image" "RSA: block"
+has "signed: a device that requires signed apps" "RSA: summary"
+expect 0 "info of an ECDSA-signed app" -- "$SOTA" image info "$sig/app_signed_ecdsa256.bin"
+has "signature block 0: ECDSA P-256, key digest $(digest_of "$sig/digest_ecdsa256.bin"): the signature verifies" "ECDSA: block"
+expect 0 "info of a P-384-signed app" -- "$SOTA" image info "$sig/app_signed_ecdsa384.bin"
+has "ECDSA P-384, which this updater does not verify" "P-384: block"
+has "signed, but no block verifies here" "P-384: summary"
+# the RSA-signed app with a byte changed and its SHA-256 made right again: a valid image
+# that is not what was signed
+cp "$sig/app_signed_rsa3072.bin" "$tmp/rehashed.bin"; chmod u+w "$tmp/rehashed.bin"
+b=$(od -An -tu1 -j $((0x2000)) -N1 "$tmp/rehashed.bin" | tr -d ' ')
+printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$tmp/rehashed.bin" bs=1 seek=$((0x2000)) conv=notrunc status=none
+b=$(od -An -tu1 -j $((0x20000 - 33)) -N1 "$tmp/rehashed.bin" | tr -d ' ')
+printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$tmp/rehashed.bin" bs=1 seek=$((0x20000 - 33)) conv=notrunc status=none
+printf '%b' "$(head -c $((0x20000 - 32)) "$tmp/rehashed.bin" | sha256sum | cut -c1-64 | sed 's/../\\x&/g')" |
+    dd of="$tmp/rehashed.bin" bs=1 seek=$((0x20000 - 32)) conv=notrunc status=none
+expect 0 "info of a signed app changed after signing" -- "$SOTA" image info "$tmp/rehashed.bin"
+has "verdict for esp32 v3.0, slot 0x100000 at 0x10000: valid" "changed: still a valid image"
+has "changed after it was signed" "changed: block"
+has "signed, but no block verifies here" "changed: summary"
+expect 0 "info of an unsigned, padded app" -- "$SOTA" image info "$sig/app_padded.bin"
+case "$out" in *signature*) bad "unsigned app: a signature is shown: $out" ;; *) ok ;; esac
+
 # 3. usage errors: exit 2
 expect 2 "no subcommand" -- "$SOTA" image
 expect 2 "unknown subcommand" -- "$SOTA" image frobnicate
