@@ -126,21 +126,17 @@ static nor_flash_t *open_partial(const char *path)
 }
 
 /* The chip whose bootloader the flash holds at that chip's bootloader offset (0x1000 on
- * the esp32 and s2, 0x0 on the s3, c- and h-series...), or NULL. */
+ * the esp32 and s2, 0x0 on the s3, c- and h-series...), or NULL: the flash read as a
+ * file by sota_ident, which must find a whole-flash image that starts at flash address 0,
+ * as `sota image info` would name the same bytes. */
 static const sota_chip_t *bootloader_chip(nor_flash_t *f)
 {
-    static const uint32_t at[] = { 0x0, 0x1000, 0x2000 };
-    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-        uint8_t h[16];
-        if (nor_read(f, at[i], h, sizeof h) != NOR_OK || h[0] != 0xE9) {
-            continue;
-        }
-        const sota_chip_t *c = sota_chip_by_id((uint16_t)(h[12] | h[13] << 8));
-        if (c && c->bootloader_offset == at[i]) {
-            return c;
-        }
-    }
-    return NULL;
+    size_t len = nor_size(f);
+    sota_ident_t id;
+    sota_ident(nor_map(f), len < SOTA_IDENT_HEAD_LEN ? len : SOTA_IDENT_HEAD_LEN, len, NULL, &id);
+    bool whole_flash = id.kind == SOTA_FILE_MERGED || id.kind == SOTA_FILE_BOOTLOADER_PART ||
+                       id.kind == SOTA_FILE_BOOTLOADER;
+    return whole_flash && id.flash_addr == 0 ? id.chip : NULL;
 }
 
 /* The flash image at path, or NULL after printing why. Never creates or resizes it. */
