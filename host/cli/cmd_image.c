@@ -482,12 +482,12 @@ static const uint8_t *signature_sector(const sota_img_t *v, const uint8_t *b, si
     return NULL;
 }
 
-/* Each valid signature block: its scheme, the digest of its key (what a device must
- * trust: SOFTAP_OTA_SIGNING_KEY_DIGEST, espsecure digest_sbv2_public_key) and whether
- * its signature verifies over this image with that key. */
-static void print_signature(const sota_img_t *v, const uint8_t *b, size_t len)
+/* Each valid signature block of sector (signature_sector's, after b's image; NULL:
+ * none): its scheme, the digest of its key (what a device must trust:
+ * SOFTAP_OTA_SIGNING_KEY_DIGEST, espsecure digest_sbv2_public_key) and whether its
+ * signature verifies over this image with that key. */
+static void print_signature(const uint8_t *b, const uint8_t *sector)
 {
-    const uint8_t *sector = signature_sector(v, b, len);
     if (sector == NULL) {
         return;
     }
@@ -520,8 +520,9 @@ static void print_signature(const sota_img_t *v, const uint8_t *b, size_t len)
     }
 }
 
-/* The image's length against the file's (len bytes of kind). */
-static void print_length(const sota_img_t *v, const uint8_t *b, size_t len, sota_file_kind_t kind)
+/* The image's length against the file's (len bytes of kind; sector: its signature
+ * sector, or NULL). */
+static void print_length(const sota_img_t *v, size_t len, sota_file_kind_t kind, const uint8_t *sector)
 {
     /* After the checksum block the length is known even if a check failed there. */
     uint64_t img_len = v->complete ? v->image_len
@@ -532,7 +533,7 @@ static void print_length(const sota_img_t *v, const uint8_t *b, size_t len, sota
         if (len > img_len && (kind == SOTA_FILE_MERGED || kind == SOTA_FILE_BOOTLOADER_PART)) {
             printf(" (this is the first part; the %" PRIu64 " bytes after it are the rest of the "
                    "merged image)", len - img_len);
-        } else if (len > img_len && signature_sector(v, b, len)) {
+        } else if (len > img_len && sector != NULL) {
             printf(" (%" PRIu64 " bytes after it: padding to 4 KiB and a Secure Boot V2 signature "
                    "sector, below)", len - img_len);
         } else if (len > img_len) {
@@ -556,8 +557,9 @@ static void print_structure(const sota_img_t *v, const sota_chip_t *chip, const 
     }
     print_checksum(v);
     print_sha(v, b, len);
-    print_length(v, b, len, kind);
-    print_signature(v, b, len);
+    const uint8_t *sector = signature_sector(v, b, len);
+    print_length(v, len, kind, sector);
+    print_signature(b, sector);
 }
 
 /* A filesystem image: its parameters, one per line, and where an upload puts it. */
