@@ -128,10 +128,13 @@ $4"
   cp "$2/softap_ota.bin" "$OUT/$1.bin"
 }
 build_app A "$BUILDS/device-qemu" 1.0.0 "" || exit 1
-# the flash image QEMU boots: bootloader, partition table and A in factory, 4 MB
-(cd "$BUILDS/device-qemu" && "${ESPTOOL[@]}" --chip esp32c3 merge_bin --output "$OUT/A-flash.bin" \
-  --fill-flash-size 4MB @flash_args) >"$OUT/merge.log" 2>&1 ||
-  { cat "$OUT/merge.log"; echo "device test: esptool merge_bin failed"; exit 1; }
+# merge_flash DIR OUT: the 4 MB flash image QEMU boots, of the last build in DIR: its
+# bootloader, partition table and app in factory
+merge_flash() {
+  (cd "$1" && "${ESPTOOL[@]}" --chip esp32c3 merge_bin --output "$2" --fill-flash-size 4MB @flash_args) \
+    >"$OUT/merge.log" 2>&1 || { cat "$OUT/merge.log"; echo "device test: esptool merge_bin failed"; exit 1; }
+}
+merge_flash "$BUILDS/device-qemu" "$OUT/A-flash.bin"
 build_app B "$BUILDS/device-qemu" 2.0.0 "" || exit 1
 build_app C "$BUILDS/device-qemu-fail" 3.0.0 "CONFIG_SOTA_MAIN_TEST_HEALTH_FAIL=y" || exit 1
 # S 4.0.0 and S2 4.1.0 (one folder: only the version differs) accept only apps signed by
@@ -149,9 +152,7 @@ build_app S "$BUILDS/device-qemu-signed" 4.0.0 "$SIGNED_DEFAULTS" || exit 1
 # S's own flash image, S in factory: an app from another build than the one running,
 # started by the software reset after an update, crashes in this emulation's startup
 # (README: C's first boot); from power-on it runs
-(cd "$BUILDS/device-qemu-signed" && "${ESPTOOL[@]}" --chip esp32c3 merge_bin --output "$OUT/S-flash.bin" \
-  --fill-flash-size 4MB @flash_args) >"$OUT/merge.log" 2>&1 ||
-  { cat "$OUT/merge.log"; echo "device test: esptool merge_bin failed"; exit 1; }
+merge_flash "$BUILDS/device-qemu-signed" "$OUT/S-flash.bin"
 build_app S2 "$BUILDS/device-qemu-signed" 4.1.0 "$SIGNED_DEFAULTS" || exit 1
 "${ESPSECURE[@]}" sign_data --version 2 --keyfile "$SIGN_KEY" --output "$OUT/S2-signed.bin" "$OUT/S2.bin" \
   >>"$OUT/sign.log" 2>&1 || { cat "$OUT/sign.log"; echo "device test: espsecure sign_data failed"; exit 1; }
